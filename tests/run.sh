@@ -1,0 +1,19 @@
+#!/usr/bin/env bash
+# Sets up everything the tests need on a fresh machine, then runs them: bash tests/run.sh [pytest args]
+set -euo pipefail
+cd "$(dirname "$0")/.."
+[ -x .venv/bin/python ] || python3 -m venv .venv
+.venv/bin/pip install --quiet --disable-pip-version-check -r requirements-dev.txt
+if ! command -v chromium >/dev/null 2>&1; then
+  # The browser tests drive Debian's Chromium (Playwright's own browser download is not used).
+  if [ "$(id -u)" = 0 ]; then
+    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null
+  else
+    sudo apt-get update -qq && sudo DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null
+  fi
+fi
+# Development machines and CI have the archive beside the checkout; elsewhere scikit-learn's cache is used.
+if [ -z "${TEXTCLF_20NEWS_ARCHIVE:-}" ] && [ -f ../shared/data/20news-bydate.tar.gz ]; then
+  export TEXTCLF_20NEWS_ARCHIVE="$PWD/../shared/data/20news-bydate.tar.gz"
+fi
+exec .venv/bin/python -m pytest "$@"

@@ -1,0 +1,5 @@
+import sys
+
+from textclf.cli import main
+
+sys.exit(main())

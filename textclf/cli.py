@@ -1,0 +1,221 @@
+"""Command line: `python -m textclf train|explain|baseline ...`."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+from typing import Sequence
+
+from textclf.data import NEWSGROUPS, TUTORIAL_CATEGORIES, BadDataChoice, Corpus, DataUnavailable, load_newsgroups
+from textclf.features import FeatureConfig
+
+
+class CliError(Exception):
+    """A problem to report in one line; `code` is the exit status."""
+
+    def __init__(self, message: str, code: int = 2):
+        super().__init__(message)
+        self.code = code
+
+
+class OneLineParser(argparse.ArgumentParser):
+    """An ArgumentParser whose errors are one line on stderr and exit status 2."""
+
+    def error(self, message: str) -> None:
+        self.exit(2, f"error: {message} (see {self.prog} --help)\n")
+
+
+def _int_list(text: str) -> tuple[int, ...]:
+    try:
+        sizes = tuple(int(part) for part in text.split(",") if part.strip())
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected whole numbers separated by commas, e.g. 128,64; got {text!r}")
+    if not sizes or min(sizes) < 1:
+        raise argparse.ArgumentTypeError(f"hidden sizes must be positive whole numbers, got {text!r}")
+    return sizes
+
+
+def _positive_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}")
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be at least 1, got {value}")
+    return value
+
+
+def _positive_float(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a number, got {text!r}")
+    if not value > 0 or value == float("inf"):
+        raise argparse.ArgumentTypeError(f"must be a positive number, got {text!r}")
+    return value
+
+
+def _add_data_options(p: argparse.ArgumentParser) -> None:
+    group = p.add_mutually_exclusive_group()
+    group.add_argument("--categories", default=",".join(TUTORIAL_CATEGORIES),
+                       help="comma-separated newsgroups (default: the tutorial's four)")
+    group.add_argument("--all", action="store_true", help="all 20 newsgroups")
+    p.add_argument("--remove-metadata", action="store_true",
+                   help="strip headers, signatures and quoted replies (they leak the answer)")
+    p.add_argument("--archive", help="local 20news-bydate.tar.gz to use when the data is not cached")
+    p.add_argument("--json", action="store_true", help="print one JSON object as the last line of stdout")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """Returns the argument parser of all subcommands."""
+    parser = OneLineParser(prog="python -m textclf", description="Train and explain text classifiers.")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    train = sub.add_parser("train", help="train the MLP and report test metrics")
+    _add_data_options(train)
+    train.add_argument("--epochs", type=_positive_int)
+    train.add_argument("--batch-size", type=_positive_int)
+    train.add_argument("--lr", type=_positive_float, help="Adam learning rate")
+    train.add_argument("--hidden", type=_int_list, help="hidden layer sizes, e.g. 128,64")
+    train.add_argument("--seed", type=int)
+    train.add_argument("--optimizer", choices=("lazy_adam", "adam"),
+                       help="lazy_adam updates only the rows of words in each batch; adam is exact")
+    train.add_argument("--save", help="folder to save the trained model in")
+
+    explain = sub.add_parser("explain", help="explain one prediction with LIME")
+    explain.add_argument("--model", required=True, help="folder written by `train --save`")
+    explain.add_argument("--text", required=True)
+    explain.add_argument("--num-samples", type=_positive_int, default=5000)
+    explain.add_argument("--num-features", type=_positive_int, default=10)
+    explain.add_argument("--seed", type=int, default=0)
+    explain.add_argument("--json", action="store_true")
+
+    baseline = sub.add_parser("baseline", help="ComplementNB and LinearSVC on tf-idf of the same split")
+    _add_data_options(baseline)
+    return parser
+
+
+def _load(args: argparse.Namespace) -> Corpus:
+    categories = NEWSGROUPS if args.all else args.categories.split(",")
+    try:
+        return load_newsgroups(categories, args.remove_metadata, archive=args.archive)
+    except BadDataChoice as err:
+        raise CliError(str(err), 2) from err
+    except DataUnavailable as err:
+        raise CliError(str(err), 1) from err
+
+
+def _progress(done: int, total: int, text: str) -> None:
+    if not sys.stderr.isatty():
+        return
+    width = 30
+    filled = int(width * done / max(total, 1))
+    sys.stderr.write(f"\r[{'#' * filled}{'.' * (width - filled)}] {done}/{total} {text}   ")
+    sys.stderr.flush()
+
+
+def cmd_train(args: argparse.Namespace) -> dict:
+    """Returns the train report after training and printing progress."""
+    from dataclasses import replace
+
+    from textclf.evaluate import evaluate_predictions
+    from textclf.modelfiles import save_model
+    from textclf.train import EpochEnd, Finished, Started, StepLoss, TrainConfig, train
+
+    overrides = {k: v for k, v in {"epochs": args.epochs, "batch_size": args.batch_size,
+                                   "learning_rate": args.lr, "hidden": args.hidden, "seed": args.seed,
+                                   "optimizer": args.optimizer}.items() if v is not None}
+    config = replace(TrainConfig(), **overrides)
+    features = FeatureConfig()
+    corpus = _load(args)
+    say = (lambda *a: print(*a, file=sys.stderr)) if args.json else print
+    say(f"Training on {len(corpus.train_texts)} posts in {corpus.n_classes} classes ...")
+    total = 1
+    for event in train(corpus, features, config):
+        if isinstance(event, Started):
+            total = event.total_steps
+            say(f"{event.n_train} train / {event.n_val} validation posts, vocabulary {event.vocab_size:,} words")
+        elif isinstance(event, StepLoss):
+            _progress(event.step, total, f"epoch {event.epoch} loss {event.loss:.4f}")
+        elif isinstance(event, EpochEnd):
+            _progress(total, total, "")
+            if sys.stderr.isatty():
+                sys.stderr.write("\n")
+            val = "n/a" if event.val_accuracy is None else f"{event.val_accuracy:.4f}"
+            say(f"epoch {event.epoch}: train loss {event.train_loss:.4f}, train accuracy "
+                f"{event.train_accuracy:.4f}, validation accuracy {val} ({event.seconds:.1f} s)")
+        elif isinstance(event, Finished):
+            finished = event
+    if finished.reason != "completed":
+        say(finished.message)
+    classifier = finished.classifier
+    evaluation = evaluate_predictions(corpus.test_labels, classifier.predict(corpus.test_texts), corpus.class_names)
+    classifier.info["test_metrics"] = evaluation.to_json()
+    say(f"\nTest accuracy {evaluation.accuracy:.4f}, macro F1 {evaluation.macro_f1:.4f}\n")
+    say(evaluation.report_text)
+    if args.save:
+        say(f"Model saved in {save_model(classifier, args.save)}")
+    return {
+        "test_accuracy": evaluation.accuracy, "macro_f1": evaluation.macro_f1,
+        "train_seconds": finished.train_seconds, "epochs": len(finished.history), "reason": finished.reason,
+        **finished.split, "vocab_size": classifier.featurizer.vocab_size,
+        "class_names": list(corpus.class_names), "confusion_matrix": evaluation.confusion.tolist(),
+        "history": finished.history, "config": classifier.info["train_config"],
+    }
+
+
+def cmd_explain(args: argparse.Namespace) -> dict:
+    """Returns the explanation of --text by the model in --model."""
+    from textclf.explain import ExplainError, explain
+    from textclf.modelfiles import BadModelFile, load_model
+
+    try:
+        classifier = load_model(args.model)
+        result = explain(classifier, args.text, num_features=args.num_features, num_samples=args.num_samples,
+                         seed=args.seed)
+    except (BadModelFile, ExplainError) as err:
+        raise CliError(str(err), 2) from err
+    if not args.json:
+        print(f"Predicted: {result.class_names[result.predicted]}")
+        for name, p in zip(result.class_names, result.probabilities):
+            print(f"  {p:6.1%}  {name}")
+        print("Words that pushed the prediction (positive: towards it):")
+        for word, weight in result.weights:
+            print(f"  {weight:+.4f}  {word}")
+    return result.to_json()
+
+
+def cmd_baseline(args: argparse.Namespace) -> dict:
+    """Returns the baselines' metrics on the chosen data."""
+    from textclf.baselines import run_baselines
+
+    corpus = _load(args)
+    results = run_baselines(corpus)
+    if not args.json:
+        for result in results.values():
+            print(f"{result['name']}: accuracy {result['accuracy']:.4f}, macro F1 {result['macro_f1']:.4f}")
+    return results
+
+
+COMMANDS = {"train": cmd_train, "explain": cmd_explain, "baseline": cmd_baseline}
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Runs the command line; returns the exit status."""
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        started = time.perf_counter()
+        result = COMMANDS[args.command](args)
+    except CliError as err:
+        print(f"error: {err}", file=sys.stderr)
+        return err.code
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        return 130
+    if args.json:
+        result.setdefault("seconds", time.perf_counter() - started)
+        print(json.dumps(result))
+    return 0

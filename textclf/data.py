@@ -1,0 +1,181 @@
+"""Where the texts come from: 20 Newsgroups (cache, local archive or download) as a generic Corpus."""
+
+from __future__ import annotations
+
+import codecs
+import os
+import pickle
+import shutil
+import tarfile
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Sequence
+
+import numpy as np
+
+NEWSGROUPS: tuple[str, ...] = (
+    "alt.atheism", "comp.graphics", "comp.os.ms-windows.misc", "comp.sys.ibm.pc.hardware",
+    "comp.sys.mac.hardware", "comp.windows.x", "misc.forsale", "rec.autos", "rec.motorcycles",
+    "rec.sport.baseball", "rec.sport.hockey", "sci.crypt", "sci.electronics", "sci.med", "sci.space",
+    "soc.religion.christian", "talk.politics.guns", "talk.politics.mideast", "talk.politics.misc",
+    "talk.religion.misc",
+)
+TUTORIAL_CATEGORIES: tuple[str, ...] = (
+    "comp.graphics", "rec.autos", "rec.sport.hockey", "talk.religion.misc",
+)
+ARCHIVE_ENV = "TEXTCLF_20NEWS_ARCHIVE"
+REMOVE_PARTS: tuple[str, ...] = ("headers", "footers", "quotes")
+
+
+class DataUnavailable(RuntimeError):
+    """The 20 Newsgroups data is neither cached, nor given as an archive, nor downloadable."""
+
+
+class BadDataChoice(ValueError):
+    """The user asked for data that does not exist (unknown category, fewer than two classes)."""
+
+
+@dataclass(frozen=True)
+class Corpus:
+    """Labelled texts split into train and test; labels index ``class_names``."""
+
+    train_texts: list[str]
+    train_labels: np.ndarray  # [n_train] int
+    test_texts: list[str]
+    test_labels: np.ndarray  # [n_test] int
+    class_names: tuple[str, ...]
+    description: dict = field(default_factory=dict)
+
+    @property
+    def n_classes(self) -> int:
+        """Returns the number of classes."""
+        return len(self.class_names)
+
+    def class_counts(self) -> dict[str, tuple[int, int]]:
+        """Returns {class name: (train count, test count)}."""
+        tr = np.bincount(self.train_labels, minlength=self.n_classes)
+        te = np.bincount(self.test_labels, minlength=self.n_classes)
+        return {name: (int(tr[i]), int(te[i])) for i, name in enumerate(self.class_names)}
+
+
+def check_categories(categories: Sequence[str]) -> tuple[str, ...]:
+    """Returns the categories de-duplicated in the given order, or raises BadDataChoice."""
+    chosen = tuple(dict.fromkeys(c.strip() for c in categories if c.strip()))
+    unknown = [c for c in chosen if c not in NEWSGROUPS]
+    if unknown:
+        raise BadDataChoice(
+            f"unknown categor{'y' if len(unknown) == 1 else 'ies'}: {', '.join(unknown)} "
+            f"(choose from {', '.join(NEWSGROUPS)})"
+        )
+    if len(chosen) < 2:
+        raise BadDataChoice("choose at least two categories: a classifier needs two classes to tell apart")
+    return chosen
+
+
+def _sklearn_cache_path(data_home: str | None) -> Path:
+    from sklearn.datasets import get_data_home
+    from sklearn.datasets._base import _pkl_filepath
+    from sklearn.datasets._twenty_newsgroups import CACHE_NAME
+
+    return Path(_pkl_filepath(get_data_home(data_home), CACHE_NAME))
+
+
+def build_cache_from_archive(archive: str | os.PathLike, data_home: str | None = None) -> Path:
+    """Returns the path of scikit-learn's 20news cache, written from a local bydate archive.
+
+    Writes the same zlib-compressed pickle scikit-learn writes after its own download, so
+    ``fetch_20newsgroups`` loads it later without the network.
+    """
+    from sklearn.datasets import load_files
+
+    archive = Path(archive)
+    if not archive.is_file():
+        raise DataUnavailable(f"the 20 Newsgroups archive {archive} does not exist")
+    cache_path = _sklearn_cache_path(data_home)
+    cache_path.parent.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory(dir=cache_path.parent) as tmp:
+        try:
+            with tarfile.open(archive, "r:gz") as tar:
+                tar.extractall(tmp, filter="data")
+        except (tarfile.TarError, OSError, EOFError) as err:
+            raise DataUnavailable(f"{archive} is not a readable 20news-bydate.tar.gz ({err})") from err
+        folders = {p.name: p for p in Path(tmp).rglob("20news-bydate-*") if p.is_dir()}
+        if not {"20news-bydate-train", "20news-bydate-test"} <= folders.keys():
+            raise DataUnavailable(f"{archive} does not hold 20news-bydate-train/ and 20news-bydate-test/")
+        cache = {
+            "train": load_files(str(folders["20news-bydate-train"]), encoding="latin1"),
+            "test": load_files(str(folders["20news-bydate-test"]), encoding="latin1"),
+        }
+        partial = cache_path.with_suffix(".partial")
+        partial.write_bytes(codecs.encode(pickle.dumps(cache), "zlib_codec"))
+        os.replace(partial, cache_path)  # atomic: a concurrent reader never sees half a file
+    return cache_path
+
+
+def _fetch(subset: str, categories: Sequence[str], remove: tuple[str, ...], data_home: str | None,
+           download: bool):
+    from sklearn.datasets import fetch_20newsgroups
+
+    return fetch_20newsgroups(
+        subset=subset, categories=list(categories), remove=remove, data_home=data_home,
+        download_if_missing=download, shuffle=True, random_state=42,
+    )
+
+
+def ensure_newsgroups(archive: str | os.PathLike | None = None, data_home: str | None = None,
+                      allow_download: bool = True) -> str:
+    """Returns where the data came from ("cache", "archive" or "download"), making it loadable.
+
+    Order: scikit-learn's cache; a local archive (argument, then $TEXTCLF_20NEWS_ARCHIVE);
+    scikit-learn's own download.
+    """
+    if _sklearn_cache_path(data_home).is_file():
+        return "cache"
+    archive = archive or os.environ.get(ARCHIVE_ENV)
+    if archive:
+        build_cache_from_archive(archive, data_home)
+        return "archive"
+    if allow_download:
+        try:
+            _fetch("train", TUTORIAL_CATEGORIES, (), data_home, download=True)
+            return "download"
+        except OSError as err:  # URLError and socket errors are OSErrors
+            raise DataUnavailable(_offline_message(str(err))) from err
+    raise DataUnavailable(_offline_message("downloading is switched off"))
+
+
+def _offline_message(reason: str) -> str:
+    return (
+        f"The 20 Newsgroups data is not on this machine and could not be downloaded ({reason}). "
+        f"Either connect to the internet once (scikit-learn downloads and caches it, 14 MB), or give a "
+        f"local copy of 20news-bydate.tar.gz with --archive PATH or the {ARCHIVE_ENV} environment variable."
+    )
+
+
+def load_newsgroups(categories: Sequence[str] = TUTORIAL_CATEGORIES, remove_metadata: bool = False,
+                    archive: str | os.PathLike | None = None, data_home: str | None = None,
+                    allow_download: bool = True) -> Corpus:
+    """Returns the bydate train/test split of the chosen newsgroups, labels in the given order."""
+    chosen = check_categories(categories)
+    source = ensure_newsgroups(archive, data_home, allow_download)
+    remove = REMOVE_PARTS if remove_metadata else ()
+    parts = {}
+    for subset in ("train", "test"):
+        bunch = _fetch(subset, chosen, remove, data_home, download=False)
+        # scikit-learn numbers the categories alphabetically; renumber to the user's order.
+        to_ours = np.array([chosen.index(name) for name in bunch.target_names])
+        parts[subset] = (list(bunch.data), to_ours[bunch.target].astype(np.int32))
+    return Corpus(
+        train_texts=parts["train"][0], train_labels=parts["train"][1],
+        test_texts=parts["test"][0], test_labels=parts["test"][1], class_names=chosen,
+        description={"source": "20newsgroups", "categories": list(chosen),
+                     "remove_metadata": remove_metadata, "loaded_from": source},
+    )
+
+
+def clear_cache(data_home: str | None = None) -> None:
+    """Removes scikit-learn's 20news cache (used by tests of the archive path)."""
+    path = _sklearn_cache_path(data_home)
+    path.unlink(missing_ok=True)
+    shutil.rmtree(path.parent / "20news_home", ignore_errors=True)

@@ -1,0 +1,52 @@
+"""Test-set metrics from scikit-learn: accuracy, macro F1, classification report, confusion matrix."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+from sklearn.metrics import accuracy_score, classification_report, confusion_matrix, f1_score
+
+
+@dataclass(frozen=True)
+class Evaluation:
+    """Metrics of one model on one labelled set."""
+
+    accuracy: float
+    macro_f1: float
+    report: dict  # sklearn's classification_report(output_dict=True)
+    report_text: str
+    confusion: np.ndarray  # [true, predicted] counts
+    class_names: tuple[str, ...]
+    predictions: np.ndarray  # [n] predicted class indices
+
+    def to_json(self) -> dict:
+        """Returns the JSON-safe metrics (no per-post predictions)."""
+        return {"accuracy": self.accuracy, "macro_f1": self.macro_f1, "report": self.report,
+                "confusion_matrix": self.confusion.tolist(), "class_names": list(self.class_names)}
+
+
+def evaluate_predictions(y_true: np.ndarray, y_pred: np.ndarray, class_names: tuple[str, ...]) -> Evaluation:
+    """Returns the metrics of predictions `y_pred` against `y_true`."""
+    labels = list(range(len(class_names)))
+    kwargs = {"labels": labels, "target_names": list(class_names), "zero_division": 0}
+    return Evaluation(
+        accuracy=float(accuracy_score(y_true, y_pred)),
+        macro_f1=float(f1_score(y_true, y_pred, labels=labels, average="macro", zero_division=0)),
+        report=classification_report(y_true, y_pred, output_dict=True, **kwargs),
+        report_text=classification_report(y_true, y_pred, digits=3, **kwargs),
+        confusion=confusion_matrix(y_true, y_pred, labels=labels),
+        class_names=tuple(class_names),
+        predictions=np.asarray(y_pred),
+    )
+
+
+def confusion_cell(evaluation: Evaluation, y_true: np.ndarray, true_class: int, predicted_class: int) -> np.ndarray:
+    """Returns the indices of the posts of class `true_class` predicted as `predicted_class`."""
+    return np.flatnonzero((np.asarray(y_true) == true_class) & (evaluation.predictions == predicted_class))
+
+
+def row_percentages(confusion: np.ndarray) -> np.ndarray:
+    """Returns each row of the confusion matrix as percentages of that true class."""
+    totals = confusion.sum(axis=1, keepdims=True)
+    return 100.0 * confusion / np.where(totals == 0, 1, totals)

@@ -1,0 +1,118 @@
+"""How texts become word-count vectors: Keras-style tokenisation over scikit-learn's CountVectorizer."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import asdict, dataclass
+from typing import Iterable, Sequence
+
+import numpy as np
+import scipy.sparse as sp
+from sklearn.feature_extraction.text import CountVectorizer, TfidfTransformer
+
+# Keras Tokenizer's default `filters`: these characters become spaces; the apostrophe is kept.
+KERAS_FILTERS = '!"#$%&()*+,-./:;<=>?@[\\]^_`{|}~\t\n'
+_TO_SPACE = str.maketrans({c: " " for c in KERAS_FILTERS})
+# The same split on the raw text, keeping case, so LIME can remove words where they stand.
+_RAW_SPLIT = re.compile("[" + re.escape(KERAS_FILTERS + " ") + "]+")
+SCALINGS = ("count", "binary", "tfidf", "log")
+
+
+def keras_tokenize(text: str) -> list[str]:
+    """Returns the tokens Keras's Tokenizer (lower=True, split=' ', default filters) would produce."""
+    return [t for t in text.lower().translate(_TO_SPACE).split(" ") if t]
+
+
+def raw_tokens(text: str) -> list[str]:
+    """Returns the tokens of `text` in their original case; ``t.lower()`` is the Keras token."""
+    return [t for t in _RAW_SPLIT.split(text) if t]
+
+
+@dataclass(frozen=True)
+class FeatureConfig:
+    """How word counts are scaled and which words enter the vocabulary."""
+
+    scaling: str = "count"  # count | binary | tfidf | log (log(1 + count))
+    min_df: int = 1  # a word must occur in at least this many training texts
+    max_features: int | None = None  # keep only the most frequent words
+
+    def __post_init__(self) -> None:
+        if self.scaling not in SCALINGS:
+            raise ValueError(f"scaling must be one of {', '.join(SCALINGS)}, not {self.scaling!r}")
+        if self.min_df < 1:
+            raise ValueError("min_df must be at least 1")
+        if self.max_features is not None and self.max_features < 1:
+            raise ValueError("max_features must be at least 1")
+
+
+class Featurizer:
+    """A vocabulary fitted on training texts and the scaling that turns texts into sparse rows."""
+
+    def __init__(self, config: FeatureConfig, vocabulary: Sequence[str], idf: np.ndarray | None = None):
+        self.config = config
+        self.vocabulary = list(vocabulary)
+        self.index = {w: i for i, w in enumerate(self.vocabulary)}
+        self.idf = None if idf is None else np.asarray(idf, dtype=np.float32)  # [vocab]
+        self._counter = CountVectorizer(analyzer=keras_tokenize, vocabulary=self.index, dtype=np.float32)
+
+    @classmethod
+    def fit(cls, texts: Iterable[str], config: FeatureConfig = FeatureConfig()) -> "Featurizer":
+        """Returns a featurizer whose vocabulary comes from `texts` (training texts only)."""
+        counter = CountVectorizer(analyzer=keras_tokenize, min_df=config.min_df,
+                                  max_features=config.max_features, dtype=np.float32)
+        counts = counter.fit_transform(texts)  # [n, vocab] CSR
+        vocabulary = counter.get_feature_names_out().tolist()
+        idf = None
+        if config.scaling == "tfidf":
+            idf = TfidfTransformer().fit(counts).idf_
+        return cls(config, vocabulary, idf)
+
+    @property
+    def vocab_size(self) -> int:
+        """Returns the number of words in the vocabulary."""
+        return len(self.vocabulary)
+
+    def counts(self, texts: Iterable[str]) -> sp.csr_matrix:
+        """Returns raw word counts, [n, vocab] CSR float32."""
+        return self._counter.transform(texts).astype(np.float32)
+
+    def transform(self, texts: Iterable[str]) -> sp.csr_matrix:
+        """Returns scaled feature rows, [n, vocab] CSR float32."""
+        return self.scale(self.counts(texts))
+
+    def scale(self, counts: sp.csr_matrix) -> sp.csr_matrix:
+        """Returns `counts` scaled by the configured scheme (rows stay sparse)."""
+        x = sp.csr_matrix(counts, dtype=np.float32, copy=True)
+        mode = self.config.scaling
+        if mode == "binary":
+            x.data[:] = 1.0
+        elif mode == "log":
+            x.data = np.log1p(x.data)
+        elif mode == "tfidf":
+            x = sp.csr_matrix(x.multiply(self.idf[None, :]), dtype=np.float32)
+            norms = np.sqrt(np.asarray(x.multiply(x).sum(axis=1)).ravel())
+            norms[norms == 0] = 1.0
+            x = sp.csr_matrix(sp.diags(1.0 / norms) @ x, dtype=np.float32)
+        return x
+
+    def scale_dense(self, counts: np.ndarray, word_ids: np.ndarray) -> np.ndarray:
+        """Returns `counts` [n, k] over vocabulary columns `word_ids` [k], scaled like ``scale``."""
+        mode = self.config.scaling
+        if mode == "binary":
+            return (counts > 0).astype(np.float32)
+        if mode == "log":
+            return np.log1p(counts).astype(np.float32)
+        if mode == "tfidf":
+            x = counts * self.idf[word_ids][None, :]
+            norms = np.sqrt((x * x).sum(axis=1, keepdims=True))
+            return (x / np.where(norms == 0, 1.0, norms)).astype(np.float32)
+        return counts.astype(np.float32)
+
+    def to_json(self) -> dict:
+        """Returns a JSON-safe description (vocabulary in index order, config); idf goes in the npz."""
+        return {"config": asdict(self.config), "vocabulary": self.vocabulary}
+
+    @classmethod
+    def from_json(cls, data: dict, idf: np.ndarray | None) -> "Featurizer":
+        """Returns the featurizer described by ``to_json`` output."""
+        return cls(FeatureConfig(**data["config"]), data["vocabulary"], idf)

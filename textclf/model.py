@@ -1,0 +1,145 @@
+"""The network: a sparse first layer (rows of an embedding matrix) feeding a Haiku MLP head."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import partial
+from typing import NamedTuple
+
+import haiku as hk
+import jax
+import jax.numpy as jnp
+import numpy as np
+import scipy.sparse as sp
+
+
+@dataclass(frozen=True)
+class ModelSpec:
+    """The architecture: vocabulary size, hidden layer sizes, classes, dropout."""
+
+    vocab_size: int
+    hidden: tuple[int, ...] = (128, 64)
+    n_classes: int = 2
+    dropout: float = 0.0
+
+
+class SparseBatch(NamedTuple):
+    """A batch of sparse rows in a fixed-shape form that jit compiles once.
+
+    Row r of the batch is sum_j values[j] * onehot(words[local[j]]) over the j with rows[j] == r.
+    Padding has value 0 and a word id equal to the vocabulary size (out of range: reads 0, writes drop).
+    """
+
+    words: jax.Array  # [n_words] int32, distinct vocabulary ids in the batch
+    local: jax.Array  # [n_entries] int32, index into `words`
+    values: jax.Array  # [n_entries] float32
+    rows: jax.Array  # [n_entries] int32, row of the batch
+    labels: jax.Array  # [batch] int32
+    mask: jax.Array  # [batch] float32, 0 for padding rows
+
+
+def _round_up(n: int, multiple: int) -> int:
+    return max(multiple, -(-n // multiple) * multiple)
+
+
+def batch_capacity(x: sp.csr_matrix, batches: list[np.ndarray], multiple: int = 512) -> int:
+    """Returns an entry count that fits every batch in `batches` (rounded up so shapes repeat)."""
+    nnz = np.diff(x.indptr)
+    return _round_up(max(int(nnz[b].sum()) for b in batches), multiple)
+
+
+def make_batch(x: sp.csr_matrix, row_ids: np.ndarray, labels: np.ndarray | None, batch_size: int,
+               capacity: int) -> SparseBatch:
+    """Returns rows `row_ids` of `x` as a padded SparseBatch of `batch_size` rows and `capacity` entries."""
+    sub = x[row_ids]  # [len(row_ids), vocab] CSR, only these rows are touched
+    n_entries = sub.nnz
+    if n_entries > capacity:
+        raise ValueError(f"batch has {n_entries} entries, more than its capacity {capacity}")
+    vocab = x.shape[1]
+    words, local = np.unique(sub.indices, return_inverse=True)
+    words_p = np.full(capacity, vocab, dtype=np.int32)
+    words_p[: len(words)] = words
+    local_p = np.zeros(capacity, dtype=np.int32)  # padding entries have value 0: any index will do
+    local_p[:n_entries] = local
+    values_p = np.zeros(capacity, dtype=np.float32)
+    values_p[:n_entries] = sub.data
+    rows_p = np.zeros(capacity, dtype=np.int32)
+    rows_p[:n_entries] = np.repeat(np.arange(sub.shape[0], dtype=np.int32), np.diff(sub.indptr))
+    labels_p = np.zeros(batch_size, dtype=np.int32)
+    mask = np.zeros(batch_size, dtype=np.float32)
+    mask[: len(row_ids)] = 1.0
+    if labels is not None:
+        labels_p[: len(row_ids)] = labels[row_ids]
+    return SparseBatch(words_p, local_p, values_p, rows_p, labels_p, mask)
+
+
+def init_embedding(key: jax.Array, vocab_size: int, width: int) -> jax.Array:
+    """Returns the first layer's weights [vocab, width], initialised as hk.Linear would."""
+    # hk.initializers.TruncatedNormal(1/sqrt(fan_in)) rescales by the std of a normal truncated at +-2.
+    stddev = 1.0 / np.sqrt(vocab_size) / 0.87962566103423978
+    return stddev * jax.random.truncated_normal(key, -2.0, 2.0, (vocab_size, width), jnp.float32)
+
+
+def _head(h0: jax.Array, spec: ModelSpec, is_training: bool) -> jax.Array:
+    """Returns logits [batch, classes] from the first layer's pre-activation h0 [batch, hidden[0]]."""
+    bias = hk.get_parameter("first_bias", [spec.hidden[0]], init=jnp.zeros)
+    x = jax.nn.relu(h0 + bias)
+    for width in spec.hidden[1:]:
+        if is_training and spec.dropout > 0:
+            x = hk.dropout(hk.next_rng_key(), spec.dropout, x)
+        x = jax.nn.relu(hk.Linear(width)(x))
+    if is_training and spec.dropout > 0:
+        x = hk.dropout(hk.next_rng_key(), spec.dropout, x)
+    return hk.Linear(spec.n_classes)(x)
+
+
+# Built once at import time; the spec is a static (hashable) argument.
+head = hk.transform(_head)
+
+
+def init_params(key: jax.Array, spec: ModelSpec) -> dict:
+    """Returns fresh parameters {"embed": [vocab, hidden0], "head": Haiku params}."""
+    k_embed, k_head = jax.random.split(key)
+    embed = init_embedding(k_embed, spec.vocab_size, spec.hidden[0])
+    dummy = jnp.zeros((1, spec.hidden[0]), jnp.float32)
+    return {"embed": embed, "head": head.init(k_head, dummy, spec, False)}
+
+
+def first_layer(rows_of_embed: jax.Array, batch: SparseBatch, batch_size: int) -> jax.Array:
+    """Returns h0 [batch, hidden0] from the gathered embedding rows [n_words, hidden0]."""
+    contrib = rows_of_embed[batch.local] * batch.values[:, None]  # [n_entries, hidden0]
+    return jax.ops.segment_sum(contrib, batch.rows, num_segments=batch_size)
+
+
+def gather_rows(embed: jax.Array, words: jax.Array) -> jax.Array:
+    """Returns embed[words], with zeros for out-of-range (padding) ids."""
+    return embed.at[words].get(mode="fill", fill_value=0.0)
+
+
+@partial(jax.jit, static_argnames=("spec",))
+def logits_sparse(params: dict, batch: SparseBatch, spec: ModelSpec) -> jax.Array:
+    """Returns logits [batch, classes] for a SparseBatch (inference: no dropout)."""
+    h0 = first_layer(gather_rows(params["embed"], batch.words), batch, batch.mask.shape[0])
+    return head.apply(params["head"], None, h0, spec, False)
+
+
+@partial(jax.jit, static_argnames=("spec",))
+def probs_dense(params: dict, x: jax.Array, word_ids: jax.Array, spec: ModelSpec) -> jax.Array:
+    """Returns class probabilities [n, classes] for dense rows x [n, k] over vocabulary columns word_ids [k]."""
+    h0 = x @ params["embed"][word_ids]  # [n, hidden0]: only the post's own rows of the matrix
+    return jax.nn.softmax(head.apply(params["head"], None, h0, spec, False))
+
+
+def predict_proba_sparse(params: dict, spec: ModelSpec, x: sp.csr_matrix, batch_size: int = 512) -> np.ndarray:
+    """Returns class probabilities [n, classes] for CSR rows x, in batches of fixed shape."""
+    n = x.shape[0]
+    out = np.zeros((n, spec.n_classes), dtype=np.float32)
+    if n == 0:
+        return out
+    chunks = [np.arange(i, min(i + batch_size, n)) for i in range(0, n, batch_size)]
+    capacity = _round_up(max(int(x[c].nnz) for c in chunks), 4096)
+    for chunk in chunks:
+        batch = make_batch(x, chunk, None, batch_size, capacity)
+        logits = logits_sparse(params, batch, spec)
+        out[chunk] = np.asarray(jax.nn.softmax(logits))[: len(chunk)]
+    return out

@@ -1,0 +1,121 @@
+"""Model folders: parameters in model.npz (no pickles), everything else in model.json."""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+import zipfile
+from pathlib import Path
+
+import jax
+import numpy as np
+
+from textclf.classifier import Classifier
+from textclf.features import Featurizer
+from textclf.model import ModelSpec, init_params
+
+FORMAT = "textclf-model"
+FORMAT_VERSION = 1
+PARAMS_FILE = "model.npz"
+META_FILE = "model.json"
+
+
+class BadModelFile(ValueError):
+    """A model folder or bundle that is missing, damaged, foreign or inconsistent; the message says why."""
+
+
+def _key(path: tuple) -> str:
+    return "/".join(str(getattr(k, "key", k)) for k in path)
+
+
+def _flatten(params: dict) -> dict[str, np.ndarray]:
+    return {_key(path): np.asarray(leaf) for path, leaf in jax.tree_util.tree_flatten_with_path(params)[0]}
+
+
+def save_model(classifier: Classifier, folder: str | os.PathLike) -> Path:
+    """Returns the folder after writing `classifier` into it (created if needed)."""
+    folder = Path(folder)
+    folder.mkdir(parents=True, exist_ok=True)
+    arrays = _flatten(classifier.params)
+    if classifier.featurizer.idf is not None:
+        arrays["featurizer/idf"] = classifier.featurizer.idf
+    meta = {
+        "format": FORMAT, "format_version": FORMAT_VERSION,
+        "spec": {"vocab_size": classifier.spec.vocab_size, "hidden": list(classifier.spec.hidden),
+                 "n_classes": classifier.spec.n_classes, "dropout": classifier.spec.dropout},
+        "class_names": list(classifier.class_names),
+        "featurizer": classifier.featurizer.to_json(),
+        "info": classifier.info,
+    }
+    # Write to temporary names first so a crash never leaves half a model under the real names.
+    with tempfile.NamedTemporaryFile(dir=folder, suffix=".npz", delete=False) as tmp:
+        np.savez(tmp, **arrays)
+    os.replace(tmp.name, folder / PARAMS_FILE)
+    (folder / (META_FILE + ".tmp")).write_text(json.dumps(meta, indent=1), encoding="utf-8")
+    os.replace(folder / (META_FILE + ".tmp"), folder / META_FILE)
+    return folder
+
+
+def _read_meta(raw: bytes) -> dict:
+    try:
+        meta = json.loads(raw.decode("utf-8"))
+    except (UnicodeDecodeError, json.JSONDecodeError) as err:
+        raise BadModelFile(f"{META_FILE} is not valid JSON ({err})") from err
+    if not isinstance(meta, dict) or meta.get("format") != FORMAT:
+        raise BadModelFile(f"{META_FILE} is not a textclf model description")
+    if meta.get("format_version") != FORMAT_VERSION:
+        raise BadModelFile(f"model format version {meta.get('format_version')} is not supported "
+                           f"(this textclf reads version {FORMAT_VERSION})")
+    return meta
+
+
+def _read_arrays(source) -> dict[str, np.ndarray]:
+    try:
+        with np.load(source, allow_pickle=False) as npz:  # never unpickle: a model file is data
+            return {k: npz[k] for k in npz.files}
+    except ValueError as err:
+        raise BadModelFile(f"{PARAMS_FILE} holds pickled objects, which are refused ({err})") from err
+    except (OSError, zipfile.BadZipFile, EOFError) as err:
+        raise BadModelFile(f"{PARAMS_FILE} is damaged or not an npz file ({err})") from err
+
+
+def classifier_from_parts(meta: dict, arrays: dict[str, np.ndarray]) -> Classifier:
+    """Returns the classifier described by model.json contents and model.npz arrays, checking every shape."""
+    try:
+        s = meta["spec"]
+        spec = ModelSpec(int(s["vocab_size"]), tuple(int(h) for h in s["hidden"]), int(s["n_classes"]),
+                         float(s["dropout"]))
+        class_names = tuple(str(c) for c in meta["class_names"])
+        idf = arrays.pop("featurizer/idf", None)
+        featurizer = Featurizer.from_json(meta["featurizer"], idf)
+    except (KeyError, TypeError, ValueError) as err:
+        raise BadModelFile(f"{META_FILE} is incomplete or inconsistent ({err!r})") from err
+    if len(class_names) != spec.n_classes or featurizer.vocab_size != spec.vocab_size:
+        raise BadModelFile("the class names or the vocabulary do not match the network's size")
+    if featurizer.config.scaling == "tfidf" and (idf is None or idf.shape != (spec.vocab_size,)):
+        raise BadModelFile("the tf-idf weights are missing or have the wrong size")
+    shapes = jax.eval_shape(lambda: init_params(jax.random.PRNGKey(0), spec))  # no memory allocated
+    expected = {_key(path): leaf for path, leaf in jax.tree_util.tree_flatten_with_path(shapes)[0]}
+    if set(expected) != set(arrays):
+        raise BadModelFile(f"{PARAMS_FILE} has arrays {sorted(arrays)}, expected {sorted(expected)}")
+    for key, want in expected.items():
+        got = arrays[key]
+        if got.shape != want.shape or got.dtype != want.dtype:
+            raise BadModelFile(f"array {key} has shape {got.shape} {got.dtype}, expected {want.shape} {want.dtype}")
+        if not np.all(np.isfinite(got)):
+            raise BadModelFile(f"array {key} holds NaN or infinite values")
+    params = jax.tree_util.tree_unflatten(jax.tree_util.tree_structure(shapes), [arrays[k] for k in expected])
+    return Classifier(featurizer, spec, params, class_names, dict(meta.get("info") or {}))
+
+
+def load_model(folder: str | os.PathLike) -> Classifier:
+    """Returns the classifier saved in `folder`, or raises BadModelFile saying what is wrong."""
+    folder = Path(folder)
+    if not folder.is_dir():
+        raise BadModelFile(f"{folder} is not a folder")
+    for name in (META_FILE, PARAMS_FILE):
+        if not (folder / name).is_file():
+            raise BadModelFile(f"{folder} has no {name}: it is not a saved textclf model")
+    meta = _read_meta((folder / META_FILE).read_bytes())
+    return classifier_from_parts(meta, _read_arrays(folder / PARAMS_FILE))

@@ -1,0 +1,288 @@
+"""Training: a jitted update step driven by a generator of progress events that can be stopped."""
+
+from __future__ import annotations
+
+import math
+import time
+from dataclasses import asdict, dataclass, field
+from functools import partial
+from typing import Callable, Iterator, NamedTuple, Union
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+import optax
+import scipy.sparse as sp
+from sklearn.model_selection import train_test_split
+
+from textclf.classifier import Classifier
+from textclf.data import Corpus
+from textclf.features import FeatureConfig, Featurizer
+from textclf.model import (ModelSpec, SparseBatch, batch_capacity, first_layer, gather_rows, head,
+                           init_params, make_batch, predict_proba_sparse)
+
+OPTIMIZERS = ("lazy_adam", "adam")
+
+
+@dataclass(frozen=True)
+class TrainConfig:
+    """Training settings; the defaults are the tutorial's."""
+
+    hidden: tuple[int, ...] = (128, 64)
+    epochs: int = 5
+    batch_size: int = 32
+    learning_rate: float = 1e-3
+    seed: int = 42
+    val_fraction: float = 0.1  # share of the training set held out for validation
+    dropout: float = 0.0
+    weight_decay: float = 0.0
+    # "lazy_adam" updates only the first-layer rows of words in the batch; "adam" is exact Adam.
+    optimizer: str = "lazy_adam"
+    early_stopping: int = 0  # stop after this many epochs without a better validation accuracy (0: off)
+    log_every: int = 5  # steps between loss events
+
+    def __post_init__(self) -> None:
+        if not self.hidden or any(h < 1 for h in self.hidden):
+            raise ValueError("hidden sizes must be positive whole numbers, e.g. 128,64")
+        if self.epochs < 1:
+            raise ValueError("epochs must be at least 1")
+        if self.batch_size < 1:
+            raise ValueError("batch size must be at least 1")
+        if not (self.learning_rate > 0 and math.isfinite(self.learning_rate)):
+            raise ValueError("learning rate must be a positive number")
+        if not 0 <= self.val_fraction < 0.9:
+            raise ValueError("validation share must be between 0 and 0.9")
+        if not 0 <= self.dropout < 1:
+            raise ValueError("dropout must be between 0 and 1")
+        if self.weight_decay < 0:
+            raise ValueError("weight decay must not be negative")
+        if self.optimizer not in OPTIMIZERS:
+            raise ValueError(f"optimizer must be one of {', '.join(OPTIMIZERS)}")
+
+
+class TrainState(NamedTuple):
+    """What changes every step."""
+
+    params: dict
+    opt_state: optax.OptState  # Adam state of the head (lazy) or of everything (exact)
+    embed_mu: jax.Array  # [vocab, hidden0] lazy Adam moments (empty [0, 0] for exact Adam)
+    embed_nu: jax.Array
+    step: jax.Array  # scalar int32
+    rng: jax.Array
+
+
+@dataclass(frozen=True)
+class Started:
+    total_steps: int
+    steps_per_epoch: int
+    n_train: int
+    n_val: int
+    vocab_size: int
+
+
+@dataclass(frozen=True)
+class StepLoss:
+    step: int
+    epoch: int  # 1-based
+    loss: float  # mean training loss over the steps since the previous event
+
+
+@dataclass(frozen=True)
+class EpochEnd:
+    epoch: int
+    train_loss: float
+    train_accuracy: float
+    val_accuracy: float | None
+    val_loss: float | None
+    seconds: float  # training time so far
+
+
+@dataclass(frozen=True)
+class Finished:
+    classifier: Classifier
+    history: list[dict]
+    stopped: bool  # ended before the last epoch (Stop pressed, early stopping or divergence)
+    reason: str  # "completed" | "stopped" | "early_stopping" | "diverged"
+    message: str
+    train_seconds: float
+    n_val: int = 0
+    best_epoch: int | None = None
+    split: dict = field(default_factory=dict)
+
+
+Event = Union[Started, StepLoss, EpochEnd, Finished]
+
+
+def _adam(config: TrainConfig) -> optax.GradientTransformation:
+    if config.weight_decay > 0:
+        return optax.adamw(config.learning_rate, weight_decay=config.weight_decay)
+    return optax.adam(config.learning_rate)
+
+
+def init_state(key: jax.Array, spec: ModelSpec, config: TrainConfig) -> TrainState:
+    """Returns the state before the first step."""
+    k_init, k_rng = jax.random.split(key)
+    params = init_params(k_init, spec)
+    tx = _adam(config)
+    if config.optimizer == "adam":
+        return TrainState(params, tx.init(params), jnp.zeros((0, 0)), jnp.zeros((0, 0)),
+                          jnp.zeros((), jnp.int32), k_rng)
+    mu, nu = jnp.zeros_like(params["embed"]), jnp.zeros_like(params["embed"])  # two buffers: both are donated
+    return TrainState(params, tx.init(params["head"]), mu, nu, jnp.zeros((), jnp.int32), k_rng)
+
+
+def _loss(rows: jax.Array, head_params: dict, batch: SparseBatch, rng: jax.Array, spec: ModelSpec):
+    h0 = first_layer(rows, batch, batch.mask.shape[0])  # [batch, hidden0]
+    logits = head.apply(head_params, rng, h0, spec, True)  # [batch, classes]
+    ce = optax.softmax_cross_entropy_with_integer_labels(logits, batch.labels) * batch.mask
+    correct = jnp.sum((jnp.argmax(logits, -1) == batch.labels) * batch.mask)
+    return jnp.sum(ce) / jnp.maximum(jnp.sum(batch.mask), 1.0), (jnp.sum(ce), correct)
+
+
+@partial(jax.jit, static_argnames=("spec", "config"), donate_argnums=(0,))
+def train_step(state: TrainState, batch: SparseBatch, spec: ModelSpec, config: TrainConfig):
+    """Returns (next state, metrics {ce_sum, correct, count}) after one update on `batch`."""
+    rng, step_rng = jax.random.split(state.rng)
+    embed = state.params["embed"]
+    rows = gather_rows(embed, batch.words)  # [n_words, hidden0]
+    (_, (ce_sum, correct)), (g_rows, g_head) = jax.value_and_grad(_loss, argnums=(0, 1), has_aux=True)(
+        rows, state.params["head"], batch, step_rng, spec)
+    tx = _adam(config)
+    if config.optimizer == "adam":
+        g_embed = jnp.zeros_like(embed).at[batch.words].add(g_rows, mode="drop")
+        grads = {"embed": g_embed, "head": g_head}
+        updates, opt_state = tx.update(grads, state.opt_state, state.params)
+        params = optax.apply_updates(state.params, updates)
+        mu, nu = state.embed_mu, state.embed_nu
+    else:
+        updates, opt_state = tx.update(g_head, state.opt_state, state.params["head"])
+        new_head = optax.apply_updates(state.params["head"], updates)
+        # Lazy Adam: the moments and weights of words absent from the batch are left as they are.
+        t = (state.step + 1).astype(jnp.float32)
+        b1, b2, eps = 0.9, 0.999, 1e-8
+        mu_rows = b1 * gather_rows(state.embed_mu, batch.words) + (1 - b1) * g_rows
+        nu_rows = b2 * gather_rows(state.embed_nu, batch.words) + (1 - b2) * g_rows ** 2
+        update = (mu_rows / (1 - b1 ** t)) / (jnp.sqrt(nu_rows / (1 - b2 ** t)) + eps)
+        update = update + config.weight_decay * rows
+        new_rows = rows - config.learning_rate * update
+        params = {"embed": embed.at[batch.words].set(new_rows, mode="drop"), "head": new_head}
+        mu = state.embed_mu.at[batch.words].set(mu_rows, mode="drop")
+        nu = state.embed_nu.at[batch.words].set(nu_rows, mode="drop")
+    metrics = {"ce_sum": ce_sum, "correct": correct, "count": jnp.sum(batch.mask)}
+    return TrainState(params, opt_state, mu, nu, state.step + 1, rng), metrics
+
+
+def split_validation(n: int, labels: np.ndarray, fraction: float, seed: int) -> tuple[np.ndarray, np.ndarray]:
+    """Returns (train indices, validation indices), stratified by label where every class allows it."""
+    idx = np.arange(n)
+    if fraction <= 0:
+        return idx, idx[:0]
+    counts = np.bincount(labels)
+    stratify = labels if counts[counts > 0].min() >= 2 else None
+    train_idx, val_idx = train_test_split(idx, test_size=fraction, random_state=seed, stratify=stratify)
+    return np.sort(train_idx), np.sort(val_idx)
+
+
+def epoch_batches(n: int, batch_size: int, rng: np.random.Generator) -> list[np.ndarray]:
+    """Returns one epoch of shuffled row indices in batches; the last may be short (it is padded)."""
+    order = rng.permutation(n)
+    return [order[i:i + batch_size] for i in range(0, n, batch_size)]
+
+
+def _accuracy_and_loss(params: dict, spec: ModelSpec, x: sp.csr_matrix, y: np.ndarray) -> tuple[float, float]:
+    probs = predict_proba_sparse(params, spec, x)
+    loss = float(-np.mean(np.log(np.clip(probs[np.arange(len(y)), y], 1e-12, None))))
+    return float(np.mean(probs.argmax(1) == y)), loss
+
+
+def train(corpus: Corpus, features: FeatureConfig = FeatureConfig(), config: TrainConfig = TrainConfig(),
+          should_stop: Callable[[], bool] = lambda: False) -> Iterator[Event]:
+    """Yields progress events while training on `corpus`; the last event is Finished.
+
+    `should_stop` is polled at every event; when it returns True training ends after the current
+    step and Finished carries the parameters trained so far.
+    """
+    labels = np.asarray(corpus.train_labels)
+    train_idx, val_idx = split_validation(len(labels), labels, config.val_fraction, config.seed)
+    fit_texts = [corpus.train_texts[i] for i in train_idx]
+    featurizer = Featurizer.fit(fit_texts, features)  # vocabulary from the training part only
+    x_train = featurizer.transform(fit_texts)  # [n_train, vocab] CSR
+    y_train = labels[train_idx]
+    x_val = featurizer.transform([corpus.train_texts[i] for i in val_idx])
+    y_val = labels[val_idx]
+    spec = ModelSpec(featurizer.vocab_size, tuple(config.hidden), corpus.n_classes, config.dropout)
+
+    shuffle_rng = np.random.default_rng(config.seed)
+    schedule = [epoch_batches(len(y_train), config.batch_size, shuffle_rng) for _ in range(config.epochs)]
+    capacity = batch_capacity(x_train, [b for epoch in schedule for b in epoch])
+    steps_per_epoch = len(schedule[0])
+    yield Started(steps_per_epoch * config.epochs, steps_per_epoch, len(y_train), len(y_val),
+                  featurizer.vocab_size)
+
+    state = init_state(jax.random.PRNGKey(config.seed), spec, config)
+    good_params = state.params
+    history: list[dict] = []
+    best = (-1.0, 0, state.params)  # (val accuracy, epoch, params)
+    reason, message = "completed", f"Finished {config.epochs} epochs."
+    seconds = 0.0
+    pending: list[jax.Array] = []
+    for epoch, batches in enumerate(schedule, start=1):
+        started = time.perf_counter()
+        totals = {"ce_sum": 0.0, "correct": 0.0, "count": 0.0}
+        stop_now = False
+        for i, rows in enumerate(batches):
+            batch = make_batch(x_train, rows, y_train, config.batch_size, capacity)
+            state, metrics = train_step(state, batch, spec, config)
+            totals = jax.tree.map(jnp.add, totals, metrics)  # stays on device: no sync here
+            pending.append(metrics["ce_sum"] / metrics["count"])
+            if (i + 1) % config.log_every == 0 or i + 1 == len(batches):
+                loss = float(jnp.mean(jnp.stack(pending)))  # the only sync point between epochs
+                pending = []
+                if not math.isfinite(loss):
+                    reason = "diverged"
+                    message = (f"Training stopped in epoch {epoch}: the loss became {loss} (the numbers blew up). "
+                               f"Try a smaller learning rate. The model from before that point was kept.")
+                    stop_now = True
+                    break
+                good_params = state.params
+                yield StepLoss(int(state.step), epoch, loss)
+                if should_stop():
+                    reason, message = "stopped", f"Stopped by request during epoch {epoch}."
+                    stop_now = True
+                    break
+        seconds += time.perf_counter() - started
+        if stop_now:
+            break
+        n = float(totals["count"])
+        val_acc, val_loss = _accuracy_and_loss(state.params, spec, x_val, y_val) if len(y_val) else (None, None)
+        record = {"epoch": epoch, "train_loss": float(totals["ce_sum"]) / n,
+                  "train_accuracy": float(totals["correct"]) / n, "val_accuracy": val_acc, "val_loss": val_loss}
+        history.append(record)
+        yield EpochEnd(epoch, record["train_loss"], record["train_accuracy"], val_acc, val_loss, seconds)
+        if val_acc is not None and val_acc > best[0]:
+            best = (val_acc, epoch, state.params)
+        if config.early_stopping and val_acc is not None and epoch - best[1] >= config.early_stopping:
+            reason = "early_stopping"
+            message = (f"Stopped after epoch {epoch}: validation accuracy had not improved for "
+                       f"{config.early_stopping} epochs. Kept the model of epoch {best[1]}.")
+            break
+        if should_stop() and epoch < config.epochs:
+            reason, message = "stopped", f"Stopped by request after epoch {epoch}."
+            break
+
+    params, best_epoch = good_params, None
+    if config.early_stopping and best[1] > 0:
+        params, best_epoch = best[2], best[1]
+    classifier = Classifier(featurizer, spec, jax.device_get(params), corpus.class_names,
+                            {"train_config": asdict(config), "feature_config": asdict(features),
+                             "data": dict(corpus.description), "history": history})
+    yield Finished(classifier, history, reason != "completed", reason, message, seconds, len(y_val), best_epoch,
+                   {"n_train": int(len(y_train)), "n_val": int(len(y_val)), "n_test": len(corpus.test_texts)})
+
+
+def run_to_end(events: Iterator[Event]) -> Finished:
+    """Returns the Finished event of a training generator, ignoring progress."""
+    for event in events:
+        if isinstance(event, Finished):
+            return event
+    raise RuntimeError("training ended without a Finished event")
