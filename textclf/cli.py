@@ -27,14 +27,13 @@ class OneLineParser(argparse.ArgumentParser):
         self.exit(2, f"error: {message} (see {self.prog} --help)\n")
 
 
-def _int_list(text: str) -> tuple[int, ...]:
+def _hidden(text: str) -> tuple[int, ...]:
+    from textclf.train import parse_hidden_sizes
+
     try:
-        sizes = tuple(int(part) for part in text.split(",") if part.strip())
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected whole numbers separated by commas, e.g. 128,64; got {text!r}")
-    if not sizes or min(sizes) < 1:
-        raise argparse.ArgumentTypeError(f"hidden sizes must be positive whole numbers, got {text!r}")
-    return sizes
+        return parse_hidden_sizes(text)
+    except ValueError as err:
+        raise argparse.ArgumentTypeError(str(err))
 
 
 def _positive_int(text: str) -> int:
@@ -78,7 +77,7 @@ def build_parser() -> argparse.ArgumentParser:
     train.add_argument("--epochs", type=_positive_int)
     train.add_argument("--batch-size", type=_positive_int)
     train.add_argument("--lr", type=_positive_float, help="Adam learning rate")
-    train.add_argument("--hidden", type=_int_list, help="hidden layer sizes, e.g. 128,64")
+    train.add_argument("--hidden", type=_hidden, help="hidden layer sizes, e.g. 128,64")
     train.add_argument("--seed", type=int)
     train.add_argument("--optimizer", choices=("lazy_adam", "adam"),
                        help="lazy_adam updates only the rows of words in each batch; adam is exact")

@@ -46,7 +46,9 @@ def confusion_cell(evaluation: Evaluation, y_true: np.ndarray, true_class: int, 
     return np.flatnonzero((np.asarray(y_true) == true_class) & (evaluation.predictions == predicted_class))
 
 
-def row_percentages(confusion: np.ndarray) -> np.ndarray:
-    """Returns each row of the confusion matrix as percentages of that true class."""
-    totals = confusion.sum(axis=1, keepdims=True)
-    return 100.0 * confusion / np.where(totals == 0, 1, totals)
+def largest_mistake(confusion: np.ndarray) -> tuple[int, int]:
+    """Returns (true, predicted) of the largest off-diagonal cell, or (0, 0) when there is no mistake."""
+    off = np.array(confusion, dtype=float)
+    np.fill_diagonal(off, -1)
+    true_class, predicted = np.unravel_index(np.argmax(off), off.shape)
+    return (int(true_class), int(predicted)) if off[true_class, predicted] > 0 else (0, 0)

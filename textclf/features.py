@@ -14,7 +14,7 @@ from sklearn.feature_extraction.text import CountVectorizer, TfidfTransformer
 KERAS_FILTERS = '!"#$%&()*+,-./:;<=>?@[\\]^_`{|}~\t\n'
 _TO_SPACE = str.maketrans({c: " " for c in KERAS_FILTERS})
 # The same split on the raw text, keeping case, so LIME can remove words where they stand.
-_RAW_SPLIT = re.compile("[" + re.escape(KERAS_FILTERS + " ") + "]+")
+WORD_SEPARATORS = re.compile("[" + re.escape(KERAS_FILTERS + " ") + "]+")
 SCALINGS = ("count", "binary", "tfidf", "log")
 
 
@@ -25,7 +25,7 @@ def keras_tokenize(text: str) -> list[str]:
 
 def raw_tokens(text: str) -> list[str]:
     """Returns the tokens of `text` in their original case; ``t.lower()`` is the Keras token."""
-    return [t for t in _RAW_SPLIT.split(text) if t]
+    return [t for t in WORD_SEPARATORS.split(text) if t]
 
 
 @dataclass(frozen=True)

@@ -38,26 +38,34 @@ class SparseBatch(NamedTuple):
     mask: jax.Array  # [batch] float32, 0 for padding rows
 
 
-def _round_up(n: int, multiple: int) -> int:
+def round_up(n: int, multiple: int) -> int:
+    """Returns n rounded up to a positive multiple of `multiple` (so padded shapes repeat)."""
     return max(multiple, -(-n // multiple) * multiple)
 
 
-def batch_capacity(x: sp.csr_matrix, batches: list[np.ndarray], multiple: int = 512) -> int:
-    """Returns an entry count that fits every batch in `batches` (rounded up so shapes repeat)."""
-    nnz = np.diff(x.indptr)
-    return _round_up(max(int(nnz[b].sum()) for b in batches), multiple)
+def batch_capacity(x: sp.csr_matrix, batches: list[np.ndarray]) -> tuple[int, int]:
+    """Returns (entries, distinct words) that fit every batch in `batches`, rounded up.
+
+    Computed once for a whole run so the update compiles once.
+    """
+    entries = max(int(x[b].nnz) for b in batches)
+    words = max(len(np.unique(x[b].indices)) for b in batches)
+    return round_up(entries, 1024), round_up(words, 512)
 
 
 def make_batch(x: sp.csr_matrix, row_ids: np.ndarray, labels: np.ndarray | None, batch_size: int,
-               capacity: int) -> SparseBatch:
-    """Returns rows `row_ids` of `x` as a padded SparseBatch of `batch_size` rows and `capacity` entries."""
+               capacity: int, word_capacity: int | None = None) -> SparseBatch:
+    """Returns rows `row_ids` of `x` as a SparseBatch padded to `batch_size` rows, `capacity` entries
+    and `word_capacity` distinct words (default: `capacity`)."""
+    word_capacity = capacity if word_capacity is None else word_capacity
     sub = x[row_ids]  # [len(row_ids), vocab] CSR, only these rows are touched
     n_entries = sub.nnz
-    if n_entries > capacity:
-        raise ValueError(f"batch has {n_entries} entries, more than its capacity {capacity}")
-    vocab = x.shape[1]
     words, local = np.unique(sub.indices, return_inverse=True)
-    words_p = np.full(capacity, vocab, dtype=np.int32)
+    if n_entries > capacity or len(words) > word_capacity:
+        raise ValueError(f"batch has {n_entries} entries and {len(words)} words, more than its capacity "
+                         f"{capacity} / {word_capacity}")
+    vocab = x.shape[1]
+    words_p = np.full(word_capacity, vocab, dtype=np.int32)
     words_p[: len(words)] = words
     local_p = np.zeros(capacity, dtype=np.int32)  # padding entries have value 0: any index will do
     local_p[:n_entries] = local
@@ -71,6 +79,13 @@ def make_batch(x: sp.csr_matrix, row_ids: np.ndarray, labels: np.ndarray | None,
     if labels is not None:
         labels_p[: len(row_ids)] = labels[row_ids]
     return SparseBatch(words_p, local_p, values_p, rows_p, labels_p, mask)
+
+
+def stack_batches(x: sp.csr_matrix, groups: list[np.ndarray], labels: np.ndarray, batch_size: int,
+                  capacity: tuple[int, int]) -> SparseBatch:
+    """Returns the batches of `groups` stacked on a leading axis, each padded to `capacity`."""
+    batches = [make_batch(x, g, labels, batch_size, *capacity) for g in groups]
+    return SparseBatch(*(np.stack(field) for field in zip(*batches)))
 
 
 def init_embedding(key: jax.Array, vocab_size: int, width: int) -> jax.Array:
@@ -137,7 +152,7 @@ def predict_proba_sparse(params: dict, spec: ModelSpec, x: sp.csr_matrix, batch_
     if n == 0:
         return out
     chunks = [np.arange(i, min(i + batch_size, n)) for i in range(0, n, batch_size)]
-    capacity = _round_up(max(int(x[c].nnz) for c in chunks), 4096)
+    capacity = round_up(max(int(x[c].nnz) for c in chunks), 4096)
     for chunk in chunks:
         batch = make_batch(x, chunk, None, batch_size, capacity)
         logits = logits_sparse(params, batch, spec)

@@ -18,8 +18,8 @@ from sklearn.model_selection import train_test_split
 from textclf.classifier import Classifier
 from textclf.data import Corpus
 from textclf.features import FeatureConfig, Featurizer
-from textclf.model import (ModelSpec, SparseBatch, batch_capacity, first_layer, gather_rows, head,
-                           init_params, make_batch, predict_proba_sparse)
+from textclf.model import (ModelSpec, SparseBatch, first_layer, gather_rows, head, init_params,
+                           predict_proba_sparse, stack_batches, batch_capacity)
 
 OPTIMIZERS = ("lazy_adam", "adam")
 
@@ -39,7 +39,7 @@ class TrainConfig:
     # "lazy_adam" updates only the first-layer rows of words in the batch; "adam" is exact Adam.
     optimizer: str = "lazy_adam"
     early_stopping: int = 0  # stop after this many epochs without a better validation accuracy (0: off)
-    log_every: int = 5  # steps between loss events
+    log_every: int = 16  # steps per compiled chunk, and between loss events
 
     def __post_init__(self) -> None:
         if not self.hidden or any(h < 1 for h in self.hidden):
@@ -58,6 +58,17 @@ class TrainConfig:
             raise ValueError("weight decay must not be negative")
         if self.optimizer not in OPTIMIZERS:
             raise ValueError(f"optimizer must be one of {', '.join(OPTIMIZERS)}")
+
+
+def parse_hidden_sizes(text: str) -> tuple[int, ...]:
+    """Returns layer sizes from text like "128,64", or raises ValueError saying what is wrong."""
+    parts = [p.strip() for p in str(text).replace(" ", ",").split(",") if p.strip()]
+    if not parts or not all(p.isdigit() for p in parts):
+        raise ValueError(f"hidden sizes must be whole numbers separated by commas, e.g. 128,64 (got {text!r})")
+    sizes = tuple(int(p) for p in parts)
+    if min(sizes) < 1 or max(sizes) > 4096 or len(sizes) > 8:
+        raise ValueError("hidden sizes must be between 1 and 4096, with at most 8 layers")
+    return sizes
 
 
 class TrainState(NamedTuple):
@@ -139,8 +150,7 @@ def _loss(rows: jax.Array, head_params: dict, batch: SparseBatch, rng: jax.Array
     return jnp.sum(ce) / jnp.maximum(jnp.sum(batch.mask), 1.0), (jnp.sum(ce), correct)
 
 
-@partial(jax.jit, static_argnames=("spec", "config"), donate_argnums=(0,))
-def train_step(state: TrainState, batch: SparseBatch, spec: ModelSpec, config: TrainConfig):
+def _update(state: TrainState, batch: SparseBatch, spec: ModelSpec, config: TrainConfig):
     """Returns (next state, metrics {ce_sum, correct, count}) after one update on `batch`."""
     rng, step_rng = jax.random.split(state.rng)
     embed = state.params["embed"]
@@ -170,6 +180,27 @@ def train_step(state: TrainState, batch: SparseBatch, spec: ModelSpec, config: T
         nu = state.embed_nu.at[batch.words].set(nu_rows, mode="drop")
     metrics = {"ce_sum": ce_sum, "correct": correct, "count": jnp.sum(batch.mask)}
     return TrainState(params, opt_state, mu, nu, state.step + 1, rng), metrics
+
+
+@partial(jax.jit, static_argnames=("spec", "config"), donate_argnums=(0,))
+def train_step(state: TrainState, batch: SparseBatch, spec: ModelSpec, config: TrainConfig):
+    """Returns (next state, metrics) after one update on `batch`."""
+    return _update(state, batch, spec, config)
+
+
+@partial(jax.jit, static_argnames=("spec", "config"), donate_argnums=(0,))
+def train_steps(state: TrainState, batches: SparseBatch, spec: ModelSpec, config: TrainConfig):
+    """Returns (next state, metrics [n_steps]) after one update per batch of `batches` [n_steps, ...].
+
+    One compiled loop per chunk of steps: Python (and its lock) is touched once per chunk, not per step.
+    Batches without rows (padding the last chunk of an epoch) leave the state untouched.
+    """
+    def body(s: TrainState, batch: SparseBatch):
+        skip = {"ce_sum": jnp.zeros(()), "correct": jnp.zeros(()), "count": jnp.zeros(())}
+        return jax.lax.cond(jnp.sum(batch.mask) > 0, lambda s: _update(s, batch, spec, config),
+                            lambda s: (s, skip), s)
+
+    return jax.lax.scan(body, state, batches)
 
 
 def split_validation(n: int, labels: np.ndarray, fraction: float, seed: int) -> tuple[np.ndarray, np.ndarray]:
@@ -214,7 +245,6 @@ def train(corpus: Corpus, features: FeatureConfig = FeatureConfig(), config: Tra
 
     shuffle_rng = np.random.default_rng(config.seed)
     schedule = [epoch_batches(len(y_train), config.batch_size, shuffle_rng) for _ in range(config.epochs)]
-    capacity = batch_capacity(x_train, [b for epoch in schedule for b in epoch])
     steps_per_epoch = len(schedule[0])
     yield Started(steps_per_epoch * config.epochs, steps_per_epoch, len(y_train), len(y_val),
                   featurizer.vocab_size)
@@ -224,32 +254,43 @@ def train(corpus: Corpus, features: FeatureConfig = FeatureConfig(), config: Tra
     history: list[dict] = []
     best = (-1.0, 0, state.params)  # (val accuracy, epoch, params)
     reason, message = "completed", f"Finished {config.epochs} epochs."
-    seconds = 0.0
-    pending: list[jax.Array] = []
+    capacity = batch_capacity(x_train, [b for epoch in schedule for b in epoch])
+    seconds, done_steps = 0.0, 0
+    chunk = config.log_every
+    empty = np.zeros(0, dtype=np.int64)
     for epoch, batches in enumerate(schedule, start=1):
         started = time.perf_counter()
         totals = {"ce_sum": 0.0, "correct": 0.0, "count": 0.0}
-        stop_now = False
-        for i, rows in enumerate(batches):
-            batch = make_batch(x_train, rows, y_train, config.batch_size, capacity)
-            state, metrics = train_step(state, batch, spec, config)
-            totals = jax.tree.map(jnp.add, totals, metrics)  # stays on device: no sync here
-            pending.append(metrics["ce_sum"] / metrics["count"])
-            if (i + 1) % config.log_every == 0 or i + 1 == len(batches):
-                loss = float(jnp.mean(jnp.stack(pending)))  # the only sync point between epochs
-                pending = []
+        stop_now, previous = False, None
+        groups = [batches[i:i + chunk] for i in range(0, len(batches), chunk)]
+        for group in groups + [None]:
+            if group is not None:
+                padded = group + [empty] * (chunk - len(group))  # same shape for the epoch's last chunk
+                stacked = stack_batches(x_train, padded, y_train, config.batch_size, capacity)
+                state, metrics = train_steps(state, stacked, spec, config)  # runs while we read the previous
+                totals = jax.tree.map(lambda t, m: t + jnp.sum(m), totals, metrics)
+            if previous is not None:
+                prev_metrics, prev_steps = previous
+                loss = float(jnp.sum(prev_metrics["ce_sum"]) / jnp.sum(prev_metrics["count"]))
+                done_steps += prev_steps
                 if not math.isfinite(loss):
                     reason = "diverged"
                     message = (f"Training stopped in epoch {epoch}: the loss became {loss} (the numbers blew up). "
                                f"Try a smaller learning rate. The model from before that point was kept.")
                     stop_now = True
                     break
-                good_params = state.params
-                yield StepLoss(int(state.step), epoch, loss)
+                good_params = previous_params
+                yield StepLoss(done_steps, epoch, loss)
                 if should_stop():
                     reason, message = "stopped", f"Stopped by request during epoch {epoch}."
                     stop_now = True
+                    if group is not None:  # the chunk already sent is finished and kept
+                        done_steps += len(group)
+                        good_params = state.params
                     break
+            if group is not None:
+                previous, previous_params = (metrics, len(group)), state.params
+        jax.block_until_ready(state.params)
         seconds += time.perf_counter() - started
         if stop_now:
             break

@@ -1,0 +1,18 @@
+"""textclf dashboard: navigation and per-session defaults. Run with `streamlit run app.py`."""
+
+import streamlit as st
+
+from pages import common
+
+st.set_page_config(page_title="textclf: train and explain a text classifier", page_icon=":material/text_fields:", layout="wide")
+common.init_session()
+
+page = st.navigation([
+    st.Page("pages/home.py", title="Start here", icon=":material/home:", default=True),
+    st.Page("pages/data.py", title="1. Data", icon=":material/library_books:", url_path="data"),
+    st.Page("pages/train.py", title="2. Train", icon=":material/model_training:", url_path="train"),
+    st.Page("pages/evaluate.py", title="3. Evaluate", icon=":material/analytics:", url_path="evaluate"),
+    st.Page("pages/explain.py", title="4. Explain", icon=":material/search_insights:", url_path="explain"),
+])
+common.render_status()
+page.run()

@@ -1,0 +1,72 @@
+"""Data page: choose newsgroups, see what is in them, set vocabulary options."""
+
+import streamlit as st
+
+from pages import common
+from textclf.data import ARCHIVE_ENV, NEWSGROUPS
+from textclf.features import SCALINGS
+from textclf.plots import class_counts_figure
+
+st.title("1. Data: which topics should the model tell apart?")
+custom = st.session_state["custom_corpus"]
+if custom is not None:
+    st.info(f"Using your own data: **{custom.description.get('name', 'your texts')}**, "
+            f"{len(custom.train_texts):,} training and {len(custom.test_texts):,} test texts in "
+            f"{custom.n_classes} classes.")
+    if st.button("Use the newsgroups instead"):
+        st.session_state["custom_corpus"] = None
+        st.rerun()
+    st.plotly_chart(class_counts_figure(custom.class_counts()), key="custom_counts")
+    st.page_link("pages/train.py", label="Go to 2. Train", icon=":material/model_training:")
+    st.stop()
+st.multiselect(
+    "Newsgroups (topics)", NEWSGROUPS, key="categories", persist_state="session",
+    help="Each newsgroup is a discussion forum from the 1990s; its posts are the examples of one topic. "
+         "Pick at least two. More topics, or similar ones (two computer groups), make the task harder.")
+st.toggle(
+    "Remove headers, signatures and quoted replies", key="remove_metadata", persist_state="session",
+    help="Headers name the newsgroup a post was sent to, so a model can cheat by reading them.")
+st.caption("Why it matters: headers (e.g. *Newsgroups: rec.sport.hockey*) and signatures give the answer away. "
+           "With them removed, accuracy drops, but it is an honest measure of understanding the text.")
+
+with st.expander("Advanced: how words become numbers"):
+    c1, c2, c3 = st.columns(3)
+    c1.selectbox("Word weighting", SCALINGS, key="scaling", persist_state="session",
+                 format_func={"count": "count (tutorial)", "binary": "present / absent",
+                              "tfidf": "tf-idf", "log": "log(1 + count)"}.get,
+                 help="count: how often each word occurs (the tutorial's choice). present/absent: 1 or 0. "
+                      "tf-idf: rarer words weigh more. log: dampens very frequent words.")
+    c2.number_input("Ignore words in fewer than N posts", 1, 100, key="min_df", persist_state="session",
+                    help="1 keeps every word; 2 or more drops typos and one-off names.")
+    c3.number_input("Keep at most N words (0 = all)", 0, 200_000, step=1000, key="max_features",
+                    persist_state="session", help="Keeps the most frequent words; a smaller vocabulary trains faster.")
+
+if len(st.session_state["categories"]) < 2:
+    st.warning("Choose at least two newsgroups: a classifier needs at least two topics to tell apart.")
+    st.stop()
+corpus, reason = common.chosen_corpus()
+if corpus is None:
+    st.error(reason)
+    st.markdown(
+        f"**How to provide the data without internet:** download `20news-bydate.tar.gz` (14 MB) once on a "
+        f"machine with internet, copy it here, and start the app with the environment variable "
+        f"`{ARCHIVE_ENV}` set to its path, e.g. `{ARCHIVE_ENV}=/path/to/20news-bydate.tar.gz streamlit run app.py`. "
+        f"With internet, the data downloads by itself the first time.")
+    st.stop()
+
+counts = corpus.class_counts()
+n_train, n_test = len(corpus.train_texts), len(corpus.test_texts)
+st.success(f"Loaded {n_train:,} training posts and {n_test:,} test posts in {corpus.n_classes} topics. "
+           "Next: **2. Train**.")
+st.page_link("pages/train.py", label="Go to 2. Train", icon=":material/model_training:")
+st.subheader("Posts per topic")
+st.caption("The model learns from the training posts; the test posts are kept aside to grade it fairly.")
+st.plotly_chart(class_counts_figure(counts), key="class_counts")
+
+st.subheader("Sample posts")
+topic = st.selectbox("Show posts from", corpus.class_names, key="sample_topic")
+label = corpus.class_names.index(topic)
+samples = [t for t, y in zip(corpus.train_texts, corpus.train_labels) if y == label][:3]
+for i, text in enumerate(samples, 1):
+    with st.expander(f"Post {i}: {text.strip()[:80] or '(empty after removal)'}"):
+        st.text(text[:3000] + ("\n[... cut ...]" if len(text) > 3000 else ""))

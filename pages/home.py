@@ -1,0 +1,32 @@
+"""Start page: what this is and the four steps."""
+
+import streamlit as st
+
+st.title("Train a text classifier and see why it decides")
+st.markdown(
+    "This dashboard teaches a small neural network to sort newsgroup posts by topic, "
+    "shows how it learns, where it goes wrong, and which words drove each decision. "
+    "No programming needed: follow the four steps."
+)
+cols = st.columns(4)
+steps = [
+    ("pages/data.py", "1. Data", ":material/library_books:", "Pick the topics (newsgroups) the model should tell apart."),
+    ("pages/train.py", "2. Train", ":material/model_training:", "Train the network and watch its loss fall and accuracy rise."),
+    ("pages/evaluate.py", "3. Evaluate", ":material/analytics:", "Test it on posts it never saw; find its mistakes."),
+    ("pages/explain.py", "4. Explain", ":material/search_insights:", "Paste any text and see which words pushed the decision."),
+]
+for col, (path, label, icon, text) in zip(cols, steps):
+    with col.container(border=True):
+        st.page_link(path, label=label, icon=icon)
+        st.caption(text)
+st.info("New here? The tutorial's four topics are already selected: go straight to **2. Train** and press "
+        "**Train**. A run takes a few seconds.")
+with st.expander("What is under the hood?"):
+    st.markdown(
+        "- Each post becomes a **bag of words**: how often each word of the vocabulary occurs in it.\n"
+        "- A **neural network** (two hidden layers of 128 and 64 units) turns those counts into a score per "
+        "topic; training nudges its weights to make the right topic score highest.\n"
+        "- **LIME** explains one prediction by deleting random words from the text and watching how the "
+        "prediction changes.\n"
+        "- Built with JAX, Haiku and Optax (the network), scikit-learn (data and metrics) and LIME."
+    )

@@ -1,0 +1,103 @@
+"""Train page: hyperparameters, a background training run, its live chart, and Stop."""
+
+import streamlit as st
+
+from pages import common
+from textclf.jobs import TrainingJob
+from textclf.plots import training_figure
+from textclf.train import TrainConfig, parse_hidden_sizes
+
+st.title("2. Train: teach the network")
+corpus = common.require_corpus()
+st.caption(f"Data: {common.describe_data(list(corpus.class_names), corpus.description.get('remove_metadata'))}: "
+           f"{len(corpus.train_texts):,} training posts, {corpus.n_classes} topics.")
+job: TrainingJob | None = st.session_state["job"]
+running = job is not None and not job.done
+
+with st.form("train_form"):
+    st.markdown("**Settings** (the defaults are the tutorial's)")
+    c1, c2, c3 = st.columns(3)
+    hidden = c1.text_input("Hidden layer sizes", "128,64", key="hidden_text", persist_state="session",
+                           help="Units in each hidden layer, separated by commas. More units can learn more, "
+                                "but also memorise more.")
+    epochs = c2.number_input("Epochs", 1, 200, 5, key="epochs", persist_state="session",
+                             help="How many times the network reads the whole training set.")
+    batch_size = c3.number_input("Batch size", 1, 2048, 32, key="batch_size", persist_state="session",
+                                 help="Posts looked at before each weight update. Smaller: more, noisier updates.")
+    lr = c1.number_input("Learning rate", 1e-6, 1.0, 1e-3, step=1e-4, format="%.4f", key="lr",
+                         persist_state="session",
+                         help="Size of each weight update. Too large and training blows up; too small and it crawls.")
+    seed = c2.number_input("Seed", 0, 2**31 - 1, 42, key="seed", persist_state="session",
+                           help="Fixes the random start: the same seed gives the same result.")
+    val_share = c3.slider("Validation share", 0.0, 0.5, 0.1, 0.05, key="val_share", persist_state="session",
+                          help="Part of the training posts held back to check progress after each epoch. "
+                               "The test posts are only used once, on the Evaluate page.")
+    with st.expander("Advanced"):
+        a1, a2 = st.columns(2)
+        exact = a1.toggle("Exact Adam", False, key="exact_adam", persist_state="session",
+                          help="Off: only the words present in a batch are updated (much faster, about as "
+                               "accurate). On: every weight is updated every step, as in the tutorial.")
+        dropout = a2.slider("Dropout", 0.0, 0.8, 0.0, 0.05, key="dropout", persist_state="session",
+                            help="Randomly silences this share of units while training; fights memorisation.")
+    submitted = st.form_submit_button("Train", type="primary", disabled=running,
+                                      help="Starts training in the background: you can switch pages meanwhile.")
+
+if submitted:
+    try:
+        config = TrainConfig(hidden=parse_hidden_sizes(hidden), epochs=int(epochs), batch_size=int(batch_size),
+                             learning_rate=float(lr), seed=int(seed), val_fraction=float(val_share),
+                             dropout=float(dropout), optimizer="adam" if exact else "lazy_adam")
+    except ValueError as err:
+        st.error(f"Please fix the settings: {err}.")
+    else:
+        job = TrainingJob(corpus, common.feature_config(), config).start()
+        st.session_state["job"] = job
+        running = True
+
+
+def show_progress(job: TrainingJob) -> None:
+    """Draws the progress bar, Stop button and chart of `job`."""
+    p = job.progress()
+    if p.status in ("starting",):
+        text = "Preparing the vocabulary ..."
+    else:
+        left = p.seconds_left
+        epoch = min(p.step // max(p.steps_per_epoch, 1) + 1, p.total_steps // max(p.steps_per_epoch, 1))
+        text = (f"Epoch {epoch} of {p.total_steps // max(p.steps_per_epoch, 1)} · step {p.step:,} of "
+                f"{p.total_steps:,}" + (f" · about {left:.0f} s left" if left is not None else ""))
+        if p.status == "stopping":
+            text = "Stopping after this step ..."
+    st.progress(p.fraction, text=text)
+    st.plotly_chart(training_figure(p.step_losses, p.epochs, p.steps_per_epoch, p.total_steps), key="live_chart")
+
+
+@st.fragment(run_every=0.3)
+def live_view() -> None:
+    """Refreshes the progress while the background job runs; reruns the page once it ends."""
+    job: TrainingJob = st.session_state["job"]
+    if job.done:
+        st.rerun(scope="app")
+    if st.button("Stop", icon=":material/stop_circle:", help="Ends training now and keeps the model trained so far."):
+        job.stop()
+    show_progress(job)
+
+
+if running:
+    live_view()
+elif job is not None:
+    p = job.progress()
+    if p.status == "failed":
+        st.error(p.message)
+    else:
+        result = job.result
+        st.success(f"{p.message} Training took {result.finished.train_seconds:.1f} s. "
+                   f"Test accuracy: **{result.evaluation.accuracy:.1%}**.")
+        st.page_link("pages/evaluate.py", label="See where it goes wrong: 3. Evaluate", icon=":material/analytics:")
+    show_progress(job)
+
+with st.expander("Reference: simple models on the same data", expanded=job is not None and job.done):
+    st.caption("Two classic linear models on the same split. A good network should at least match them.")
+    baselines = common.baselines(corpus)
+    cols = st.columns(len(baselines))
+    for col, result in zip(cols, baselines.values()):
+        col.metric(result["name"], f"{result['accuracy']:.1%}", help=f"Test accuracy; macro F1 {result['macro_f1']:.3f}.")

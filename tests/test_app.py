@@ -1,0 +1,202 @@
+"""Page tests with Streamlit's AppTest: every page renders, and the main buttons do what they say."""
+
+import pytest
+from streamlit.runtime.pages_manager import PagesManager
+from streamlit.testing.v1 import AppTest
+
+from textclf.evaluate import evaluate_predictions
+from textclf.jobs import TrainedModel
+from textclf.features import FeatureConfig
+from textclf.train import TrainConfig, run_to_end, train
+
+PAGES = ["pages/home.py", "pages/data.py", "pages/train.py", "pages/evaluate.py", "pages/explain.py"]
+
+
+@pytest.fixture(autouse=True)
+def navigation_through_app_py(monkeypatch):
+    """Runs every page through app.py's st.navigation, as the real server does after pages/common.py's
+    switch; AppTest otherwise treats the pages/ folder as old-style pages on every run."""
+    original = PagesManager.__init__
+
+    def init(self, *args, **kwargs):
+        original(self, *args, **kwargs)
+        PagesManager.uses_pages_directory = False
+
+    monkeypatch.setattr(PagesManager, "__init__", init)
+
+
+def new_app() -> AppTest:
+    return AppTest.from_file("../app.py", default_timeout=120)
+
+
+@pytest.fixture(scope="module")
+def tiny_model(tiny_corpus):
+    """Returns a TrainedModel on the tiny corpus, as the Train page would leave it."""
+    config = TrainConfig(hidden=(16,), epochs=3, batch_size=8, learning_rate=1e-2)
+    finished = run_to_end(train(tiny_corpus, config=config))
+    ev = evaluate_predictions(tiny_corpus.test_labels, finished.classifier.predict(tiny_corpus.test_texts),
+                              tiny_corpus.class_names)
+    return TrainedModel(finished, ev, tiny_corpus, FeatureConfig(), config)
+
+
+def texts(at: AppTest) -> str:
+    """Returns all text shown on the page, for assertions."""
+    kinds = ("title", "markdown", "caption", "info", "warning", "error", "success")
+    parts = [e.value for root in (at, at.sidebar) for kind in kinds for e in getattr(root, kind)]
+    return "\n".join(str(p) for p in parts)
+
+
+@pytest.mark.parametrize("page", PAGES)
+def test_every_page_renders_without_model(page, tiny_corpus):
+    at = new_app()
+    at.session_state["custom_corpus"] = tiny_corpus
+    at.run()
+    at.switch_page(page).run()
+    assert not at.exception, at.exception
+    assert at.title, "every page has a title"
+    if page in ("pages/evaluate.py", "pages/explain.py"):
+        assert "No model yet" in texts(at)
+
+
+@pytest.mark.parametrize("page", PAGES)
+def test_every_page_renders_with_model(page, tiny_corpus, tiny_model):
+    at = new_app()
+    at.session_state["custom_corpus"] = tiny_corpus
+    at.session_state["model"] = tiny_model
+    at.run()
+    at.switch_page(page).run()
+    assert not at.exception, at.exception
+    assert f"{tiny_model.evaluation.accuracy:.1%}" in texts(at)  # the sidebar shows the model's accuracy
+
+
+def test_no_category_chosen_shows_message_not_error():
+    at = new_app().run()
+    at.switch_page("pages/data.py").run()
+    at.multiselect(key="categories").set_value([]).run()
+    assert not at.exception
+    assert "at least two" in texts(at)
+    at.switch_page("pages/train.py").run()
+    assert not at.exception
+    assert "at least two" in texts(at)
+
+
+def test_train_button_trains_in_background_and_sets_the_model(tiny_corpus):
+    at = new_app()
+    at.session_state["custom_corpus"] = tiny_corpus
+    at.run()
+    at.switch_page("pages/train.py").run()
+    at.text_input(key="hidden_text").set_value("16")
+    at.number_input(key="epochs").set_value(2)
+    at.number_input(key="batch_size").set_value(8)
+    at.button[0].click()  # the form's Train button
+    at.run()
+    assert not at.exception, at.exception
+    job = at.session_state["job"]
+    job.join(60)
+    assert job.done and job.result is not None
+    at.run()
+    assert not at.exception, at.exception
+    assert "Training took" in texts(at)
+    model = at.session_state["model"]
+    assert model is job.result and model.config.epochs == 2 and model.config.hidden == (16,)
+    at.switch_page("pages/evaluate.py").run()
+    assert not at.exception
+    assert any(m.label == "Test accuracy" for m in at.metric)
+
+
+def test_bad_hidden_sizes_show_a_message(tiny_corpus):
+    at = new_app()
+    at.session_state["custom_corpus"] = tiny_corpus
+    at.run()
+    at.switch_page("pages/train.py").run()
+    at.text_input(key="hidden_text").set_value("lots")
+    at.button[0].click()
+    at.run()
+    assert not at.exception
+    assert "hidden sizes must be whole numbers" in texts(at)
+    assert at.session_state["job"] is None
+
+
+def test_stop_keeps_the_model_trained_so_far(tiny_corpus):
+    at = new_app()
+    at.session_state["custom_corpus"] = tiny_corpus
+    at.run()
+    at.switch_page("pages/train.py").run()
+    at.text_input(key="hidden_text").set_value("16")
+    at.number_input(key="epochs").set_value(200)
+    at.number_input(key="batch_size").set_value(1)
+    at.button[0].click()
+    at.run()
+    stop = [b for b in at.button if b.label == "Stop"]
+    assert stop, "a Stop button is shown while training runs"
+    stop[0].click()
+    at.run()
+    job = at.session_state["job"]
+    job.join(60)
+    assert job.result.finished.reason == "stopped"
+    at.run()
+    assert "Stopped by request" in texts(at)
+    assert at.session_state["model"] is job.result
+
+
+def test_explain_shows_prediction_and_escapes_html(tiny_corpus, tiny_model):
+    at = new_app()
+    at.session_state["custom_corpus"] = tiny_corpus
+    at.session_state["model"] = tiny_model
+    at.run()
+    at.switch_page("pages/explain.py").run()
+    at.text_area(key="explain_text").set_value("The goalie <script>alert(1)</script> puck rink faceoff")
+    [b for b in at.button if b.label == "Explain"][0].click()
+    at.run()
+    assert not at.exception, at.exception
+    assert "Predicted topic: **hockey**" in texts(at)
+    html = "".join(e.proto.body for e in at.get("html"))
+    assert "<script" not in html and "    assert "<script" not in html and "&lt;" in html and "alert(1)" in htmllt;" in html and "    assert "<script" not in html and "&lt;" in html and "alert(1)" in htmlgt;" in html
+
+
+@pytest.mark.parametrize("text, message", [
+    ("", "The text is empty"),
+    ("!!! ... ???", "no words"),
+    ("x" * 1_000_001, "characters; explanations are limited"),
+])
+def test_explain_refuses_odd_text_with_a_message(text, message, tiny_corpus, tiny_model):
+    at = new_app()
+    at.session_state["custom_corpus"] = tiny_corpus
+    at.session_state["model"] = tiny_model
+    at.run()
+    at.switch_page("pages/explain.py").run()
+    at.text_area(key="explain_text").set_value(text)
+    [b for b in at.button if b.label == "Explain"][0].click()
+    at.run()
+    assert not at.exception
+    assert message in texts(at)
+
+
+def test_unknown_words_still_predict_with_a_note(tiny_corpus, tiny_model):
+    at = new_app()
+    at.session_state["custom_corpus"] = tiny_corpus
+    at.session_state["model"] = tiny_model
+    at.run()
+    at.switch_page("pages/explain.py").run()
+    at.text_area(key="explain_text").set_value("zzyzx qwerty xylophone")
+    [b for b in at.button if b.label == "Explain"][0].click()
+    at.run()
+    assert not at.exception
+    assert "None of these words are in the model's vocabulary" in texts(at)
+
+
+def test_evaluate_explain_this_opens_explain_with_the_post(tiny_corpus, tiny_model):
+    at = new_app()
+    at.session_state["custom_corpus"] = tiny_corpus
+    at.session_state["model"] = tiny_model
+    at.run()
+    at.switch_page("pages/evaluate.py").run()
+    at.selectbox(key="cell_true").set_value("cars")
+    at.selectbox(key="cell_pred").set_value("cars").run()
+    buttons = [b for b in at.button if b.label == "Explain this"]
+    assert buttons, "posts of the chosen cell are listed with an Explain button"
+    buttons[0].click()
+    at.run()
+    assert not at.exception
+    assert at.title[0].value.startswith("4. Explain")
+    assert at.text_area(key="explain_text").value in tiny_corpus.test_texts

@@ -1,0 +1,81 @@
+"""The network's shapes, the fixed-shape sparse batch, and agreement of the sparse and dense paths."""
+
+import jax
+import numpy as np
+import pytest
+import scipy.sparse as sp
+
+from textclf.model import (ModelSpec, batch_capacity, init_params, logits_sparse, make_batch, predict_proba_sparse,
+                           probs_dense)
+
+SPEC = ModelSpec(vocab_size=50, hidden=(8, 4), n_classes=3)
+
+
+def _random_csr(n_rows, vocab, seed=0):
+    rng = np.random.default_rng(seed)
+    x = sp.random(n_rows, vocab, density=0.15, format="csr", dtype=np.float32, random_state=rng)
+    x.data = rng.integers(1, 4, x.nnz).astype(np.float32)
+    return x
+
+
+def _densify(batch, vocab):
+    """Returns the batch as dense rows [batch, vocab], by the formula in SparseBatch's docstring."""
+    words, local, values, rows = (np.asarray(a) for a in batch[:4])
+    dense = np.zeros((len(batch.mask), vocab + 1), dtype=np.float32)  # the extra column takes padding
+    np.add.at(dense, (rows, words[local]), values)
+    return dense[:, :vocab]
+
+
+def test_init_params_shapes():
+    params = init_params(jax.random.PRNGKey(0), SPEC)
+    assert params["embed"].shape == (50, 8)
+    head_shapes = sorted(leaf.shape for leaf in jax.tree.leaves(params["head"]))
+    assert head_shapes == sorted([(8,), (8, 4), (4,), (4, 3), (3,)])
+
+
+def test_logits_and_probabilities_shapes():
+    params = init_params(jax.random.PRNGKey(0), SPEC)
+    x = _random_csr(11, 50)
+    batch = make_batch(x, np.arange(5), None, 8, *batch_capacity(x, [np.arange(5)]))
+    assert logits_sparse(params, batch, SPEC).shape == (8, 3)
+    probs = predict_proba_sparse(params, SPEC, x, batch_size=4)  # three batches, the last one short
+    assert probs.shape == (11, 3)
+    np.testing.assert_allclose(probs.sum(axis=1), 1.0, rtol=1e-5)
+    np.testing.assert_allclose(probs, predict_proba_sparse(params, SPEC, x), rtol=1e-5, atol=1e-7)
+    assert predict_proba_sparse(params, SPEC, x[:0]).shape == (0, 3)
+
+
+def test_make_batch_round_trip():
+    x = _random_csr(20, 30)
+    labels = np.arange(20, dtype=np.int32) % 3
+    rows = np.array([3, 7, 0, 12, 19])
+    batch = make_batch(x, rows, labels, 8, 512, 64)
+    assert batch.words.shape == (64,) and all(len(a) == 512 for a in batch[1:4]) and batch.labels.shape == (8,)
+    dense = _densify(batch, 30)
+    np.testing.assert_array_equal(dense[:5], x[rows].toarray())
+    assert not dense[5:].any()
+    np.testing.assert_array_equal(batch.mask, [1, 1, 1, 1, 1, 0, 0, 0])
+    np.testing.assert_array_equal(batch.labels[:5], labels[rows])
+    words = np.asarray(batch.words)
+    n_words = len(np.unique(x[rows].indices))
+    np.testing.assert_array_equal(words[:n_words], np.unique(x[rows].indices))
+    assert (words[n_words:] == 30).all()  # padding ids are out of range
+
+
+def test_make_batch_refuses_overflow():
+    x = _random_csr(20, 30)
+    with pytest.raises(ValueError, match="capacity"):
+        make_batch(x, np.arange(20), None, 20, 8, 64)  # too many entries
+    with pytest.raises(ValueError, match="capacity"):
+        make_batch(x, np.arange(20), None, 20, 512, 4)  # too many distinct words
+
+
+def test_probs_dense_over_the_texts_own_columns_equals_sparse(tiny_classifier):
+    clf = tiny_classifier
+    for text in ["Apple banana, apple!", "the engine and the puck", "goalie goalie goalie stick"]:
+        row = clf.featurizer.transform([text])  # [1, vocab]
+        ids = np.unique(row.indices)
+        padded = np.concatenate([ids, [0, 0, 0]])  # padding columns with zero values, as explain does
+        x = np.concatenate([row[:, ids].toarray(), np.zeros((1, 3), np.float32)], axis=1)
+        dense = np.asarray(probs_dense(clf.params, x, padded, clf.spec))
+        np.testing.assert_allclose(dense, predict_proba_sparse(clf.params, clf.spec, row), rtol=1e-5, atol=1e-6)

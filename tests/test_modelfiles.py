@@ -1,0 +1,144 @@
+"""Model folders: a saved model loads back identical; missing, damaged, pickled or inconsistent files are refused."""
+
+import json
+import os
+import shutil
+
+import numpy as np
+import pytest
+
+from textclf.modelfiles import META_FILE, PARAMS_FILE, BadModelFile, load_model, save_model
+
+TEXTS = ["Apple banana, apple!", "the engine's brake", "puck puck goalie", "nothing known here"]
+
+
+@pytest.fixture(scope="module")
+def saved(tiny_classifier, tmp_path_factory):
+    """Returns a folder holding the saved tiny classifier (copy it before damaging it)."""
+    return save_model(tiny_classifier, tmp_path_factory.mktemp("model") / "tiny")
+
+
+@pytest.fixture
+def model_copy(saved, tmp_path):
+    return shutil.copytree(saved, tmp_path / "model")
+
+
+def _edit_meta(folder, change):
+    meta = json.loads((folder / META_FILE).read_text())
+    change(meta)
+    (folder / META_FILE).write_text(json.dumps(meta))
+
+
+def test_round_trip_gives_identical_predictions(tiny_classifier, saved):
+    assert sorted(os.listdir(saved)) == [META_FILE, PARAMS_FILE]
+    loaded = load_model(saved)
+    np.testing.assert_array_equal(loaded.predict_proba(TEXTS), tiny_classifier.predict_proba(TEXTS))
+    assert loaded.class_names == tiny_classifier.class_names
+    assert loaded.spec == tiny_classifier.spec
+    assert loaded.featurizer.vocabulary == tiny_classifier.featurizer.vocabulary
+    assert loaded.info["history"] == tiny_classifier.info["history"]
+
+
+def test_round_trip_with_tfidf_weights(tiny_corpus, tmp_path):
+    from textclf.features import FeatureConfig
+    from textclf.train import TrainConfig, run_to_end, train
+
+    clf = run_to_end(train(tiny_corpus, FeatureConfig(scaling="tfidf"), TrainConfig(hidden=(16,), epochs=1))).classifier
+    loaded = load_model(save_model(clf, tmp_path / "tfidf"))
+    np.testing.assert_array_equal(loaded.featurizer.idf, clf.featurizer.idf)
+    np.testing.assert_array_equal(loaded.predict_proba(TEXTS), clf.predict_proba(TEXTS))
+
+
+def _refused(folder, *fragments):
+    with pytest.raises(BadModelFile) as err:
+        load_model(folder)
+    message = str(err.value)
+    for fragment in fragments:
+        assert fragment in message
+    return message
+
+
+def test_missing_folder(tmp_path):
+    _refused(tmp_path / "nowhere", "not a folder")
+
+
+def test_folder_without_model_files(tmp_path):
+    _refused(tmp_path, META_FILE)
+    (tmp_path / META_FILE).write_text("{}")
+    _refused(tmp_path, PARAMS_FILE)
+
+
+@pytest.mark.parametrize("damage", ["random", "truncated", "empty"])
+def test_damaged_npz(model_copy, damage):
+    path = model_copy / PARAMS_FILE
+    if damage == "random":
+        path.write_bytes(np.random.default_rng(0).bytes(4096))
+    elif damage == "truncated":
+        path.write_bytes(path.read_bytes()[:300])
+    else:
+        path.write_bytes(b"")
+    _refused(model_copy, PARAMS_FILE)
+
+
+@pytest.mark.xfail(strict=True, reason="textclf/modelfiles.py _read_arrays: np.load's ValueError for a "
+                   "non-zip file is reported as 'holds pickled objects'")
+def test_random_bytes_are_not_called_pickles(model_copy):
+    (model_copy / PARAMS_FILE).write_bytes(np.random.default_rng(0).bytes(4096))
+    assert "pickle" not in _refused(model_copy)
+
+
+@pytest.mark.xfail(raises=TypeError, strict=True, reason="textclf/modelfiles.py _read_arrays: a plain .npy "
+                   "under model.npz loads as an ndarray, which is not a context manager")
+def test_npy_instead_of_npz(model_copy):
+    np.save(model_copy / PARAMS_FILE, np.zeros(3, np.float32))
+    os.replace(model_copy / (PARAMS_FILE + ".npy"), model_copy / PARAMS_FILE)
+    _refused(model_copy, PARAMS_FILE)
+
+
+def test_pickled_object_array_is_refused_unopened(model_copy):
+    class Boom:
+        def __reduce__(self):
+            return (pytest.fail, ("the model file was unpickled",))
+
+    arrays = dict(np.load(model_copy / PARAMS_FILE))
+    arrays["embed"] = np.array([Boom()], dtype=object)
+    np.savez(model_copy / PARAMS_FILE, **arrays)
+    _refused(model_copy, "pickled")
+
+
+@pytest.mark.parametrize("change, says", [
+    (lambda m: m["spec"].update(vocab_size=m["spec"]["vocab_size"] + 1), "vocabulary"),
+    (lambda m: m["spec"].update(n_classes=2), "class names"),
+    (lambda m: m["spec"].update(hidden=[32]), "embed"),
+    (lambda m: m["spec"].update(hidden=[16, 8]), "expected"),
+    (lambda m: (m["spec"].update(vocab_size=5), m["featurizer"].update(vocabulary=m["featurizer"]["vocabulary"][:5])),
+     "embed"),
+    (lambda m: m["featurizer"]["config"].update(scaling="tfidf"), "tf-idf"),
+    (lambda m: m["featurizer"]["config"].update(scaling="bm25"), "scaling"),
+    (lambda m: m.pop("spec"), "incomplete"),
+    (lambda m: m.update(format_version=99), "version"),
+])
+def test_json_inconsistent_with_arrays(model_copy, change, says):
+    _edit_meta(model_copy, change)
+    _refused(model_copy, says)
+
+
+@pytest.mark.xfail(raises=(IndexError, TypeError), strict=True, reason="textclf/modelfiles.py classifier_from_parts: hidden sizes are not "
+                   "checked, so jax.eval_shape raises IndexError/TypeError")
+@pytest.mark.parametrize("hidden", [[], [-3]])
+def test_json_with_impossible_hidden_sizes(model_copy, hidden):
+    _edit_meta(model_copy, lambda m: m["spec"].update(hidden=hidden))
+    _refused(model_copy)
+
+
+@pytest.mark.parametrize("text", ['{"name": "bert-base", "layers": 12}', "[1, 2, 3]", "not json at all", "\udcff"])
+def test_foreign_json(model_copy, text):
+    (model_copy / META_FILE).write_bytes(text.encode("utf-8", "surrogateescape"))
+    _refused(model_copy, META_FILE)
+
+
+def test_non_finite_weights_are_refused(model_copy):
+    arrays = dict(np.load(model_copy / PARAMS_FILE))
+    arrays["embed"][0, 0] = np.nan
+    np.savez(model_copy / PARAMS_FILE, **arrays)
+    _refused(model_copy, "NaN")

@@ -1,0 +1,131 @@
+"""A training run in a background thread, with a snapshot of its progress that any thread can read."""
+
+from __future__ import annotations
+
+import threading
+import time
+import traceback
+from dataclasses import dataclass, field
+
+from textclf.data import Corpus
+from textclf.evaluate import Evaluation, evaluate_predictions
+from textclf.features import FeatureConfig
+from textclf.train import EpochEnd, Finished, Started, StepLoss, TrainConfig, train
+
+
+@dataclass
+class Progress:
+    """What a chart needs, copied out under the job's lock."""
+
+    status: str  # "starting" | "running" | "stopping" | "done" | "failed"
+    step: int = 0
+    total_steps: int = 0
+    steps_per_epoch: int = 1
+    step_losses: list[tuple[int, float]] = field(default_factory=list)  # (step, loss)
+    epochs: list[dict] = field(default_factory=list)  # history records
+    elapsed: float = 0.0
+    message: str = ""
+
+    @property
+    def fraction(self) -> float:
+        """Returns the share of steps done, 0..1."""
+        return min(1.0, self.step / self.total_steps) if self.total_steps else 0.0
+
+    @property
+    def seconds_left(self) -> float | None:
+        """Returns an estimate of the remaining training time from the pace so far."""
+        if not self.step or not self.total_steps:
+            return None
+        return self.elapsed / self.step * (self.total_steps - self.step)
+
+
+@dataclass(frozen=True)
+class TrainedModel:
+    """A finished (or stopped) run: the model, its test metrics and how training ended."""
+
+    finished: Finished
+    evaluation: Evaluation  # on the corpus's test set, computed once
+    corpus: Corpus
+    features: FeatureConfig
+    config: TrainConfig
+
+    @property
+    def classifier(self):
+        """Returns the trained classifier."""
+        return self.finished.classifier
+
+
+class TrainingJob:
+    """Runs `train` in a daemon thread; `progress()` and `result` are safe to read from any thread."""
+
+    def __init__(self, corpus: Corpus, features: FeatureConfig, config: TrainConfig):
+        self.corpus, self.features, self.config = corpus, features, config
+        self._lock = threading.Lock()
+        self._stop = threading.Event()
+        self._progress = Progress("starting")
+        self._started = time.perf_counter()
+        self.result: TrainedModel | None = None
+        self._thread = threading.Thread(target=self._run, name="textclf-train", daemon=True)
+
+    def start(self) -> "TrainingJob":
+        """Returns self after starting the thread."""
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        """Asks training to end after the current step; the model trained so far is kept."""
+        self._stop.set()
+        with self._lock:
+            if self._progress.status == "running":
+                self._progress.status = "stopping"
+
+    def join(self, timeout: float | None = None) -> None:
+        """Waits for the thread to end."""
+        self._thread.join(timeout)
+
+    @property
+    def done(self) -> bool:
+        """Returns True once the job has finished or failed."""
+        return self._progress.status in ("done", "failed")
+
+    def progress(self) -> Progress:
+        """Returns a copy of the progress so far."""
+        with self._lock:
+            p = self._progress
+            return Progress(p.status, p.step, p.total_steps, p.steps_per_epoch, list(p.step_losses),
+                            list(p.epochs), time.perf_counter() - self._started if not self.done else p.elapsed,
+                            p.message)
+
+    def _run(self) -> None:
+        try:
+            for event in train(self.corpus, self.features, self.config, should_stop=self._stop.is_set):
+                with self._lock:
+                    self._apply(event)
+                if isinstance(event, Finished):
+                    classifier = event.classifier
+                    predictions = classifier.predict(self.corpus.test_texts)
+                    evaluation = evaluate_predictions(self.corpus.test_labels, predictions, self.corpus.class_names)
+                    classifier.info["test_metrics"] = evaluation.to_json()
+                    self.result = TrainedModel(event, evaluation, self.corpus, self.features, self.config)
+                    with self._lock:
+                        self._progress.status = "done"
+                        self._progress.message = event.message
+        except Exception as err:  # noqa: BLE001 - the page shows the reason instead of a dead thread
+            with self._lock:
+                self._progress.status = "failed"
+                self._progress.message = f"Training failed: {err}"
+                self._progress.elapsed = time.perf_counter() - self._started
+            traceback.print_exc()
+
+    def _apply(self, event) -> None:
+        p = self._progress
+        p.elapsed = time.perf_counter() - self._started
+        if isinstance(event, Started):
+            p.status = "stopping" if self._stop.is_set() else "running"
+            p.total_steps, p.steps_per_epoch = event.total_steps, event.steps_per_epoch
+        elif isinstance(event, StepLoss):
+            p.step = event.step
+            p.step_losses.append((event.step, event.loss))
+        elif isinstance(event, EpochEnd):
+            p.epochs.append({"epoch": event.epoch, "train_loss": event.train_loss,
+                             "train_accuracy": event.train_accuracy, "val_accuracy": event.val_accuracy})

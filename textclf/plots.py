@@ -1,0 +1,120 @@
+"""Every chart as a pure function returning a plotly Figure (and the highlighted-text HTML)."""
+
+from __future__ import annotations
+
+import html
+from typing import Sequence
+
+import numpy as np
+import plotly.graph_objects as go
+from plotly.subplots import make_subplots
+
+from textclf.features import WORD_SEPARATORS
+
+# Okabe-Ito colours: distinguishable with the common colour-vision deficiencies.
+FOR_COLOUR = "#0072B2"  # blue: pushes towards the class
+AGAINST_COLOUR = "#D55E00"  # vermillion: pushes away from it
+TRAIN_COLOUR, TEST_COLOUR, VAL_COLOUR = "#0072B2", "#E69F00", "#009E73"
+
+
+def class_counts_figure(counts: dict[str, tuple[int, int]]) -> go.Figure:
+    """Returns grouped bars of posts per class in train and test."""
+    names = list(counts)
+    fig = go.Figure([
+        go.Bar(name="train", x=names, y=[counts[n][0] for n in names], marker_color=TRAIN_COLOUR),
+        go.Bar(name="test", x=names, y=[counts[n][1] for n in names], marker_color=TEST_COLOUR),
+    ])
+    fig.update_layout(barmode="group", yaxis_title="posts", margin=dict(t=30, b=10), height=320,
+                      legend=dict(orientation="h", y=1.12))
+    return fig
+
+
+def training_figure(step_losses: Sequence[tuple[int, float]], epochs: Sequence[dict], steps_per_epoch: int,
+                    total_steps: int) -> go.Figure:
+    """Returns the live training chart: loss per step (top) and accuracy per epoch (bottom)."""
+    fig = make_subplots(rows=2, cols=1, vertical_spacing=0.22,
+                        subplot_titles=("Training loss (lower is better)", "Accuracy after each epoch"))
+    if step_losses:
+        steps, losses = zip(*step_losses)
+        fig.add_trace(go.Scatter(x=[s / steps_per_epoch for s in steps], y=losses, mode="lines",
+                                 name="training loss", line=dict(color=TRAIN_COLOUR)), row=1, col=1)
+    done = [e["epoch"] for e in epochs]
+    fig.add_trace(go.Scatter(x=done, y=[e["train_accuracy"] for e in epochs], mode="lines+markers",
+                             name="train accuracy", line=dict(color=TRAIN_COLOUR)), row=2, col=1)
+    val = [(e["epoch"], e["val_accuracy"]) for e in epochs if e.get("val_accuracy") is not None]
+    if val:
+        fig.add_trace(go.Scatter(x=[v[0] for v in val], y=[v[1] for v in val], mode="lines+markers",
+                                 name="validation accuracy", line=dict(color=VAL_COLOUR, dash="dash")),
+                      row=2, col=1)
+    n_epochs = max(1.0, total_steps / max(steps_per_epoch, 1))
+    fig.update_xaxes(range=[0, n_epochs], title_text="epoch", row=1, col=1)
+    fig.update_xaxes(range=[0.5, n_epochs + 0.5], dtick=1, title_text="epoch", row=2, col=1)
+    fig.update_yaxes(type="log", title_text="loss", row=1, col=1)
+    fig.update_yaxes(range=[0, 1.02], tickformat=".0%", title_text="accuracy", row=2, col=1)
+    fig.update_layout(height=520, margin=dict(t=40, b=10), legend=dict(orientation="h", y=-0.12),
+                      uirevision="training")  # keeps zoom while the chart refreshes
+    return fig
+
+
+def confusion_figure(confusion: np.ndarray, class_names: Sequence[str], percent: bool = False) -> go.Figure:
+    """Returns the confusion matrix heatmap: rows are true classes, columns predictions."""
+    confusion = np.asarray(confusion)
+    totals = confusion.sum(axis=1, keepdims=True)
+    values = 100.0 * confusion / np.where(totals == 0, 1, totals) if percent else confusion
+    text = [[f"{v:.1f}%" if percent else f"{int(v)}" for v in row] for row in values]
+    fig = go.Figure(go.Heatmap(
+        z=values, x=list(class_names), y=list(class_names), text=text, texttemplate="%{text}",
+        colorscale="Blues", showscale=False,
+        hovertemplate="true: %{y}<br>predicted: %{x}<br>%{text}<extra></extra>"))
+    fig.update_layout(xaxis_title="predicted class", yaxis_title="true class", height=140 + 60 * len(class_names),
+                      yaxis=dict(autorange="reversed"), margin=dict(t=20, b=10))
+    return fig
+
+
+def probabilities_figure(class_names: Sequence[str], probabilities: Sequence[float], predicted: int) -> go.Figure:
+    """Returns horizontal bars of class probabilities, the predicted class highlighted."""
+    colours = [FOR_COLOUR if i == predicted else "#999999" for i in range(len(class_names))]
+    fig = go.Figure(go.Bar(x=list(probabilities), y=list(class_names), orientation="h", marker_color=colours,
+                           text=[f"{p:.1%}" for p in probabilities], textposition="auto"))
+    fig.update_layout(xaxis=dict(range=[0, 1], tickformat=".0%", title="probability"),
+                      yaxis=dict(autorange="reversed"), height=80 + 40 * len(class_names), margin=dict(t=10, b=10))
+    return fig
+
+
+def weights_figure(weights: Sequence[tuple[str, float]], class_name: str) -> go.Figure:
+    """Returns signed bars of LIME word weights: blue pushes towards `class_name`, vermillion away."""
+    words = [w for w, _ in weights]
+    values = [v for _, v in weights]
+    fig = go.Figure(go.Bar(x=values, y=words, orientation="h",
+                           marker_color=[FOR_COLOUR if v > 0 else AGAINST_COLOUR for v in values],
+                           hovertemplate="%{y}: %{x:+.4f}<extra></extra>"))
+    fig.update_layout(xaxis_title=f"← against {class_name}   |   towards {class_name} →",
+                      yaxis=dict(autorange="reversed"), height=80 + 28 * max(1, len(words)),
+                      margin=dict(t=10, b=10))
+    return fig
+
+
+def highlighted_html(text: str, weights: Sequence[tuple[str, float]], max_chars: int = 20_000) -> str:
+    """Returns the text as escaped HTML with each weighted word on a background of its sign and size."""
+    text = text[:max_chars]
+    weight = dict(weights)
+    scale = max((abs(v) for v in weight.values()), default=0.0) or 1.0
+    parts, last = [], 0
+    for match in WORD_SEPARATORS.finditer(text + " "):
+        word = text[last:match.start()]
+        if word:
+            parts.append(_mark(word, weight.get(word), scale))
+        parts.append(html.escape(text[match.start():min(match.end(), len(text))]))
+        last = match.end()
+    body = "".join(parts).replace("\n", "<br>")
+    return f'<div style="line-height:1.9;font-family:sans-serif;white-space:normal">{body}</div>'
+
+
+def _mark(word: str, value: float | None, scale: float) -> str:
+    escaped = html.escape(word)
+    if value is None or value == 0:
+        return escaped
+    rgb = (0, 114, 178) if value > 0 else (213, 94, 0)
+    alpha = 0.15 + 0.6 * abs(value) / scale
+    return (f'<mark title="{value:+.4f}" style="background:rgba({rgb[0]},{rgb[1]},{rgb[2]},{alpha:.2f});'
+            f'padding:0 2px;border-radius:3px">{escaped}</mark>')
