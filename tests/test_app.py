@@ -151,7 +151,7 @@ def test_explain_shows_prediction_and_escapes_html(tiny_corpus, tiny_model):
     assert not at.exception, at.exception
     assert "Predicted topic: **hockey**" in texts(at)
     html = "".join(e.proto.body for e in at.get("html"))
-    assert "<script" not in html and "    assert "<script" not in html and "&lt;" in html and "alert(1)" in htmllt;" in html and "    assert "<script" not in html and "&lt;" in html and "alert(1)" in htmlgt;" in html
+    assert "<script" not in html and "&lt;" in html and "&gt;" in html
 
 
 @pytest.mark.parametrize("text, message", [

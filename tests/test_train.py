@@ -15,11 +15,11 @@ from textclf.model import ModelSpec, batch_capacity, head, make_batch, stack_bat
 from textclf.train import (EpochEnd, Finished, Started, StepLoss, TrainConfig, init_state, run_to_end,
                            split_validation, train, train_step, train_steps)
 
-# The XLA buffers of the state passed to train_step are donated, and train() keeps references to
-# params of an earlier state (the last good step, the best epoch) that later steps delete.
+# train_step/train_steps donate the state's buffers, and train() keeps params of an earlier state
+# (the last good chunk, the best epoch) that the following steps delete.
 DONATION_BUG = pytest.mark.xfail(
     raises=RuntimeError, strict=True,
-    reason="textclf/train.py: train_step donates the state, so kept params are deleted (Array has been deleted)")
+    reason="textclf/train.py: the jitted steps donate the state, so params kept from before are deleted")
 
 
 def _setup(corpus, hidden, optimizer, learning_rate=1e-3):
