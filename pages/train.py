@@ -34,9 +34,10 @@ with st.form("train_form"):
                                "The test posts are only used once, on the Evaluate page.")
     with st.expander("Advanced"):
         a1, a2 = st.columns(2)
-        exact = a1.toggle("Exact Adam", False, key="exact_adam", persist_state="session",
-                          help="Off: only the words present in a batch are updated (much faster, about as "
-                               "accurate). On: every weight is updated every step, as in the tutorial.")
+        lazy = a1.toggle("Fast updates (lazy Adam)", False, key="lazy_adam", persist_state="session",
+                         help="Off: every weight is updated at every step, as in the tutorial. On: only the "
+                              "weights of words present in the batch are updated: 2-3 times faster, about "
+                              "as accurate.")
         dropout = a2.slider("Dropout", 0.0, 0.8, 0.0, 0.05, key="dropout", persist_state="session",
                             help="Randomly silences this share of units while training; fights memorisation.")
     submitted = st.form_submit_button("Train", type="primary", disabled=running,
@@ -46,7 +47,7 @@ if submitted:
     try:
         config = TrainConfig(hidden=parse_hidden_sizes(hidden), epochs=int(epochs), batch_size=int(batch_size),
                              learning_rate=float(lr), seed=int(seed), val_fraction=float(val_share),
-                             dropout=float(dropout), optimizer="adam" if exact else "lazy_adam")
+                             dropout=float(dropout), optimizer="lazy_adam" if lazy else "adam")
     except ValueError as err:
         st.error(f"Please fix the settings: {err}.")
     else:
@@ -56,18 +57,10 @@ if submitted:
 
 
 def show_progress(job: TrainingJob) -> None:
-    """Draws the progress bar, Stop button and chart of `job`."""
+    """Draws the progress bar (while running) and the training chart of `job`."""
     p = job.progress()
-    if p.status in ("starting",):
-        text = "Preparing the vocabulary ..."
-    else:
-        left = p.seconds_left
-        epoch = min(p.step // max(p.steps_per_epoch, 1) + 1, p.total_steps // max(p.steps_per_epoch, 1))
-        text = (f"Epoch {epoch} of {p.total_steps // max(p.steps_per_epoch, 1)} · step {p.step:,} of "
-                f"{p.total_steps:,}" + (f" · about {left:.0f} s left" if left is not None else ""))
-        if p.status == "stopping":
-            text = "Stopping after this step ..."
-    st.progress(p.fraction, text=text)
+    if not job.done:
+        st.progress(p.fraction, text=p.describe())
     st.plotly_chart(training_figure(p.step_losses, p.epochs, p.steps_per_epoch, p.total_steps), key="live_chart")
 
 

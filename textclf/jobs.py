@@ -38,6 +38,18 @@ class Progress:
             return None
         return self.elapsed / self.step * (self.total_steps - self.step)
 
+    def describe(self) -> str:
+        """Returns one line for a progress bar, e.g. "Epoch 2 of 5 · step 80 of 305 · about 3 s left"."""
+        if self.status == "starting":
+            return "Preparing the vocabulary ..."
+        if self.status == "stopping":
+            return "Stopping after this step ..."
+        n_epochs = max(1, self.total_steps // max(self.steps_per_epoch, 1))
+        epoch = min(self.step // max(self.steps_per_epoch, 1) + 1, n_epochs)
+        left = self.seconds_left
+        return (f"Epoch {epoch} of {n_epochs} · step {self.step:,} of {self.total_steps:,}"
+                + (f" · about {left:.0f} s left" if left is not None else ""))
+
 
 @dataclass(frozen=True)
 class TrainedModel:

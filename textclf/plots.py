@@ -75,8 +75,9 @@ def probabilities_figure(class_names: Sequence[str], probabilities: Sequence[flo
     """Returns horizontal bars of class probabilities, the predicted class highlighted."""
     colours = [FOR_COLOUR if i == predicted else "#999999" for i in range(len(class_names))]
     fig = go.Figure(go.Bar(x=list(probabilities), y=list(class_names), orientation="h", marker_color=colours,
-                           text=[f"{p:.1%}" for p in probabilities], textposition="auto"))
-    fig.update_layout(xaxis=dict(range=[0, 1], tickformat=".0%", title="probability"),
+                           text=[f"{p:.1%}" for p in probabilities], textposition="outside",
+                           cliponaxis=False))
+    fig.update_layout(xaxis=dict(range=[0, 1.15], tickformat=".0%", title="probability", tickvals=[0, .25, .5, .75, 1]),
                       yaxis=dict(autorange="reversed"), height=80 + 40 * len(class_names), margin=dict(t=10, b=10))
     return fig
 

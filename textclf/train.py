@@ -21,7 +21,7 @@ from textclf.features import FeatureConfig, Featurizer
 from textclf.model import (ModelSpec, SparseBatch, first_layer, gather_rows, head, init_params,
                            predict_proba_sparse, stack_batches, batch_capacity)
 
-OPTIMIZERS = ("lazy_adam", "adam")
+OPTIMIZERS = ("adam", "lazy_adam")
 
 
 @dataclass(frozen=True)
@@ -36,8 +36,9 @@ class TrainConfig:
     val_fraction: float = 0.1  # share of the training set held out for validation
     dropout: float = 0.0
     weight_decay: float = 0.0
-    # "lazy_adam" updates only the first-layer rows of words in the batch; "adam" is exact Adam.
-    optimizer: str = "lazy_adam"
+    # "adam" is exact Adam, as in the tutorial; "lazy_adam" updates only the first-layer rows of the
+    # words in the batch (2-3x faster per step, about as accurate).
+    optimizer: str = "adam"
     early_stopping: int = 0  # stop after this many epochs without a better validation accuracy (0: off)
     log_every: int = 16  # steps per compiled chunk, and between loss events
 

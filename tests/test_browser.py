@@ -1,0 +1,134 @@
+"""The newcomer's flow in a real browser: Playwright drives Debian's Chromium against `streamlit run app.py`.
+
+Screenshots go to test-output/browser/; with TEXTCLF_UPDATE_DOCS=1 the four page shots also go to docs/.
+"""
+
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+OUT = ROOT / "test-output" / "browser"
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                 "--disable-component-update", "--disable-sync", "--no-first-run"]
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def server(archive_path, tmp_path_factory):
+    """Returns the URL of a fresh `streamlit run app.py` reading the archive; stops it afterwards."""
+    port = free_port()
+    env = dict(os.environ, TEXTCLF_20NEWS_ARCHIVE=str(archive_path),
+               SCIKIT_LEARN_DATA=str(tmp_path_factory.mktemp("sklearn_data")))
+    log = open(tmp_path_factory.mktemp("log") / "streamlit.log", "w+")
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "streamlit", "run", "app.py", "--server.port", str(port),
+         "--server.address", "127.0.0.1", "--server.headless", "true"],
+        cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.time() + 60
+    while time.time() < deadline:
+        try:
+            urllib.request.urlopen(url + "/_stcore/health", timeout=2)
+            break
+        except OSError:
+            time.sleep(0.5)
+    else:
+        proc.kill()
+        pytest.fail("streamlit did not start: " + log.read())
+    yield url
+    proc.terminate()
+    proc.wait(10)
+    log.seek(0)
+    server_log = log.read()
+    assert "Traceback" not in server_log, server_log
+
+
+@pytest.fixture(scope="module")
+def page(server):
+    if not Path(CHROMIUM).exists():
+        pytest.fail("Debian's chromium is required for the browser test: apt-get install chromium")
+    from playwright.sync_api import sync_playwright
+
+    OUT.mkdir(parents=True, exist_ok=True)
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        pg = browser.new_page(viewport={"width": 1400, "height": 1000})
+        pg.set_default_timeout(60_000)
+        yield pg
+        browser.close()
+
+
+def shot(page, name: str) -> None:
+    page.mouse.move(5, 995)  # no tooltip in the picture
+    page.wait_for_timeout(600)  # let charts finish drawing
+    page.screenshot(path=str(OUT / f"{name}.png"), full_page=True)
+    if os.environ.get("TEXTCLF_UPDATE_DOCS") == "1":
+        page.screenshot(path=str(ROOT / "docs" / f"{name}.png"), full_page=True)
+
+
+def no_traceback(page) -> None:
+    assert page.locator("text=Traceback").count() == 0
+    assert page.get_by_test_id("stException").count() == 0
+
+
+def test_newcomer_flow(server, page):
+    # A deep link first: the app must still run through its navigation.
+    page.goto(server + "/data")
+    page.get_by_text("Posts per topic").wait_for()
+    # Choose data: drop one of the tutorial's topics, then add it back.
+    page.get_by_role("button", name="Remove talk.religion.misc").first.click()
+    page.get_by_text("Loaded").wait_for()
+    search = page.get_by_test_id("stMultiSelect").first.locator("input")
+    search.click()
+    search.fill("talk.religion")
+    page.keyboard.press("Enter")
+    page.keyboard.press("Escape")
+    page.get_by_text("Loaded 2,155 training posts").wait_for()
+    no_traceback(page)
+    shot(page, "data")
+
+    page.get_by_role("link", name="2. Train").first.click()
+    page.get_by_text("2. Train: teach the network").wait_for()
+    epochs = page.get_by_role("spinbutton", name="Epochs")
+    epochs.fill("3")
+    page.get_by_role("button", name="Train", exact=True).click()
+    page.get_by_text("Training loss (lower is better)").wait_for()  # the live chart
+    page.get_by_text("Training took").wait_for(timeout=120_000)
+    no_traceback(page)
+    assert page.get_by_text("Test accuracy:").count() >= 1
+    shot(page, "train")
+
+    page.get_by_role("link", name="3. Evaluate").first.click()
+    page.get_by_text("Confusion matrix").wait_for()
+    page.locator(".js-plotly-plot").first.wait_for()
+    page.get_by_text("% of true topic").click()
+    page.get_by_text("test post").first.wait_for()
+    no_traceback(page)
+    shot(page, "evaluate")
+
+    page.get_by_role("link", name="4. Explain").first.click()
+    page.get_by_role("textbox", name="Text to explain").fill(
+        "The Penguins beat the Bruins 4-2: the goalie stopped 40 shots and Lemieux scored twice on the "
+        "power play. <script>alert('x')</script>")
+    page.get_by_role("button", name="Explain", exact=True).click()
+    page.get_by_text("Predicted topic: rec.sport.hockey").wait_for()
+    page.get_by_text("Words that mattered").wait_for()
+    assert page.locator(".js-plotly-plot").count() >= 2  # probabilities and word weights
+    assert page.locator("mark").count() >= 3  # highlighted words in the text
+    assert page.get_by_text("<script>alert('x')</script>", exact=False).count() >= 0
+    no_traceback(page)
+    shot(page, "explain")
