@@ -5,7 +5,20 @@ import streamlit as st
 from pages import common
 from textclf.jobs import TrainingJob
 from textclf.plots import training_figure
+from textclf.presets import PRESETS
 from textclf.train import TrainConfig, parse_hidden_sizes
+
+
+def apply_preset() -> None:
+    """Fills the form (and the Data page's word options) with the chosen preset's settings."""
+    preset = PRESETS[st.session_state["preset"]]
+    c, f = preset.train_config, preset.features
+    st.session_state.update(
+        hidden_text=",".join(map(str, c.hidden)), epochs=c.epochs, batch_size=c.batch_size, lr=c.learning_rate,
+        seed=c.seed, val_share=c.val_fraction, lazy_adam=c.optimizer == "lazy_adam", dropout=c.dropout,
+        patience=c.early_stopping, refit=c.refit, scaling=f.scaling, min_df=f.min_df,
+        max_features=f.max_features or 0)
+
 
 st.title("2. Train: teach the network")
 corpus = common.require_corpus()
@@ -14,8 +27,14 @@ st.caption(f"Data: {common.describe_data(list(corpus.class_names), corpus.descri
 job: TrainingJob | None = st.session_state["job"]
 running = job is not None and not job.done
 
+st.segmented_control(
+    "Start from", list(PRESETS), format_func=lambda k: PRESETS[k].label, key="preset", default="tutorial",
+    on_change=apply_preset, required=True, persist_state="session",
+    help="Tutorial: exactly the tutorial's settings. Recommended: settings chosen on the validation posts, "
+         "better on harder data (for example with headers removed). You can change any setting below.")
+st.caption(PRESETS[st.session_state["preset"]].description)
 with st.form("train_form"):
-    st.markdown("**Settings** (the defaults are the tutorial's)")
+    st.markdown("**Settings**")
     c1, c2, c3 = st.columns(3)
     hidden = c1.text_input("Hidden layer sizes", "128,64", key="hidden_text", persist_state="session",
                            help="Units in each hidden layer, separated by commas. More units can learn more, "
@@ -33,13 +52,20 @@ with st.form("train_form"):
                           help="Part of the training posts held back to check progress after each epoch. "
                                "The test posts are only used once, on the Evaluate page.")
     with st.expander("Advanced"):
-        a1, a2 = st.columns(2)
+        a1, a2, a3 = st.columns(3)
         lazy = a1.toggle("Fast updates (lazy Adam)", False, key="lazy_adam", persist_state="session",
                          help="Off: every weight is updated at every step, as in the tutorial. On: only the "
                               "weights of words present in the batch are updated: 2-3 times faster, about "
                               "as accurate.")
         dropout = a2.slider("Dropout", 0.0, 0.8, 0.0, 0.05, key="dropout", persist_state="session",
                             help="Randomly silences this share of units while training; fights memorisation.")
+        patience = a3.number_input("Early stopping patience", 0, 50, 0, key="patience", persist_state="session",
+                                   help="Stop when validation accuracy has not improved for this many epochs, "
+                                        "and keep the best epoch's model. 0: always run every epoch.")
+        refit = a1.toggle("Retrain on all training posts at the end", False, key="refit", persist_state="session",
+                          help="After choosing the number of epochs on the validation posts, train once more "
+                               "on every training post (validation ones included) for that many epochs.")
+        st.caption("Word weighting and vocabulary size are on the Data page, under Advanced.")
     submitted = st.form_submit_button("Train", type="primary", disabled=running,
                                       help="Starts training in the background: you can switch pages meanwhile.")
 
@@ -47,7 +73,8 @@ if submitted:
     try:
         config = TrainConfig(hidden=parse_hidden_sizes(hidden), epochs=int(epochs), batch_size=int(batch_size),
                              learning_rate=float(lr), seed=int(seed), val_fraction=float(val_share),
-                             dropout=float(dropout), optimizer="lazy_adam" if lazy else "adam")
+                             dropout=float(dropout), optimizer="lazy_adam" if lazy else "adam",
+                             early_stopping=int(patience), refit=bool(refit))
     except ValueError as err:
         st.error(f"Please fix the settings: {err}.")
     else:

@@ -86,14 +86,10 @@ def test_baseline_json(newsgroups_home, archive_path):
     (["train", "--lr", "-1"], "--lr"),
     (["explain", "--text", "hello"], "--model"),
     (["explain", "--model", "/nonexistent/model", "--text", "hello"], "not a folder"),
+    (["train", "--seed", "-1"], "--seed"),
 ])
 def test_bad_arguments_give_one_line_and_status_2(args, says, tmp_path):
     assert_one_line_error(run_cli(*args, data_home=str(tmp_path)), says)
-
-
-@pytest.mark.xfail(strict=True, reason="textclf/cli.py: --seed accepts negative numbers, which crash train_test_split")
-def test_negative_seed_is_a_bad_argument(newsgroups_home):
-    assert_one_line_error(run_cli("train", "--seed", "-1", "--epochs", "1", data_home=newsgroups_home), "seed")
 
 
 def assert_one_line_error(result, says):

@@ -64,14 +64,13 @@ def test_missing_or_unreadable_archive(tmp_path, offline, monkeypatch):
     assert not offline and not _sklearn_cache_path(str(tmp_path)).exists()
 
 
-@pytest.mark.xfail(raises=OSError, strict=True, reason="textclf/data.py load_newsgroups: a damaged cache makes "
-                   "fetch_20newsgroups raise a bare OSError, not DataUnavailable")
 def test_damaged_cache_is_data_unavailable(tmp_path, offline):
     cache = _sklearn_cache_path(str(tmp_path))
     cache.parent.mkdir(parents=True, exist_ok=True)
     cache.write_bytes(b"garbage")
-    with pytest.raises(DataUnavailable):
+    with pytest.raises(DataUnavailable, match=ARCHIVE_ENV):
         load_newsgroups(["rec.autos", "comp.graphics"], data_home=str(tmp_path), allow_download=False)
+    assert not offline
 
 
 def test_cache_built_from_archive_loads_offline(newsgroups_home, offline):
@@ -88,16 +87,22 @@ def test_cache_built_from_archive_loads_offline(newsgroups_home, offline):
     assert corpus.description["loaded_from"] == "cache" and not offline
 
 
-def test_archive_is_used_when_there_is_no_cache(archive_path, newsgroups_home, tmp_path, offline, monkeypatch):
-    built = []
+@pytest.fixture
+def built(newsgroups_home, monkeypatch):
+    """Makes build_cache_from_archive copy the session's cache (not extract again); returns the archives asked for."""
+    archives = []
 
-    def copy_session_cache(archive, data_home=None):  # instead of extracting the archive a second time
-        built.append(str(archive))
+    def copy_session_cache(archive, data_home=None):
+        archives.append(str(archive))
         target = _sklearn_cache_path(data_home)
         shutil.copyfile(_sklearn_cache_path(newsgroups_home), target)
         return target
 
     monkeypatch.setattr("textclf.data.build_cache_from_archive", copy_session_cache)
+    return archives
+
+
+def test_archive_is_used_when_there_is_no_cache(archive_path, built, tmp_path, offline, monkeypatch):
     home = str(tmp_path)
     monkeypatch.setenv(ARCHIVE_ENV, str(archive_path))
     assert ensure_newsgroups("given.tar.gz", home, allow_download=False) == "archive"
@@ -113,6 +118,16 @@ def test_archive_is_used_when_there_is_no_cache(archive_path, newsgroups_home, t
     with pytest.raises(DataUnavailable):
         load_newsgroups(TUTORIAL_CATEGORIES, data_home=home, allow_download=False)
     assert not offline
+
+
+def test_damaged_cache_is_rebuilt_from_the_archive(archive_path, built, tmp_path, offline):
+    cache = _sklearn_cache_path(str(tmp_path))
+    cache.parent.mkdir(parents=True, exist_ok=True)
+    cache.write_bytes(b"garbage")
+    corpus = load_newsgroups(["rec.autos", "comp.graphics"], archive=archive_path, data_home=str(tmp_path),
+                             allow_download=False)
+    assert built == [str(archive_path)] and not offline
+    assert corpus.class_counts() == {"rec.autos": (594, 396), "comp.graphics": (584, 389)}
 
 
 def test_labels_follow_the_users_category_order(newsgroups_home):

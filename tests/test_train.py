@@ -15,12 +15,6 @@ from textclf.model import ModelSpec, batch_capacity, head, make_batch, stack_bat
 from textclf.train import (EpochEnd, Finished, Started, StepLoss, TrainConfig, init_state, run_to_end,
                            split_validation, train, train_step, train_steps)
 
-# train_step/train_steps donate the state's buffers, and train() keeps params of an earlier state
-# (the last good chunk, the best epoch) that the following steps delete.
-DONATION_BUG = pytest.mark.xfail(
-    raises=RuntimeError, strict=True,
-    reason="textclf/train.py: the jitted steps donate the state, so params kept from before are deleted")
-
 
 def _setup(corpus, hidden, optimizer, learning_rate=1e-3):
     featurizer = Featurizer.fit(corpus.train_texts)
@@ -155,14 +149,13 @@ def test_same_seed_same_history_and_params(tiny_corpus, tiny_classifier):
     assert not np.array_equal(np.asarray(other.classifier.params["embed"]), np.asarray(tiny_classifier.params["embed"]))
 
 
-@DONATION_BUG
 def test_divergence_stops_and_keeps_finite_params(tiny_corpus):
     config = TrainConfig(hidden=(16,), epochs=2, batch_size=8, learning_rate=1e30, log_every=1)
     finished = run_to_end(train(tiny_corpus, config=config))
     assert finished.reason == "diverged" and finished.stopped
     assert "learning rate" in finished.message
     assert all(np.isfinite(leaf).all() for leaf in _leaves(finished.classifier.params).values())
-    assert finished.classifier.predict_proba(tiny_corpus.test_texts).shape == (30, 3)
+    assert np.isfinite(finished.classifier.predict_proba(tiny_corpus.test_texts)).all()
 
 
 def test_stop_after_first_step_keeps_params(tiny_corpus):
@@ -187,7 +180,6 @@ def test_stop_between_epochs(tiny_corpus):
     assert last.classifier.predict(tiny_corpus.test_texts).shape == (30,)
 
 
-@DONATION_BUG
 def test_early_stopping_keeps_the_best_epoch(tiny_corpus):
     config = TrainConfig(hidden=(16,), epochs=30, batch_size=8, learning_rate=5e-2, val_fraction=0.3,
                          early_stopping=1)
@@ -208,7 +200,7 @@ def test_early_stopping_keeps_the_best_epoch(tiny_corpus):
     {"hidden": ()}, {"hidden": (16, 0)}, {"epochs": 0}, {"batch_size": 0}, {"learning_rate": 0.0},
     {"learning_rate": -1e-3}, {"learning_rate": float("inf")}, {"learning_rate": float("nan")},
     {"val_fraction": -0.1}, {"val_fraction": 0.95}, {"dropout": 1.0}, {"dropout": -0.5},
-    {"weight_decay": -1.0}, {"optimizer": "sgd"},
+    {"weight_decay": -1.0}, {"optimizer": "sgd"}, {"seed": -1},
 ])
 def test_train_config_validation(kwargs):
     with pytest.raises(ValueError) as err:

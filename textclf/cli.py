@@ -9,7 +9,6 @@ import time
 from typing import Sequence
 
 from textclf.data import NEWSGROUPS, TUTORIAL_CATEGORIES, BadDataChoice, Corpus, DataUnavailable, load_newsgroups
-from textclf.features import FeatureConfig
 
 
 class CliError(Exception):
@@ -46,6 +45,16 @@ def _positive_int(text: str) -> int:
     return value
 
 
+def _seed(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}")
+    if not 0 <= value < 2**32:
+        raise argparse.ArgumentTypeError(f"seed must be between 0 and 2^32 - 1, got {value}")
+    return value
+
+
 def _positive_float(text: str) -> float:
     try:
         value = float(text)
@@ -74,11 +83,14 @@ def build_parser() -> argparse.ArgumentParser:
 
     train = sub.add_parser("train", help="train the MLP and report test metrics")
     _add_data_options(train)
+    train.add_argument("--preset", choices=("tutorial", "recommended"), default="tutorial",
+                       help="tutorial: exactly the tutorial's settings (default); recommended: tuned on the "
+                            "validation split. Options below override the preset.")
     train.add_argument("--epochs", type=_positive_int)
     train.add_argument("--batch-size", type=_positive_int)
     train.add_argument("--lr", type=_positive_float, help="Adam learning rate")
     train.add_argument("--hidden", type=_hidden, help="hidden layer sizes, e.g. 128,64")
-    train.add_argument("--seed", type=int)
+    train.add_argument("--seed", type=_seed)
     train.add_argument("--optimizer", choices=("lazy_adam", "adam"),
                        help="lazy_adam updates only the rows of words in each batch; adam is exact")
     train.add_argument("--save", help="folder to save the trained model in")
@@ -88,11 +100,15 @@ def build_parser() -> argparse.ArgumentParser:
     explain.add_argument("--text", required=True)
     explain.add_argument("--num-samples", type=_positive_int, default=5000)
     explain.add_argument("--num-features", type=_positive_int, default=10)
-    explain.add_argument("--seed", type=int, default=0)
+    explain.add_argument("--seed", type=_seed, default=0)
     explain.add_argument("--json", action="store_true")
 
     baseline = sub.add_parser("baseline", help="ComplementNB and LinearSVC on tf-idf of the same split")
     _add_data_options(baseline)
+
+    bench = sub.add_parser("bench", help="speed and accuracy figures next to plain references (minutes)")
+    bench.add_argument("--archive", help="local 20news-bydate.tar.gz to use when the data is not cached")
+    bench.add_argument("--json", action="store_true")
     return parser
 
 
@@ -121,13 +137,15 @@ def cmd_train(args: argparse.Namespace) -> dict:
 
     from textclf.evaluate import evaluate_predictions
     from textclf.modelfiles import save_model
-    from textclf.train import EpochEnd, Finished, Started, StepLoss, TrainConfig, train
+    from textclf.presets import PRESETS
+    from textclf.train import EpochEnd, Finished, Started, StepLoss, train
 
     overrides = {k: v for k, v in {"epochs": args.epochs, "batch_size": args.batch_size,
                                    "learning_rate": args.lr, "hidden": args.hidden, "seed": args.seed,
                                    "optimizer": args.optimizer}.items() if v is not None}
-    config = replace(TrainConfig(), **overrides)
-    features = FeatureConfig()
+    preset = PRESETS[args.preset]
+    config = replace(preset.train_config, **overrides)
+    features = preset.features
     corpus = _load(args)
     say = (lambda *a: print(*a, file=sys.stderr)) if args.json else print
     say(f"Training on {len(corpus.train_texts)} posts in {corpus.n_classes} classes ...")
@@ -135,7 +153,10 @@ def cmd_train(args: argparse.Namespace) -> dict:
     for event in train(corpus, features, config):
         if isinstance(event, Started):
             total = event.total_steps
-            say(f"{event.n_train} train / {event.n_val} validation posts, vocabulary {event.vocab_size:,} words")
+            if event.phase == "refit":
+                say(f"Retraining on all {event.n_train} training posts for the chosen number of epochs ...")
+            else:
+                say(f"{event.n_train} train / {event.n_val} validation posts, vocabulary {event.vocab_size:,} words")
         elif isinstance(event, StepLoss):
             _progress(event.step, total, f"epoch {event.epoch} loss {event.loss:.4f}")
         elif isinstance(event, EpochEnd):
@@ -161,7 +182,8 @@ def cmd_train(args: argparse.Namespace) -> dict:
         "train_seconds": finished.train_seconds, "epochs": len(finished.history), "reason": finished.reason,
         **finished.split, "vocab_size": classifier.featurizer.vocab_size,
         "class_names": list(corpus.class_names), "confusion_matrix": evaluation.confusion.tolist(),
-        "history": finished.history, "config": classifier.info["train_config"],
+        "history": finished.history, "config": classifier.info["train_config"], "preset": args.preset,
+        "features": classifier.info["feature_config"], "best_epoch": finished.best_epoch,
     }
 
 
@@ -198,7 +220,22 @@ def cmd_baseline(args: argparse.Namespace) -> dict:
     return results
 
 
-COMMANDS = {"train": cmd_train, "explain": cmd_explain, "baseline": cmd_baseline}
+def cmd_bench(args: argparse.Namespace) -> dict:
+    """Returns the bench figures after printing them as a table."""
+    from textclf.bench import print_table, run_bench
+    from textclf.data import ensure_newsgroups
+
+    try:
+        ensure_newsgroups(args.archive)
+    except DataUnavailable as err:
+        raise CliError(str(err), 1) from err
+    results = run_bench()
+    if not args.json:
+        print_table(results)
+    return results
+
+
+COMMANDS = {"train": cmd_train, "explain": cmd_explain, "baseline": cmd_baseline, "bench": cmd_bench}
 
 
 def main(argv: Sequence[str] | None = None) -> int:

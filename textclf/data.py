@@ -162,7 +162,18 @@ def load_newsgroups(categories: Sequence[str] = TUTORIAL_CATEGORIES, remove_meta
     remove = REMOVE_PARTS if remove_metadata else ()
     parts = {}
     for subset in ("train", "test"):
-        bunch = _fetch(subset, chosen, remove, data_home, download=False)
+        try:
+            bunch = _fetch(subset, chosen, remove, data_home, download=False)
+        except OSError as err:  # scikit-learn could not read its cache file
+            archive = archive or os.environ.get(ARCHIVE_ENV)
+            if not archive:
+                raise DataUnavailable(
+                    f"The cached copy of 20 Newsgroups ({_sklearn_cache_path(data_home)}) is damaged. Delete it "
+                    f"and start again with internet, or give the archive with --archive PATH or "
+                    f"{ARCHIVE_ENV}.") from err
+            build_cache_from_archive(archive, data_home)  # rebuild once from the archive, then read it
+            source = "archive"
+            bunch = _fetch(subset, chosen, remove, data_home, download=False)
         # scikit-learn numbers the categories alphabetically; renumber to the user's order.
         to_ours = np.array([chosen.index(name) for name in bunch.target_names])
         parts[subset] = (list(bunch.data), to_ours[bunch.target].astype(np.int32))

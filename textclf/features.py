@@ -32,7 +32,7 @@ def raw_tokens(text: str) -> list[str]:
 class FeatureConfig:
     """How word counts are scaled and which words enter the vocabulary."""
 
-    scaling: str = "count"  # count | binary | tfidf | log (log(1 + count))
+    scaling: str = "count"  # count | binary | tfidf (sublinear tf x idf, unit length) | log (log(1 + count))
     min_df: int = 1  # a word must occur in at least this many training texts
     max_features: int | None = None  # keep only the most frequent words
 
@@ -89,6 +89,7 @@ class Featurizer:
         elif mode == "log":
             x.data = np.log1p(x.data)
         elif mode == "tfidf":
+            x.data = 1.0 + np.log(x.data)  # sublinear term frequency, as the linear baselines use
             x = sp.csr_matrix(x.multiply(self.idf[None, :]), dtype=np.float32)
             norms = np.sqrt(np.asarray(x.multiply(x).sum(axis=1)).ravel())
             norms[norms == 0] = 1.0
@@ -103,7 +104,8 @@ class Featurizer:
         if mode == "log":
             return np.log1p(counts).astype(np.float32)
         if mode == "tfidf":
-            x = counts * self.idf[word_ids][None, :]
+            tf = np.where(counts > 0, 1.0 + np.log(np.maximum(counts, 1.0)), 0.0)
+            x = tf * self.idf[word_ids][None, :]
             norms = np.sqrt((x * x).sum(axis=1, keepdims=True))
             return (x / np.where(norms == 0, 1.0, norms)).astype(np.float32)
         return counts.astype(np.float32)

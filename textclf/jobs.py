@@ -25,6 +25,8 @@ class Progress:
     epochs: list[dict] = field(default_factory=list)  # history records
     elapsed: float = 0.0
     message: str = ""
+    phase: str = "train"  # "refit": retraining on every training post for the chosen number of epochs
+    offset: int = 0  # steps of earlier phases
 
     @property
     def fraction(self) -> float:
@@ -44,6 +46,9 @@ class Progress:
             return "Preparing the vocabulary ..."
         if self.status == "stopping":
             return "Stopping after this step ..."
+        if self.phase == "refit":
+            return (f"Retraining the chosen model on every training post · step {self.step:,} of "
+                    f"{self.total_steps:,}")
         n_epochs = max(1, self.total_steps // max(self.steps_per_epoch, 1))
         epoch = min(self.step // max(self.steps_per_epoch, 1) + 1, n_epochs)
         left = self.seconds_left
@@ -106,7 +111,7 @@ class TrainingJob:
             p = self._progress
             return Progress(p.status, p.step, p.total_steps, p.steps_per_epoch, list(p.step_losses),
                             list(p.epochs), time.perf_counter() - self._started if not self.done else p.elapsed,
-                            p.message)
+                            p.message, p.phase, p.offset)
 
     def _run(self) -> None:
         try:
@@ -134,10 +139,13 @@ class TrainingJob:
         p.elapsed = time.perf_counter() - self._started
         if isinstance(event, Started):
             p.status = "stopping" if self._stop.is_set() else "running"
-            p.total_steps, p.steps_per_epoch = event.total_steps, event.steps_per_epoch
+            if event.phase == "refit":  # the curve goes on; the chart's epochs stay those of the first phase
+                p.phase, p.offset, p.total_steps = "refit", p.step, p.step + event.total_steps
+            else:
+                p.total_steps, p.steps_per_epoch = event.total_steps, event.steps_per_epoch
         elif isinstance(event, StepLoss):
-            p.step = event.step
-            p.step_losses.append((event.step, event.loss))
-        elif isinstance(event, EpochEnd):
+            p.step = p.offset + event.step
+            p.step_losses.append((p.step, event.loss))
+        elif isinstance(event, EpochEnd) and p.phase == "train":
             p.epochs.append({"epoch": event.epoch, "train_loss": event.train_loss,
                              "train_accuracy": event.train_accuracy, "val_accuracy": event.val_accuracy})

@@ -72,12 +72,18 @@ def _read_meta(raw: bytes) -> dict:
 
 def _read_arrays(source) -> dict[str, np.ndarray]:
     try:
-        with np.load(source, allow_pickle=False) as npz:  # never unpickle: a model file is data
-            return {k: npz[k] for k in npz.files}
-    except ValueError as err:
-        raise BadModelFile(f"{PARAMS_FILE} holds pickled objects, which are refused ({err})") from err
-    except (OSError, zipfile.BadZipFile, EOFError) as err:
+        npz = np.load(source, allow_pickle=False)  # never unpickle: a model file is data
+    except (ValueError, OSError, EOFError, zipfile.BadZipFile) as err:
         raise BadModelFile(f"{PARAMS_FILE} is damaged or not an npz file ({err})") from err
+    if not isinstance(npz, np.lib.npyio.NpzFile):
+        raise BadModelFile(f"{PARAMS_FILE} is a single array, not an npz archive of parameters")
+    with npz:
+        try:
+            return {k: npz[k] for k in npz.files}
+        except ValueError as err:
+            raise BadModelFile(f"{PARAMS_FILE} holds pickled objects, which are refused ({err})") from err
+        except (OSError, EOFError, zipfile.BadZipFile) as err:
+            raise BadModelFile(f"{PARAMS_FILE} is damaged ({err})") from err
 
 
 def classifier_from_parts(meta: dict, arrays: dict[str, np.ndarray]) -> Classifier:
@@ -91,6 +97,11 @@ def classifier_from_parts(meta: dict, arrays: dict[str, np.ndarray]) -> Classifi
         featurizer = Featurizer.from_json(meta["featurizer"], idf)
     except (KeyError, TypeError, ValueError) as err:
         raise BadModelFile(f"{META_FILE} is incomplete or inconsistent ({err!r})") from err
+    if not spec.hidden or any(not 1 <= h <= 65536 for h in spec.hidden) or spec.vocab_size < 1 \
+            or spec.n_classes < 2 or not 0 <= spec.dropout < 1:
+        raise BadModelFile(f"{META_FILE} describes an impossible network ({spec})")
+    if len(set(featurizer.vocabulary)) != featurizer.vocab_size:
+        raise BadModelFile(f"{META_FILE} lists a word of the vocabulary twice")
     if len(class_names) != spec.n_classes or featurizer.vocab_size != spec.vocab_size:
         raise BadModelFile("the class names or the vocabulary do not match the network's size")
     if featurizer.config.scaling == "tfidf" and (idf is None or idf.shape != (spec.vocab_size,)):

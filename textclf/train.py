@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import math
 import time
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from functools import partial
 from typing import Callable, Iterator, NamedTuple, Union
 
@@ -40,6 +40,8 @@ class TrainConfig:
     # words in the batch (2-3x faster per step, about as accurate).
     optimizer: str = "adam"
     early_stopping: int = 0  # stop after this many epochs without a better validation accuracy (0: off)
+    # After choosing the number of epochs on the validation split, retrain on all training posts for that many.
+    refit: bool = False
     log_every: int = 16  # steps per compiled chunk, and between loss events
 
     def __post_init__(self) -> None:
@@ -47,6 +49,8 @@ class TrainConfig:
             raise ValueError("hidden sizes must be positive whole numbers, e.g. 128,64")
         if self.epochs < 1:
             raise ValueError("epochs must be at least 1")
+        if self.seed < 0:
+            raise ValueError("seed must be 0 or more")
         if self.batch_size < 1:
             raise ValueError("batch size must be at least 1")
         if not (self.learning_rate > 0 and math.isfinite(self.learning_rate)):
@@ -90,6 +94,7 @@ class Started:
     n_train: int
     n_val: int
     vocab_size: int
+    phase: str = "train"  # "train", then "refit" when the chosen model is retrained on every training post
 
 
 @dataclass(frozen=True)
@@ -232,8 +237,39 @@ def train(corpus: Corpus, features: FeatureConfig = FeatureConfig(), config: Tra
     """Yields progress events while training on `corpus`; the last event is Finished.
 
     `should_stop` is polled at every event; when it returns True training ends after the current
-    step and Finished carries the parameters trained so far.
+    step and Finished carries the parameters trained so far. With `config.refit`, the number of epochs
+    chosen on the validation split is then trained again on every training post (a second phase).
     """
+    finished = None
+    for event in _train_phase(corpus, features, config, should_stop, "train"):
+        if not isinstance(event, Finished):
+            yield event
+        else:
+            finished = event
+    epochs = finished.best_epoch or len(finished.history)
+    if not (config.refit and finished.n_val and finished.reason in ("completed", "early_stopping") and epochs):
+        yield finished
+        return
+    refit_config = replace(config, val_fraction=0.0, epochs=epochs, early_stopping=0, refit=False)
+    for event in _train_phase(corpus, features, refit_config, should_stop, "refit"):
+        if not isinstance(event, Finished):
+            yield event
+        elif event.reason != "completed":  # a half-done refit is worse than the model chosen on validation
+            yield replace(finished, message=finished.message + " The final retraining on all training posts was "
+                          "stopped, so the model chosen on the validation posts was kept.",
+                          train_seconds=finished.train_seconds + event.train_seconds)
+        else:
+            event.classifier.info["history"] = finished.history
+            event.classifier.info["train_config"] = asdict(config)
+            yield replace(event, history=finished.history, reason=finished.reason, stopped=finished.stopped,
+                          message=f"{finished.message} Then retrained on all {event.split['n_train']:,} training "
+                                  f"posts for {epochs} epoch{'s' if epochs != 1 else ''}.",
+                          train_seconds=finished.train_seconds + event.train_seconds, n_val=finished.n_val,
+                          best_epoch=epochs, split={**event.split, "n_val": finished.n_val})
+
+
+def _train_phase(corpus: Corpus, features: FeatureConfig, config: TrainConfig, should_stop: Callable[[], bool],
+                 phase: str) -> Iterator[Event]:
     labels = np.asarray(corpus.train_labels)
     train_idx, val_idx = split_validation(len(labels), labels, config.val_fraction, config.seed)
     fit_texts = [corpus.train_texts[i] for i in train_idx]
@@ -248,12 +284,13 @@ def train(corpus: Corpus, features: FeatureConfig = FeatureConfig(), config: Tra
     schedule = [epoch_batches(len(y_train), config.batch_size, shuffle_rng) for _ in range(config.epochs)]
     steps_per_epoch = len(schedule[0])
     yield Started(steps_per_epoch * config.epochs, steps_per_epoch, len(y_train), len(y_val),
-                  featurizer.vocab_size)
+                  featurizer.vocab_size, phase)
 
     state = init_state(jax.random.PRNGKey(config.seed), spec, config)
-    good_params = state.params
+    # Host copies: the update donates (reuses) the device buffers of the state it is given.
+    kept = jax.device_get(state.params)  # the model as of the last complete epoch
     history: list[dict] = []
-    best = (-1.0, 0, state.params)  # (val accuracy, epoch, params)
+    best = (-1.0, 0, kept)  # (val accuracy, epoch, params)
     reason, message = "completed", f"Finished {config.epochs} epochs."
     capacity = batch_capacity(x_train, [b for epoch in schedule for b in epoch])
     seconds, done_steps = 0.0, 0
@@ -277,20 +314,20 @@ def train(corpus: Corpus, features: FeatureConfig = FeatureConfig(), config: Tra
                 if not math.isfinite(loss):
                     reason = "diverged"
                     message = (f"Training stopped in epoch {epoch}: the loss became {loss} (the numbers blew up). "
-                               f"Try a smaller learning rate. The model from before that point was kept.")
+                               f"Try a smaller learning rate. The model as it was "
+                               f"{'after epoch ' + str(epoch - 1) if epoch > 1 else 'before training'} was kept.")
                     stop_now = True
                     break
-                good_params = previous_params
                 yield StepLoss(done_steps, epoch, loss)
                 if should_stop():
                     reason, message = "stopped", f"Stopped by request during epoch {epoch}."
                     stop_now = True
                     if group is not None:  # the chunk already sent is finished and kept
                         done_steps += len(group)
-                        good_params = state.params
+                    kept = jax.device_get(state.params)
                     break
             if group is not None:
-                previous, previous_params = (metrics, len(group)), state.params
+                previous = (metrics, len(group))
         jax.block_until_ready(state.params)
         seconds += time.perf_counter() - started
         if stop_now:
@@ -301,8 +338,9 @@ def train(corpus: Corpus, features: FeatureConfig = FeatureConfig(), config: Tra
                   "train_accuracy": float(totals["correct"]) / n, "val_accuracy": val_acc, "val_loss": val_loss}
         history.append(record)
         yield EpochEnd(epoch, record["train_loss"], record["train_accuracy"], val_acc, val_loss, seconds)
+        kept = jax.device_get(state.params)
         if val_acc is not None and val_acc > best[0]:
-            best = (val_acc, epoch, state.params)
+            best = (val_acc, epoch, kept)
         if config.early_stopping and val_acc is not None and epoch - best[1] >= config.early_stopping:
             reason = "early_stopping"
             message = (f"Stopped after epoch {epoch}: validation accuracy had not improved for "
@@ -312,10 +350,10 @@ def train(corpus: Corpus, features: FeatureConfig = FeatureConfig(), config: Tra
             reason, message = "stopped", f"Stopped by request after epoch {epoch}."
             break
 
-    params, best_epoch = good_params, None
+    params, best_epoch = kept, None
     if config.early_stopping and best[1] > 0:
         params, best_epoch = best[2], best[1]
-    classifier = Classifier(featurizer, spec, jax.device_get(params), corpus.class_names,
+    classifier = Classifier(featurizer, spec, params, corpus.class_names,
                             {"train_config": asdict(config), "feature_config": asdict(features),
                              "data": dict(corpus.description), "history": history})
     yield Finished(classifier, history, reason != "completed", reason, message, seconds, len(y_val), best_epoch,

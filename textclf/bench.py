@@ -1,0 +1,133 @@
+"""`python -m textclf bench`: this project's speed and accuracy next to plain references, in one run."""
+
+from __future__ import annotations
+
+import json
+import resource
+import subprocess
+import sys
+import time
+from dataclasses import replace
+
+import jax
+import numpy as np
+
+from textclf.baselines import run_baselines
+from textclf.data import NEWSGROUPS, TUTORIAL_CATEGORIES, Corpus, load_newsgroups
+from textclf.explain import explain, explain_stock
+from textclf.model import ModelSpec
+from textclf.presets import PRESETS
+from textclf.reference import train_dense
+from textclf.train import TrainConfig, epoch_batches, init_state, run_to_end, split_validation, train
+
+SETTINGS = {"4cat": (TUTORIAL_CATEGORIES, False), "4cat_removed": (TUTORIAL_CATEGORIES, True),
+            "20cat": (NEWSGROUPS, False), "20cat_removed": (NEWSGROUPS, True)}
+
+
+def _say(*parts: object) -> None:
+    print(*parts, file=sys.stderr, flush=True)
+
+
+def time_training(corpus: Corpus, config: TrainConfig) -> tuple[float, float]:
+    """Returns (training-loop seconds, test accuracy) of one run."""
+    finished = run_to_end(train(corpus, config=config))
+    accuracy = float(np.mean(finished.classifier.predict(corpus.test_texts) == corpus.test_labels))
+    return finished.train_seconds, accuracy
+
+
+def time_dense_reference(corpus: Corpus, config: TrainConfig) -> float:
+    """Returns the seconds of the plain reference: dense batches, dense Adam, same data and schedule."""
+    from textclf.features import Featurizer
+
+    labels = np.asarray(corpus.train_labels)
+    train_idx, _ = split_validation(len(labels), labels, config.val_fraction, config.seed)
+    texts = [corpus.train_texts[i] for i in train_idx]
+    featurizer = Featurizer.fit(texts)
+    x, y = featurizer.transform(texts), labels[train_idx]
+    spec = ModelSpec(featurizer.vocab_size, config.hidden, corpus.n_classes)
+    rng = np.random.default_rng(config.seed)
+    schedule = [epoch_batches(len(y), config.batch_size, rng) for _ in range(config.epochs)]
+    params = init_state(jax.random.PRNGKey(config.seed), spec, config).params
+    return train_dense(params, x, y, spec, schedule, config.batch_size, config.learning_rate)[1]
+
+
+def peak_rss_of_cli_run(args: list[str]) -> tuple[float, dict]:
+    """Returns (peak resident memory in MB, JSON report) of `python -m textclf train ARGS --json`."""
+    before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    out = subprocess.run([sys.executable, "-m", "textclf", "train", *args, "--json"], check=True,
+                         capture_output=True, text=True).stdout
+    peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    if peak <= before:
+        _say("note: the 20-category run's peak memory is below an earlier child's; reporting that maximum")
+    return peak / 1024.0, json.loads(out.strip().splitlines()[-1])
+
+
+def lime_post(corpus: Corpus, words: int = 230) -> str:
+    """Returns the test post whose word count is closest to `words` (ties: the first)."""
+    counts = np.array([len(t.split()) for t in corpus.test_texts])
+    return corpus.test_texts[int(np.argmin(np.abs(counts - words)))]
+
+
+def run_bench() -> dict:
+    """Returns every figure of the bench (see README) after printing progress on stderr."""
+    results: dict = {"jax_backend": jax.default_backend()}
+    _say("20 categories, tutorial config with lazy Adam, in a subprocess (time and peak memory) ...")
+    peak, report = peak_rss_of_cli_run(["--all", "--optimizer", "lazy_adam"])
+    results.update(train_20cat_seconds=report["train_seconds"], peak_rss_20cat_mb=peak,
+                   train_20cat_accuracy=report["test_accuracy"])
+
+    corpus = load_newsgroups(TUTORIAL_CATEGORIES)
+    tutorial = PRESETS["tutorial"].train_config
+    _say("4 categories: dense reference ...")
+    results["train_4cat_reference_seconds"] = time_dense_reference(corpus, tutorial)
+    _say("4 categories: sparse first layer, exact Adam ...")
+    results["train_4cat_exact_seconds"], _ = time_training(corpus, tutorial)
+    _say("4 categories: sparse first layer, lazy Adam ...")
+    lazy = replace(tutorial, optimizer="lazy_adam")
+    results["train_4cat_seconds"], _ = time_training(corpus, lazy)
+    results["train_4cat_warm_seconds"], _ = time_training(corpus, lazy)  # compiled already
+    results["train_4cat_ratio"] = results["train_4cat_seconds"] / results["train_4cat_reference_seconds"]
+
+    _say("LIME on a ~230-word post ...")
+    classifier = run_to_end(train(corpus, config=tutorial)).classifier
+    post = lime_post(corpus)
+    explain(classifier, post)  # compile once, as the dashboard would have
+    fast = explain(classifier, post)
+    started = time.perf_counter()
+    stock = explain_stock(classifier, post)
+    results["lime_stock_seconds"] = time.perf_counter() - started
+    results["lime_seconds"] = fast.seconds
+    stock_weights = dict(stock)
+    results["lime_max_abs_diff"] = max(abs(stock_weights[w] - v) for w, v in fast.weights)
+    results["lime_ratio"] = results["lime_seconds"] / results["lime_stock_seconds"]
+    results["lime_post_words"] = len(post.split())
+
+    results["accuracy"] = {}
+    for name, (categories, removed) in SETTINGS.items():
+        _say(f"accuracy, {name}: presets and baselines ...")
+        data = corpus if name == "4cat" else load_newsgroups(categories, removed)
+        row = {}
+        for preset in ("tutorial", "recommended"):
+            finished = run_to_end(train(data, PRESETS[preset].features, PRESETS[preset].train_config))
+            row[preset] = float(np.mean(finished.classifier.predict(data.test_texts) == data.test_labels))
+        for key, result in run_baselines(data).items():
+            row[key] = result["accuracy"]
+        results["accuracy"][name] = row
+        _say(f"  {row}")
+    return results
+
+
+def print_table(results: dict) -> None:
+    """Prints the figures and ratios as a readable table."""
+    print(f"training, 4 categories, 5 epochs: dense reference {results['train_4cat_reference_seconds']:.2f} s, "
+          f"exact Adam {results['train_4cat_exact_seconds']:.2f} s, lazy Adam {results['train_4cat_seconds']:.2f} s "
+          f"(ratio {results['train_4cat_ratio']:.2f}; {results['train_4cat_warm_seconds']:.2f} s once compiled)")
+    print(f"training, 20 categories, 5 epochs: {results['train_20cat_seconds']:.2f} s, "
+          f"peak memory {results['peak_rss_20cat_mb']:.0f} MB")
+    print(f"LIME, 5000 samples, {results['lime_post_words']}-word post: {results['lime_seconds']:.3f} s vs stock "
+          f"{results['lime_stock_seconds']:.3f} s (ratio {results['lime_ratio']:.2f}), max weight difference "
+          f"{results['lime_max_abs_diff']:.1e}")
+    print("test accuracy   tutorial  recommended  complement_nb  linear_svc")
+    for name, row in results["accuracy"].items():
+        print(f"{name:14s}  {row['tutorial']:.3f}     {row['recommended']:.3f}        "
+              f"{row['complement_nb']:.3f}          {row['linear_svc']:.3f}")
