@@ -16,7 +16,7 @@ def apply_preset() -> None:
     st.session_state.update(
         hidden_text=",".join(map(str, c.hidden)), epochs=c.epochs, batch_size=c.batch_size, lr=c.learning_rate,
         seed=c.seed, val_share=c.val_fraction, lazy_adam=c.optimizer == "lazy_adam", dropout=c.dropout,
-        patience=c.early_stopping, refit=c.refit, scaling=f.scaling, min_df=f.min_df,
+        patience=c.early_stopping, monitor=c.monitor, refit=c.refit, scaling=f.scaling, min_df=f.min_df,
         max_features=f.max_features or 0)
 
 
@@ -62,7 +62,11 @@ with st.form("train_form"):
         patience = a3.number_input("Early stopping patience", 0, 50, 0, key="patience", persist_state="session",
                                    help="Stop when validation accuracy has not improved for this many epochs, "
                                         "and keep the best epoch's model. 0: always run every epoch.")
-        refit = a1.toggle("Retrain on all training posts at the end", False, key="refit", persist_state="session",
+        monitor = a3.selectbox("Early stopping watches", ["val_loss", "val_accuracy"], index=1, key="monitor",
+                               persist_state="session",
+                               format_func={"val_loss": "validation loss", "val_accuracy": "validation accuracy"}.get,
+                               help="Loss changes smoothly; accuracy on a few hundred posts moves in jumps.")
+        refit = a1.toggle("Retrain on all posts at the end", False, key="refit", persist_state="session",
                           help="After choosing the number of epochs on the validation posts, train once more "
                                "on every training post (validation ones included) for that many epochs.")
         st.caption("Word weighting and vocabulary size are on the Data page, under Advanced.")
@@ -74,7 +78,7 @@ if submitted:
         config = TrainConfig(hidden=parse_hidden_sizes(hidden), epochs=int(epochs), batch_size=int(batch_size),
                              learning_rate=float(lr), seed=int(seed), val_fraction=float(val_share),
                              dropout=float(dropout), optimizer="lazy_adam" if lazy else "adam",
-                             early_stopping=int(patience), refit=bool(refit))
+                             early_stopping=int(patience), monitor=monitor, refit=bool(refit))
     except ValueError as err:
         st.error(f"Please fix the settings: {err}.")
     else:

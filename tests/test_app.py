@@ -200,3 +200,17 @@ def test_evaluate_explain_this_opens_explain_with_the_post(tiny_corpus, tiny_mod
     assert not at.exception
     assert at.title[0].value.startswith("4. Explain")
     assert at.text_area(key="explain_text").value in tiny_corpus.test_texts
+
+
+def test_recommended_preset_fills_the_form_and_word_options(tiny_corpus):
+    at = new_app()
+    at.session_state["custom_corpus"] = tiny_corpus
+    at.run()
+    at.switch_page("pages/train.py").run()
+    assert at.number_input(key="epochs").value == 5 and at.text_input(key="hidden_text").value == "128,64"
+    at.button_group[0].set_value("recommended").run()  # the "Start from" segmented control
+    assert not at.exception, at.exception
+    assert at.number_input(key="epochs").value == 15
+    assert at.text_input(key="hidden_text").value == "256"
+    assert at.session_state["scaling"] == "tfidf" and at.session_state["refit"] is True
+    assert "retrain on every training post" in texts(at)

@@ -15,6 +15,7 @@ import numpy as np
 from textclf.baselines import run_baselines
 from textclf.data import NEWSGROUPS, TUTORIAL_CATEGORIES, Corpus, load_newsgroups
 from textclf.explain import explain, explain_stock
+from textclf.features import FeatureConfig
 from textclf.model import ModelSpec
 from textclf.presets import PRESETS
 from textclf.reference import train_dense
@@ -49,6 +50,24 @@ def time_dense_reference(corpus: Corpus, config: TrainConfig) -> float:
     schedule = [epoch_batches(len(y), config.batch_size, rng) for _ in range(config.epochs)]
     params = init_state(jax.random.PRNGKey(config.seed), spec, config).params
     return train_dense(params, x, y, spec, schedule, config.batch_size, config.learning_rate)[1]
+
+
+def live_chart_slowdown(corpus: Corpus, config: TrainConfig, every: float = 0.3) -> tuple[float, float]:
+    """Returns (training seconds while a poller redraws the live chart every `every` s, without it).
+
+    The poller does the dashboard server's work per refresh: read the job's progress, build the plotly
+    figure and serialise it. Both runs are warm (compiled).
+    """
+    from textclf.jobs import TrainingJob
+    from textclf.plots import training_figure
+
+    quiet = run_to_end(train(corpus, config=config)).train_seconds
+    job = TrainingJob(corpus, FeatureConfig(), config).start()
+    while not job.done:
+        p = job.progress()
+        training_figure(p.step_losses, p.epochs, p.steps_per_epoch, max(p.total_steps, 1)).to_json()
+        time.sleep(every)
+    return job.result.finished.train_seconds, quiet
 
 
 def peak_rss_of_cli_run(args: list[str]) -> tuple[float, dict]:
@@ -87,6 +106,10 @@ def run_bench() -> dict:
     results["train_4cat_seconds"], _ = time_training(corpus, lazy)
     results["train_4cat_warm_seconds"], _ = time_training(corpus, lazy)  # compiled already
     results["train_4cat_ratio"] = results["train_4cat_seconds"] / results["train_4cat_reference_seconds"]
+    _say("4 categories: live chart polling at 0.3 s ...")
+    polled, quiet = live_chart_slowdown(corpus, lazy)
+    results["live_chart_train_seconds"], results["quiet_train_seconds"] = polled, quiet
+    results["live_chart_slowdown"] = polled / quiet
 
     _say("LIME on a ~230-word post ...")
     classifier = run_to_end(train(corpus, config=tutorial)).classifier
@@ -122,6 +145,8 @@ def print_table(results: dict) -> None:
     print(f"training, 4 categories, 5 epochs: dense reference {results['train_4cat_reference_seconds']:.2f} s, "
           f"exact Adam {results['train_4cat_exact_seconds']:.2f} s, lazy Adam {results['train_4cat_seconds']:.2f} s "
           f"(ratio {results['train_4cat_ratio']:.2f}; {results['train_4cat_warm_seconds']:.2f} s once compiled)")
+    print(f"live chart redrawn every 0.3 s during training: {results['live_chart_train_seconds']:.2f} s vs "
+          f"{results['quiet_train_seconds']:.2f} s without (x{results['live_chart_slowdown']:.2f})")
     print(f"training, 20 categories, 5 epochs: {results['train_20cat_seconds']:.2f} s, "
           f"peak memory {results['peak_rss_20cat_mb']:.0f} MB")
     print(f"LIME, 5000 samples, {results['lime_post_words']}-word post: {results['lime_seconds']:.3f} s vs stock "

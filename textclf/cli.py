@@ -70,6 +70,13 @@ def _add_data_options(p: argparse.ArgumentParser) -> None:
     group.add_argument("--categories", default=",".join(TUTORIAL_CATEGORIES),
                        help="comma-separated newsgroups (default: the tutorial's four)")
     group.add_argument("--all", action="store_true", help="all 20 newsgroups")
+    group.add_argument("--csv", metavar="PATH", help="your own CSV or TSV file of texts and labels instead")
+    p.add_argument("--text-column", metavar="C", help="with --csv: the column of texts (default: guessed)")
+    p.add_argument("--label-column", metavar="L", help="with --csv: the column of labels (default: guessed)")
+    p.add_argument("--split-column", metavar="S",
+                   help='with --csv: a column of "train"/"test" values (default: one named split/set/subset/fold)')
+    p.add_argument("--test-share", metavar="X", type=float, default=0.2,
+                   help="with --csv and no split column: the share of each class held out for testing")
     p.add_argument("--remove-metadata", action="store_true",
                    help="strip headers, signatures and quoted replies (they leak the answer)")
     p.add_argument("--archive", help="local 20news-bydate.tar.gz to use when the data is not cached")
@@ -113,6 +120,20 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def _load(args: argparse.Namespace) -> Corpus:
+    if args.csv:
+        from textclf.tabular import BadTable, load_csv
+
+        try:
+            corpus, report = load_csv(args.csv, args.text_column, args.label_column, args.split_column,
+                                      args.test_share)
+        except BadTable as err:
+            raise CliError(str(err), 2) from err
+        # stderr, so that --json output stays one JSON document; says which columns were guessed
+        print(f'Texts from column "{corpus.description["text_column"]}", labels from column '
+              f'"{corpus.description["label_column"]}". {report.summary()}', file=sys.stderr)
+        return corpus
+    if args.text_column or args.label_column or args.split_column:
+        raise CliError("--text-column, --label-column and --split-column need --csv", 2)
     categories = NEWSGROUPS if args.all else args.categories.split(",")
     try:
         return load_newsgroups(categories, args.remove_metadata, archive=args.archive)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import json
 import os
 import tempfile
@@ -118,6 +119,11 @@ def classifier_from_parts(meta: dict, arrays: dict[str, np.ndarray]) -> Classifi
             raise BadModelFile(f"array {key} holds NaN or infinite values")
     params = jax.tree_util.tree_unflatten(jax.tree_util.tree_structure(shapes), [arrays[k] for k in expected])
     return Classifier(featurizer, spec, params, class_names, dict(meta.get("info") or {}))
+
+
+def classifier_from_bytes(meta: bytes, params: bytes) -> Classifier:
+    """Returns the classifier held in the contents of a model.json and a model.npz, or raises BadModelFile."""
+    return classifier_from_parts(_read_meta(meta), _read_arrays(io.BytesIO(params)))
 
 
 def load_model(folder: str | os.PathLike) -> Classifier:

@@ -28,8 +28,8 @@ PRESETS: dict[str, Preset] = {
         "recommended", "Recommended",
         "Chosen on the validation posts, better on harder data: tf-idf weights of words seen at least "
         "twice, one wider layer (256) with dropout against memorising, fast lazy Adam, up to 15 epochs that "
-        "stop once validation accuracy stalls, then a retrain on every training post for the chosen epochs.",
+        "stop once the validation loss stops falling, then a retrain on every training post for the chosen epochs.",
         FeatureConfig(scaling="tfidf", min_df=2),
         TrainConfig(hidden=(256,), learning_rate=2e-3, optimizer="lazy_adam", dropout=0.6, epochs=15,
-                    early_stopping=3, refit=True)),
+                    early_stopping=3, monitor="val_loss", refit=True)),
 }

@@ -40,6 +40,8 @@ class TrainConfig:
     # words in the batch (2-3x faster per step, about as accurate).
     optimizer: str = "adam"
     early_stopping: int = 0  # stop after this many epochs without a better validation accuracy (0: off)
+    # What early stopping and the kept epoch follow: "val_accuracy" (higher is better) or "val_loss" (lower).
+    monitor: str = "val_accuracy"
     # After choosing the number of epochs on the validation split, retrain on all training posts for that many.
     refit: bool = False
     log_every: int = 16  # steps per compiled chunk, and between loss events
@@ -61,6 +63,8 @@ class TrainConfig:
             raise ValueError("dropout must be between 0 and 1")
         if self.weight_decay < 0:
             raise ValueError("weight decay must not be negative")
+        if self.monitor not in ("val_accuracy", "val_loss"):
+            raise ValueError("monitor must be val_accuracy or val_loss")
         if self.optimizer not in OPTIMIZERS:
             raise ValueError(f"optimizer must be one of {', '.join(OPTIMIZERS)}")
 
@@ -290,7 +294,7 @@ def _train_phase(corpus: Corpus, features: FeatureConfig, config: TrainConfig, s
     # Host copies: the update donates (reuses) the device buffers of the state it is given.
     kept = jax.device_get(state.params)  # the model as of the last complete epoch
     history: list[dict] = []
-    best = (-1.0, 0, kept)  # (val accuracy, epoch, params)
+    best = (-math.inf, 0, kept)  # (score: higher is better, epoch, params)
     reason, message = "completed", f"Finished {config.epochs} epochs."
     capacity = batch_capacity(x_train, [b for epoch in schedule for b in epoch])
     seconds, done_steps = 0.0, 0
@@ -339,11 +343,13 @@ def _train_phase(corpus: Corpus, features: FeatureConfig, config: TrainConfig, s
         history.append(record)
         yield EpochEnd(epoch, record["train_loss"], record["train_accuracy"], val_acc, val_loss, seconds)
         kept = jax.device_get(state.params)
-        if val_acc is not None and val_acc > best[0]:
-            best = (val_acc, epoch, kept)
-        if config.early_stopping and val_acc is not None and epoch - best[1] >= config.early_stopping:
+        score = None if val_acc is None else (val_acc if config.monitor == "val_accuracy" else -val_loss)
+        if score is not None and score > best[0]:
+            best = (score, epoch, kept)
+        if config.early_stopping and score is not None and epoch - best[1] >= config.early_stopping:
             reason = "early_stopping"
-            message = (f"Stopped after epoch {epoch}: validation accuracy had not improved for "
+            watched = "accuracy" if config.monitor == "val_accuracy" else "loss"
+            message = (f"Stopped after epoch {epoch}: validation {watched} had not improved for "
                        f"{config.early_stopping} epochs. Kept the model of epoch {best[1]}.")
             break
         if should_stop() and epoch < config.epochs:
