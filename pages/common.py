@@ -9,6 +9,8 @@ from textclf.baselines import run_baselines
 from textclf.data import TUTORIAL_CATEGORIES, BadDataChoice, Corpus, DataUnavailable, load_newsgroups
 from textclf.features import FeatureConfig
 from textclf.jobs import TrainedModel, TrainingJob
+from textclf.links import parse_setup, setup_query
+from textclf.presets import PRESETS
 
 # A first visit straight to a deep link (e.g. /train) makes Streamlit guess that pages/ is an old-style
 # multipage folder and run the page without app.py. Every page imports this module first, so on that
@@ -31,9 +33,57 @@ DEFAULTS = {
 
 
 def init_session() -> None:
-    """Sets this browser session's defaults once."""
+    """Sets this browser session's defaults once, then what a teacher's link asks for."""
     for key, value in DEFAULTS.items():
         st.session_state.setdefault(key, list(value) if isinstance(value, list) else value)
+    if "link" not in st.session_state:  # the first run of this browser session
+        setup = parse_setup(st.query_params.to_dict())
+        if "preset" in setup.values:
+            st.session_state.update(preset_values(setup.values["preset"]))
+        st.session_state.update(setup.values)
+        st.session_state["link"] = setup
+
+
+def preset_values(name: str) -> dict:
+    """Returns the session values (form fields and word options) of preset `name`."""
+    preset = PRESETS[name]
+    c, f = preset.train_config, preset.features
+    return dict(preset=name, hidden_text=",".join(map(str, c.hidden)), epochs=c.epochs, batch_size=c.batch_size,
+                lr=c.learning_rate, seed=c.seed, val_share=c.val_fraction, lazy_adam=c.optimizer == "lazy_adam",
+                dropout=c.dropout, patience=c.early_stopping, monitor=c.monitor, refit=c.refit,
+                scaling=f.scaling, min_df=f.min_df, max_features=f.max_features or 0)
+
+
+def locked(part: str) -> bool:
+    """Returns True when the teacher's link locks `part` ("data" or "hyperparameters")."""
+    return part in st.session_state["link"].locked
+
+
+def link_notes() -> None:
+    """Shows what a teacher's link set, locked or ignored (once per page)."""
+    setup = st.session_state["link"]
+    if setup.locked:
+        st.caption(f"Your teacher's link fixes the {' and '.join(sorted(setup.locked))} for this lesson.")
+    if setup.notes:
+        st.info("Some settings in this page's link were ignored: " + "; ".join(setup.notes) + ".")
+
+
+def setup_link(locks: list[str]) -> str:
+    """Returns a link to this app that recreates the current data and settings, locking `locks`."""
+    keys = ("categories", "remove_metadata", "preset", "hidden_text", "epochs", "batch_size", "lr", "seed",
+            "val_share", "dropout", "scaling")
+    base = (st.context.url or "").split("?")[0]
+    return f"{base}?{setup_query({k: st.session_state.get(k) for k in keys}, locks)}"
+
+
+def share_setup() -> None:
+    """Shows the "Copy link to this setup" popover."""
+    with st.popover("Copy link to this setup", icon=":material/link:",
+                    help="A link that opens the app with these topics and settings, e.g. for a class."):
+        locks = st.multiselect("Lock for whoever opens the link", ["data", "hyperparameters"],
+                               key="share_locks", help="Locked controls are shown but cannot be changed.")
+        st.code(setup_link(locks), language=None, wrap_lines=True)
+        st.caption("Use the copy button at the right of the link.")
 
 
 @st.cache_resource(max_entries=8, show_spinner="Loading the newsgroups ...")

@@ -11,17 +11,13 @@ from textclf.train import TrainConfig, parse_hidden_sizes
 
 def apply_preset() -> None:
     """Fills the form (and the Data page's word options) with the chosen preset's settings."""
-    preset = PRESETS[st.session_state["preset"]]
-    c, f = preset.train_config, preset.features
-    st.session_state.update(
-        hidden_text=",".join(map(str, c.hidden)), epochs=c.epochs, batch_size=c.batch_size, lr=c.learning_rate,
-        seed=c.seed, val_share=c.val_fraction, lazy_adam=c.optimizer == "lazy_adam", dropout=c.dropout,
-        patience=c.early_stopping, monitor=c.monitor, refit=c.refit, scaling=f.scaling, min_df=f.min_df,
-        max_features=f.max_features or 0)
+    st.session_state.update(common.preset_values(st.session_state["preset"]))
 
 
 st.title("2. Train: teach the network")
+common.link_notes()
 corpus = common.require_corpus()
+fixed = common.locked("hyperparameters")
 st.caption(f"Data: {common.describe_data(list(corpus.class_names), corpus.description.get('remove_metadata'))}: "
            f"{len(corpus.train_texts):,} training posts, {corpus.n_classes} topics.")
 job: TrainingJob | None = st.session_state["job"]
@@ -29,49 +25,50 @@ running = job is not None and not job.done
 
 st.segmented_control(
     "Start from", list(PRESETS), format_func=lambda k: PRESETS[k].label, key="preset", default="tutorial",
-    on_change=apply_preset, required=True, persist_state="session",
+    on_change=apply_preset, required=True, persist_state="session", disabled=fixed,
     help="Tutorial: exactly the tutorial's settings. Recommended: settings chosen on the validation posts, "
          "better on harder data (for example with headers removed). You can change any setting below.")
 st.caption(PRESETS[st.session_state["preset"]].description)
 with st.form("train_form"):
     st.markdown("**Settings**")
     c1, c2, c3 = st.columns(3)
-    hidden = c1.text_input("Hidden layer sizes", "128,64", key="hidden_text", persist_state="session",
+    hidden = c1.text_input("Hidden layer sizes", "128,64", key="hidden_text", persist_state="session", disabled=fixed,
                            help="Units in each hidden layer, separated by commas. More units can learn more, "
                                 "but also memorise more.")
-    epochs = c2.number_input("Epochs", 1, 200, 5, key="epochs", persist_state="session",
+    epochs = c2.number_input("Epochs", 1, 200, 5, key="epochs", persist_state="session", disabled=fixed,
                              help="How many times the network reads the whole training set.")
-    batch_size = c3.number_input("Batch size", 1, 2048, 32, key="batch_size", persist_state="session",
+    batch_size = c3.number_input("Batch size", 1, 2048, 32, key="batch_size", persist_state="session", disabled=fixed,
                                  help="Posts looked at before each weight update. Smaller: more, noisier updates.")
     lr = c1.number_input("Learning rate", 1e-6, 1.0, 1e-3, step=1e-4, format="%.4f", key="lr",
-                         persist_state="session",
+                         persist_state="session", disabled=fixed,
                          help="Size of each weight update. Too large and training blows up; too small and it crawls.")
-    seed = c2.number_input("Seed", 0, 2**31 - 1, 42, key="seed", persist_state="session",
+    seed = c2.number_input("Seed", 0, 2**31 - 1, 42, key="seed", persist_state="session", disabled=fixed,
                            help="Fixes the random start: the same seed gives the same result.")
-    val_share = c3.slider("Validation share", 0.0, 0.5, 0.1, 0.05, key="val_share", persist_state="session",
+    val_share = c3.slider("Validation share", 0.0, 0.5, 0.1, 0.05, key="val_share", persist_state="session", disabled=fixed,
                           help="Part of the training posts held back to check progress after each epoch. "
                                "The test posts are only used once, on the Evaluate page.")
     with st.expander("Advanced"):
         a1, a2, a3 = st.columns(3)
-        lazy = a1.toggle("Fast updates (lazy Adam)", False, key="lazy_adam", persist_state="session",
+        lazy = a1.toggle("Fast updates (lazy Adam)", False, key="lazy_adam", persist_state="session", disabled=fixed,
                          help="Off: every weight is updated at every step, as in the tutorial. On: only the "
                               "weights of words present in the batch are updated: 2-3 times faster, about "
                               "as accurate.")
-        dropout = a2.slider("Dropout", 0.0, 0.8, 0.0, 0.05, key="dropout", persist_state="session",
+        dropout = a2.slider("Dropout", 0.0, 0.8, 0.0, 0.05, key="dropout", persist_state="session", disabled=fixed,
                             help="Randomly silences this share of units while training; fights memorisation.")
-        patience = a3.number_input("Early stopping patience", 0, 50, 0, key="patience", persist_state="session",
+        patience = a3.number_input("Early stopping patience", 0, 50, 0, key="patience", persist_state="session", disabled=fixed,
                                    help="Stop when validation accuracy has not improved for this many epochs, "
                                         "and keep the best epoch's model. 0: always run every epoch.")
         monitor = a3.selectbox("Early stopping watches", ["val_loss", "val_accuracy"], index=1, key="monitor",
-                               persist_state="session",
+                               persist_state="session", disabled=fixed,
                                format_func={"val_loss": "validation loss", "val_accuracy": "validation accuracy"}.get,
                                help="Loss changes smoothly; accuracy on a few hundred posts moves in jumps.")
-        refit = a1.toggle("Retrain on all posts at the end", False, key="refit", persist_state="session",
+        refit = a1.toggle("Retrain on all posts at the end", False, key="refit", persist_state="session", disabled=fixed,
                           help="After choosing the number of epochs on the validation posts, train once more "
                                "on every training post (validation ones included) for that many epochs.")
         st.caption("Word weighting and vocabulary size are on the Data page, under Advanced.")
     submitted = st.form_submit_button("Train", type="primary", disabled=running,
                                       help="Starts training in the background: you can switch pages meanwhile.")
+common.share_setup()
 
 if submitted:
     try:

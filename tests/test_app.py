@@ -214,3 +214,25 @@ def test_recommended_preset_fills_the_form_and_word_options(tiny_corpus):
     assert at.text_input(key="hidden_text").value == "256"
     assert at.session_state["scaling"] == "tfidf" and at.session_state["refit"] is True
     assert "retrain on every training post" in texts(at)
+
+
+def test_teacher_link_preselects_and_locks(tiny_corpus):
+    at = new_app()
+    at.query_params["categories"] = "rec.autos,sci.space"
+    at.query_params["epochs"] = "3"
+    at.query_params["lock"] = "data,hyperparameters"
+    at.query_params["colour"] = "blue"
+    at.query_params["lr"] = "lots"
+    at.run()
+    assert not at.exception
+    assert at.session_state["categories"] == ["rec.autos", "sci.space"]
+    at.switch_page("pages/data.py").run()
+    assert not at.exception
+    assert at.multiselect(key="categories").disabled
+    assert "unknown link parameter 'colour' ignored" in texts(at) and "lr='lots' ignored" in texts(at)
+    at.session_state["custom_corpus"] = tiny_corpus  # keep the Train page fast and offline
+    at.switch_page("pages/train.py").run()
+    assert not at.exception
+    assert at.number_input(key="epochs").value == 3 and at.number_input(key="epochs").disabled
+    link = at.code[0].value
+    assert "categories=rec.autos,sci.space" in link and "epochs=3" in link

@@ -1,0 +1,245 @@
+"""Saved runs: save, list, load, rename and delete; ids checked before the disk is touched; names never become paths."""
+
+import builtins
+import io
+import json
+import os
+import shutil
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from textclf import runs
+from textclf.modelfiles import META_FILE, PARAMS_FILE
+from textclf.runs import RUN_ID, RunInfo, RunNotFound, RunStore, runs_dir
+
+TEXTS = ["Apple banana, apple!", "the engine's brake", "puck puck goalie", "nothing known here"]
+
+
+@pytest.fixture(autouse=True)
+def no_user_folder(tmp_path, monkeypatch):
+    """Points the default runs folder into tmp_path, so no test can write to the user's data folder."""
+    monkeypatch.setenv(runs.RUNS_ENV, str(tmp_path / "default-runs"))
+
+
+@pytest.fixture
+def store(tmp_path):
+    return RunStore(tmp_path / "runs")
+
+
+def _metrics(classifier):
+    from textclf.evaluate import evaluate_predictions
+
+    return evaluate_predictions(np.array([0, 1, 2, 0]), classifier.predict(TEXTS), classifier.class_names).to_json()
+
+
+def _save(store, classifier, name="tiny run", **changes):
+    kwargs = dict(name=name, data={"source": "tiny synthetic corpus", "n_train": 108}, metrics=_metrics(classifier),
+                  history=classifier.info["history"], train_seconds=1.5, reason="completed")
+    return store.save(classifier, **{**kwargs, **changes})
+
+
+def test_save_writes_model_and_description(store, tiny_classifier):
+    info = _save(store, tiny_classifier)
+    assert RUN_ID.fullmatch(info.id) and info.path == store.root / info.id
+    assert sorted(os.listdir(store.root)) == [info.id]  # no temporary folder left behind
+    assert sorted(os.listdir(info.path)) == ["model", "run.json"]
+    assert sorted(os.listdir(info.path / "model")) == [META_FILE, PARAMS_FILE]
+    run = json.loads((info.path / "run.json").read_text())
+    assert run["id"] == info.id and run["name"] == "tiny run" and run["reason"] == "completed"
+    assert run["config"] == json.loads(json.dumps({"train": tiny_classifier.info["train_config"],
+                                                   "features": tiny_classifier.info["feature_config"]}))
+    assert run["history"] == tiny_classifier.info["history"]
+    assert run["data"] == {"source": "tiny synthetic corpus", "n_train": 108}
+    metrics = run["metrics"]
+    assert set(metrics) >= {"test_accuracy", "macro_f1", "confusion_matrix", "class_names", "val_accuracy"}
+    assert metrics["class_names"] == list(tiny_classifier.class_names)
+    assert info.created.tzinfo is not None and run["created"].endswith("+00:00")
+    assert info.id.startswith(info.created.strftime("%Y%m%d-%H%M%S"))
+
+
+def test_accuracies(store, tiny_classifier):
+    history = [{"epoch": 1, "val_accuracy": 0.5}, {"epoch": 2, "val_accuracy": 0.75}, {"epoch": 3, "val_accuracy": 0.6}]
+    info = _save(store, tiny_classifier, history=history, metrics={**_metrics(tiny_classifier), "accuracy": 0.25})
+    assert info.val_accuracy == 0.75  # the best epoch, not the last
+    assert info.test_accuracy == 0.25
+    no_val = _save(store, tiny_classifier, history=[{"epoch": 1, "val_accuracy": None}])
+    assert no_val.val_accuracy is None
+
+
+def test_list_is_newest_first_and_survives_a_restart(store, tiny_classifier):
+    first = _save(store, tiny_classifier, name="first")
+    second = _save(store, tiny_classifier, name="second")
+    third = _save(store, tiny_classifier, name="third")
+    assert [r.name for r in store.list()] == ["third", "second", "first"]
+    assert len({first.id, second.id, third.id}) == 3
+    restarted = RunStore(store.root)
+    assert restarted.list() == store.list()
+    assert restarted.get(second.id) == second
+    assert restarted.skipped == []
+
+
+def test_load_gives_identical_predictions(store, tiny_classifier):
+    info = _save(store, tiny_classifier)
+    loaded = RunStore(store.root).load_classifier(info.id)
+    np.testing.assert_array_equal(loaded.predict_proba(TEXTS), tiny_classifier.predict_proba(TEXTS))
+    assert loaded.class_names == tiny_classifier.class_names
+
+
+def test_rename(store, tiny_classifier):
+    info = _save(store, tiny_classifier)
+    renamed = store.rename(info.id, "  better\nname  ")
+    assert renamed.name == "better name"
+    assert RunStore(store.root).get(info.id).name == "better name"
+    assert renamed.id == info.id and renamed.metrics == info.metrics and renamed.history == info.history
+    assert sorted(os.listdir(info.path)) == ["model", "run.json"]  # no temporary file left
+
+
+def test_delete(store, tiny_classifier):
+    keep = _save(store, tiny_classifier, name="keep")
+    gone = _save(store, tiny_classifier, name="gone")
+    store.delete(gone.id)
+    assert [r.id for r in store.list()] == [keep.id]
+    assert sorted(os.listdir(store.root)) == [keep.id]
+    with pytest.raises(RunNotFound, match="no saved run"):
+        store.get(gone.id)
+    with pytest.raises(RunNotFound):
+        store.delete(gone.id)
+    with pytest.raises(RunNotFound):
+        store.load_classifier(gone.id)
+
+
+def test_unknown_id_is_not_found(store):
+    assert store.list() == []  # the root does not exist yet
+    with pytest.raises(RunNotFound, match="20000101-000000-abcdef"):
+        store.get("20000101-000000-abcdef")
+    with pytest.raises(KeyError):  # RunNotFound is a KeyError, for callers that treat runs as a mapping
+        store.rename("20000101-000000-abcdef", "x")
+
+
+def _no_file_access(monkeypatch):
+    def refuse(*args, **kwargs):
+        pytest.fail(f"the file system was touched with {args!r}")
+
+    for module, names in [(os, ["stat", "lstat", "scandir", "listdir", "open", "rename", "replace", "remove",
+                                "unlink", "rmdir", "mkdir", "makedirs"]),
+                          (builtins, ["open"]), (io, ["open"]), (shutil, ["rmtree", "copytree"])]:
+        for name in names:
+            monkeypatch.setattr(module, name, refuse)
+
+
+BAD_IDS = ["../../etc", "/tmp", "", "x" * 500, "..", ".", "20261128-153012-a1b2c3/../..", "20261128-153012-A1B2C3",
+           "20261128-153012-a1b2c3\n", " 20261128-153012-a1b2c3", "20261128-153012-a1b2c", None, 42]
+
+
+@pytest.mark.parametrize("bad", BAD_IDS)
+@pytest.mark.parametrize("method", ["get", "load_classifier", "delete", "rename"])
+def test_bad_ids_are_refused_before_any_file_access(store, bad, method, monkeypatch):
+    args = (bad, "new name") if method == "rename" else (bad,)
+    with monkeypatch.context() as m:
+        _no_file_access(m)
+        with pytest.raises(RunNotFound) as err:
+            getattr(store, method)(*args)
+    message = str(err.value)
+    assert "is not a run id" in message and len(message) < 200
+
+
+def test_file_access_guard_works(store, monkeypatch):
+    with monkeypatch.context() as m:
+        _no_file_access(m)
+        with pytest.raises(pytest.fail.Exception):
+            store.get("20261128-153012-a1b2c3")  # well formed, so the store looks on disk
+
+
+@pytest.mark.parametrize("name, stored", [
+    ("../../evil", "../../evil"),
+    ("<script>alert(1)</script>", "<script>alert(1)</script>"),
+    ("a/b", "a/b"),
+    ("con", "con"),
+    ("C:\\Windows\\x", "C:\\Windows\\x"),
+    ("x" * 10_000, "x" * 100),
+    ("bell\x07 null\x00 esc\x1b[31m", "bell null esc[31m"),
+    ("\u202eevil\u202c", "evil"),
+    ("  ", None),
+    ("", None),
+    (None, None),
+])
+def test_hostile_names_stay_in_run_json(store, tiny_classifier, name, stored):
+    info = _save(store, tiny_classifier, name=name)
+    assert os.listdir(store.root) == [info.id]
+    assert sorted(os.listdir(info.path)) == ["model", "run.json"]
+    assert not (store.root.parent / "evil").exists()
+    expected = stored if stored is not None else f"Run of {info.created.day} {info.created:%b %H:%M}"
+    assert info.name == expected
+    assert json.loads((info.path / "run.json").read_text())["name"] == expected
+    assert 1 <= len(info.name) <= 100
+
+
+def test_damaged_run_folders_are_skipped(store, tiny_classifier):
+    good = _save(store, tiny_classifier)
+    for broken, damage in [("20260101-000000-aaaaaa", None), ("20260101-000000-bbbbbb", "{not json"),
+                           ("20260101-000000-cccccc", "[1, 2]"), ("20260101-000000-dddddd", "\udcff")]:
+        folder = shutil.copytree(good.path, store.root / broken)
+        if damage is None:
+            (folder / "run.json").unlink()
+        else:
+            (folder / "run.json").write_bytes(damage.encode("utf-8", "surrogateescape"))
+    copied = shutil.copytree(good.path, store.root / "20260101-000000-eeeeee")  # run.json names another id
+    no_model = shutil.copytree(good.path, store.root / "20260101-000000-ffffff")
+    (no_model / "model" / PARAMS_FILE).unlink()
+    (store.root / "20260101-000000-777777").write_text("a file, not a folder")
+    (store.root / "notes").mkdir()
+    (store.root / ".saving-half").mkdir()  # a save in progress (or one that crashed)
+    assert [r.id for r in store.list()] == [good.id]
+    assert sorted(name for name, _ in store.skipped) == [f"20260101-000000-{c * 6}" for c in "abcdef"]
+    assert all(reason for _, reason in store.skipped)
+    assert copied.name in dict(store.skipped)
+    with pytest.raises(RunNotFound, match="damaged"):
+        store.get("20260101-000000-bbbbbb")
+
+
+def test_a_crash_while_saving_leaves_no_run(store, tiny_classifier, monkeypatch):
+    def crash(classifier, folder):
+        Path(folder).mkdir(parents=True)
+        (Path(folder) / PARAMS_FILE).write_bytes(b"half")
+        raise OSError("disk full")
+
+    monkeypatch.setattr(runs.modelfiles, "save_model", crash)
+    with pytest.raises(OSError, match="disk full"):
+        _save(store, tiny_classifier)
+    assert store.list() == [] and store.skipped == []
+    assert os.listdir(store.root) == []
+
+
+def test_runs_dir_respects_environment(tmp_path, monkeypatch):
+    monkeypatch.setenv(runs.RUNS_ENV, str(tmp_path / "chosen"))
+    assert runs_dir() == tmp_path / "chosen" and (tmp_path / "chosen").is_dir()
+    store = RunStore()
+    assert store.root == tmp_path / "chosen"
+
+
+@pytest.mark.parametrize("platform, env, expected", [
+    ("linux", {"XDG_DATA_HOME": "xdg"}, "xdg/textclf/runs"),
+    ("linux", {"XDG_DATA_HOME": "relative/ignored"}, "home/.local/share/textclf/runs"),
+    ("linux", {}, "home/.local/share/textclf/runs"),
+    ("darwin", {}, "home/Library/Application Support/textclf/runs"),
+    ("win32", {"LOCALAPPDATA": "local"}, "local/textclf/runs"),
+])
+def test_runs_dir_defaults_to_the_user_data_folder(tmp_path, monkeypatch, platform, env, expected):
+    monkeypatch.delenv(runs.RUNS_ENV)
+    monkeypatch.delenv("XDG_DATA_HOME", raising=False)
+    monkeypatch.setenv("HOME", str(tmp_path / "home"))
+    monkeypatch.setattr(sys, "platform", platform)
+    for key, value in env.items():
+        monkeypatch.setenv(key, value if value.startswith("relative") else str(tmp_path / value))
+    assert runs_dir() == tmp_path / expected
+    assert (tmp_path / expected).is_dir()
+
+
+def test_run_info_is_frozen(store, tiny_classifier):
+    info = _save(store, tiny_classifier)
+    with pytest.raises(AttributeError):
+        info.name = "changed"
+    assert isinstance(info, RunInfo) and info.model_dir == info.path / "model"

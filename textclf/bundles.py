@@ -1,0 +1,149 @@
+"""Model bundles: a .zip of model.npz, model.json and run.json to download, and the checks an upload must pass."""
+
+from __future__ import annotations
+
+import io
+import json
+import math
+import os
+import stat
+import zipfile
+from pathlib import Path
+
+import numpy as np
+
+from textclf.classifier import Classifier
+from textclf.modelfiles import META_FILE, PARAMS_FILE, BadModelFile, classifier_from_bytes
+from textclf.runs import MODEL_DIR, RUN_FILE
+
+MEMBERS = (PARAMS_FILE, META_FILE, RUN_FILE)
+MAX_BUNDLE_BYTES = 200 * 2**20
+
+
+class BadBundle(ValueError):
+    """An uploaded bundle that is refused; the message says why in one sentence."""
+
+
+def _size(n: int) -> str:
+    return f"{n / 2**20:,.1f} MB" if n >= 2**20 else f"{n:,} bytes"
+
+
+def _shown(name: str) -> str:
+    text = repr(name)
+    return text if len(text) <= 60 else text[:57] + "..."
+
+
+def bundle_bytes(folder: str | os.PathLike) -> bytes:
+    """Returns a .zip of a run folder's (or a model folder's) model.npz, model.json and run.json, nothing else."""
+    folder = Path(folder)
+    model = folder / MODEL_DIR if (folder / MODEL_DIR).is_dir() else folder
+    for name in (META_FILE, PARAMS_FILE):
+        if not (model / name).is_file():
+            raise BadModelFile(f"{folder} holds no saved textclf model ({name} is missing)")
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as zf:
+        zf.write(model / PARAMS_FILE, PARAMS_FILE)
+        zf.write(model / META_FILE, META_FILE)
+        if (folder / RUN_FILE).is_file():
+            zf.write(folder / RUN_FILE, RUN_FILE)
+    return buffer.getvalue()
+
+
+def _check_members(infos: list[zipfile.ZipInfo], max_bytes: int) -> dict[str, zipfile.ZipInfo]:
+    """Returns the members by name after refusing paths, links, strangers, duplicates and oversized contents."""
+    members: dict[str, zipfile.ZipInfo] = {}
+    for info in infos:
+        name = info.orig_filename
+        if any(sep in name for sep in ("/", "\\", ":", "\x00")) or ".." in name or info.is_dir():
+            raise BadBundle(f"The bundle holds the path {_shown(name)}, but only plain file names are allowed.")
+        if stat.S_ISLNK(info.external_attr >> 16):
+            raise BadBundle(f"The bundle holds {_shown(name)} as a symbolic link, which is refused.")
+        if name not in MEMBERS:
+            raise BadBundle(f"The bundle holds {_shown(name)}, but only {', '.join(MEMBERS)} may be in it.")
+        if name in members:
+            raise BadBundle(f"The bundle holds {name} twice.")
+        if info.flag_bits & 0x1:
+            raise BadBundle(f"The bundle's {name} is encrypted, which is not supported.")
+        members[name] = info
+    # Declared sizes bound what zipfile will ever decompress, so this is checked before reading anything.
+    expanded = sum(info.file_size for info in members.values())
+    if expanded > max_bytes:
+        raise BadBundle(f"The bundle would expand to {_size(expanded)}, over the limit of {_size(max_bytes)}.")
+    for name in (PARAMS_FILE, META_FILE):
+        if name not in members:
+            raise BadBundle(f"The bundle has no {name}, so it holds no textclf model.")
+    return members
+
+
+def _read_member(zf: zipfile.ZipFile, info: zipfile.ZipInfo) -> bytes:
+    """Returns the contents of one member, read in memory and never more than its declared size."""
+    try:
+        with zf.open(info) as f:
+            raw = f.read(info.file_size + 1)
+    except Exception as err:  # noqa: BLE001 - decoders raise many kinds of errors; all mean a damaged member
+        raise BadBundle(f"The bundle's {info.orig_filename} is damaged ({type(err).__name__}: {err}).") from err
+    if len(raw) != info.file_size:
+        raise BadBundle(f"The bundle's {info.orig_filename} is damaged (its size differs from the one declared).")
+    return raw
+
+
+def _check_npz(raw: bytes, max_bytes: int) -> None:
+    """Refuses an npz whose arrays would expand past the limit or hold objects, before numpy allocates them."""
+    try:
+        npz = zipfile.ZipFile(io.BytesIO(raw))
+    except (zipfile.BadZipFile, OSError, ValueError, EOFError):
+        return  # not a zip: modelfiles reports it as damaged, without unpickling
+    with npz:
+        infos = npz.infolist()
+        expanded = sum(info.file_size for info in infos)
+        if expanded > max_bytes:
+            raise BadBundle(f"The bundle's {PARAMS_FILE} would expand to {_size(expanded)}, "
+                            f"over the limit of {_size(max_bytes)}.")
+        for info in infos:
+            try:
+                with npz.open(info) as f:
+                    version = np.lib.format.read_magic(f)
+                    if version == (1, 0):
+                        shape, _, dtype = np.lib.format.read_array_header_1_0(f)
+                    elif version == (2, 0):
+                        shape, _, dtype = np.lib.format.read_array_header_2_0(f)
+                    else:
+                        raise ValueError(f"array format version {version} is not supported")
+            except Exception as err:  # noqa: BLE001 - a header numpy cannot parse is damage, whatever the error
+                raise BadBundle(f"The bundle's {PARAMS_FILE} is damaged ({_shown(info.orig_filename)}: "
+                                f"{err}).") from err
+            if dtype.hasobject:
+                raise BadBundle(f"The bundle's {PARAMS_FILE} holds pickled objects, which are refused.")
+            if any(n < 0 for n in shape) or math.prod(shape) * dtype.itemsize > info.file_size:
+                raise BadBundle(f"The bundle's {PARAMS_FILE} declares an array larger than the data it holds.")
+
+
+def read_bundle(data: bytes, max_bytes: int = MAX_BUNDLE_BYTES) -> tuple[Classifier, dict | None]:
+    """Returns (classifier, run.json contents or None) from an uploaded bundle, or raises BadBundle saying why.
+
+    Everything is read in memory and checked; nothing is extracted, unpickled or executed.
+    """
+    if len(data) > max_bytes:
+        raise BadBundle(f"The file is {_size(len(data))}, over the limit of {_size(max_bytes)}.")
+    try:
+        zf = zipfile.ZipFile(io.BytesIO(data))
+    except (zipfile.BadZipFile, OSError, ValueError, EOFError) as err:
+        raise BadBundle("The file is not a zip archive, so it is not a textclf model bundle.") from err
+    with zf:
+        members = _check_members(zf.infolist(), max_bytes)
+        contents = {name: _read_member(zf, info) for name, info in members.items()}
+    _check_npz(contents[PARAMS_FILE], max_bytes)
+    try:
+        classifier = classifier_from_bytes(contents[META_FILE], contents[PARAMS_FILE])
+    except BadModelFile as err:
+        reason = str(err).rstrip(".")
+        raise BadBundle(f"The bundle's model is refused: {reason}.") from err
+    run = None
+    if RUN_FILE in contents:
+        try:
+            run = json.loads(contents[RUN_FILE].decode("utf-8"))
+        except (UnicodeDecodeError, ValueError, RecursionError) as err:
+            raise BadBundle(f"The bundle's {RUN_FILE} is not valid JSON.") from err
+        if not isinstance(run, dict):
+            raise BadBundle(f"The bundle's {RUN_FILE} does not describe a run.")
+    return classifier, run
