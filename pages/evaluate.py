@@ -22,6 +22,14 @@ c3.metric("Test posts", f"{len(corpus.test_texts):,}", help="Posts held back fro
 if model.finished.reason != "completed":
     st.info(f"This model's training ended early: {model.finished.message}")
 
+with st.expander("Compared with two simple models", expanded=True):
+    st.caption("Classic linear models trained on the same training posts (tf-idf word weights). "
+               "A network that loses to them is not worth its extra complexity.")
+    rows = {"This network": {"accuracy": ev.accuracy, "macro F1": ev.macro_f1}}
+    rows.update({r["name"]: {"accuracy": r["accuracy"], "macro F1": r["macro_f1"]}
+                 for r in common.baselines(corpus).values()})
+    st.dataframe(pd.DataFrame(rows).T.style.format({"accuracy": "{:.1%}", "macro F1": "{:.3f}"}))
+
 st.subheader("Per topic")
 st.caption("Precision: of the posts it labelled with this topic, the share that were right. "
            "Recall: of the posts really in this topic, the share it found. Support: number of test posts.")

@@ -9,7 +9,8 @@ from textclf.jobs import TrainedModel
 from textclf.features import FeatureConfig
 from textclf.train import TrainConfig, run_to_end, train
 
-PAGES = ["pages/home.py", "pages/data.py", "pages/train.py", "pages/evaluate.py", "pages/explain.py"]
+PAGES = ["pages/home.py", "pages/data.py", "pages/train.py", "pages/evaluate.py", "pages/explain.py",
+         "pages/lesson.py"]
 
 
 @pytest.fixture(autouse=True)
@@ -236,3 +237,22 @@ def test_teacher_link_preselects_and_locks(tiny_corpus):
     assert at.number_input(key="epochs").value == 3 and at.number_input(key="epochs").disabled
     link = at.code[0].value
     assert "categories=rec.autos,sci.space" in link and "epochs=3" in link
+
+
+def test_leakage_lesson_compares_with_and_without_headers(archive_path):
+    at = new_app()
+    at.session_state["categories"] = ["rec.autos", "rec.sport.hockey"]
+    at.run()
+    at.switch_page("pages/lesson.py").run()
+    [b for b in at.button if b.label == "Run the lesson"][0].click()
+    at.run()
+    assert not at.exception, at.exception
+    for job in at.session_state["lesson_jobs"].values():
+        job.join(120)
+    at.run()
+    assert not at.exception, at.exception
+    labels = [m.label for m in at.metric]
+    assert labels == ["With headers, signatures and quotes", "Without them"]
+    with_meta = at.session_state["lesson_jobs"][False].result.corpus.description["remove_metadata"]
+    without = at.session_state["lesson_jobs"][True].result.corpus.description["remove_metadata"]
+    assert (with_meta, without) == (False, True)

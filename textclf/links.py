@@ -99,8 +99,10 @@ def setup_query(values: Mapping, locked: Sequence[str] = ()) -> str:
         params["remove_metadata"] = "true"
     if values.get("preset") and values["preset"] != "tutorial":
         params["preset"] = values["preset"]
-    if values.get("hidden_text"):
-        params["hidden"] = ",".join(map(str, parse_hidden_sizes(values["hidden_text"])))
+    try:
+        params["hidden"] = ",".join(map(str, parse_hidden_sizes(values.get("hidden_text") or "")))
+    except ValueError:
+        pass  # a half-typed size is left out of the link rather than breaking it
     for key, (name, kind, _, _) in _NUMBERS.items():
         if values.get(name) is not None:
             params[key] = str(kind(values[name]))
