@@ -8,7 +8,9 @@ from streamlit.runtime.pages_manager import PagesManager
 from textclf.baselines import run_baselines
 from textclf.data import TUTORIAL_CATEGORIES, BadDataChoice, Corpus, DataUnavailable, load_newsgroups
 from textclf.features import FeatureConfig
-from textclf.jobs import TrainedModel, TrainingJob
+from textclf.jobs import TrainedModel, TrainingJob, trained_model_from_run
+from textclf.modelfiles import BadModelFile
+from textclf.runs import RunInfo, RunNotFound, RunStore
 from textclf.links import parse_setup, setup_query
 from textclf.presets import PRESETS
 
@@ -184,6 +186,40 @@ def render_status() -> None:
             st.caption(f"Next step: **{nxt}**. The path: 1. Data → 2. Train → 3. Evaluate → 4. Explain.")
         else:
             st.caption("All steps are open: 3. Evaluate shows its mistakes, 4. Explain shows its reasons.")
+
+
+def describe_run_data(data: dict) -> str:
+    """Returns a short description of a saved run's data."""
+    if data.get("source") == "20newsgroups":
+        return describe_data(list(data.get("categories", [])), bool(data.get("remove_metadata")))
+    return str(data.get("name") or data.get("source") or "unknown data")
+
+
+def load_run(store: RunStore, info: RunInfo) -> str:
+    """Makes a saved run the current model; returns a sentence saying what happened."""
+    try:
+        classifier = store.load_classifier(info.id)
+    except (BadModelFile, RunNotFound) as err:
+        return f"This run cannot be loaded: {err}"
+    data = info.data
+    corpus = None
+    if data.get("source") == "20newsgroups":
+        corpus, reason = None, None
+        try:
+            corpus = _load_corpus(tuple(data["categories"]), bool(data.get("remove_metadata")))
+        except (BadDataChoice, DataUnavailable, KeyError) as err:
+            return f"The run's newsgroups could not be loaded: {err}"
+    else:
+        custom = st.session_state.get("custom_corpus")
+        if custom is not None and custom.description.get("name") == data.get("name") \
+                and custom.class_names == classifier.class_names:
+            corpus = custom
+    if corpus is None or corpus.class_names != classifier.class_names:
+        return ("This run was trained on your own file. Upload the same file on 1. Data, then load the run "
+                "again to evaluate and explain it.")
+    st.session_state["model"] = trained_model_from_run(info, classifier, corpus)
+    st.session_state["explanation"] = None
+    return f"Loaded \"{info.name}\": open 3. Evaluate or 4. Explain."
 
 
 @st.cache_data(max_entries=16, show_spinner="Training the reference models ...")

@@ -6,6 +6,7 @@ from pages import common
 from textclf.jobs import TrainingJob
 from textclf.plots import training_figure
 from textclf.presets import PRESETS
+from textclf.runs import RunStore
 from textclf.train import TrainConfig, parse_hidden_sizes
 
 
@@ -79,7 +80,7 @@ if submitted:
     except ValueError as err:
         st.error(f"Please fix the settings: {err}.")
     else:
-        job = TrainingJob(corpus, common.feature_config(), config).start()
+        job = TrainingJob(corpus, common.feature_config(), config, store=RunStore()).start()
         st.session_state["job"] = job
         running = True
 
@@ -112,7 +113,10 @@ elif job is not None:
     else:
         result = job.result
         st.success(f"{p.message} Training took {result.finished.train_seconds:.1f} s. "
-                   f"Test accuracy: **{result.evaluation.accuracy:.1%}**.")
+                   f"Test accuracy: **{result.evaluation.accuracy:.1%}**."
+                   + (" Saved on the Runs page." if result.run_id else ""))
+        if job.save_error:
+            st.warning(job.save_error)
         st.page_link("pages/evaluate.py", label="See where it goes wrong: 3. Evaluate", icon=":material/analytics:")
     show_progress(job)
 

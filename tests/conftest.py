@@ -29,6 +29,12 @@ def _tiny_texts(rng, n_per_class):
     return texts, np.array(labels, dtype=np.int32)
 
 
+@pytest.fixture(autouse=True, scope="session")
+def runs_in_a_temporary_folder(tmp_path_factory):
+    """Keeps every saved run of the test session (the app saves each training) out of the user's folder."""
+    os.environ["TEXTCLF_RUNS_DIR"] = str(tmp_path_factory.mktemp("runs"))
+
+
 @pytest.fixture(scope="session")
 def tiny_corpus():
     """Returns 3 classes x 40 train / 10 test short synthetic texts, each class with its own words."""

@@ -115,6 +115,7 @@ def test_everything_is_read_as_strings():
     (b"I love it,positive\nawful,negative\nfine,positive\n", "no header"),
     (b"text,label\nfine,a\none,two,three\n", "3 fields"),
     (b"text,label\nfine,a\n\"never closed,b\nmore,c\n", "never closed"),
+    (b"text, text,label\nfine,a,b\n", '"text" appears twice'),
 ])
 def test_malformed_tables_are_refused_in_one_sentence(data, says):
     with pytest.raises(BadTable) as err:
@@ -159,6 +160,12 @@ def test_guess_columns_without_telling_names():
                        "words": ["a long sentence about billing problems"] * 3 + ["another long sentence here"] * 3,
                        "kind": ["x", "y"] * 3})
     assert guess_columns(df) == ("words", "kind", None)
+
+
+def test_guess_columns_accepts_columns_that_are_not_strings():
+    df = pd.DataFrame({"n": [1, 2, 3, 4], "review": ["good stuff here", "bad", "fine, really", "meh"],
+                       "stars": [1, 5, 1, 5]})
+    assert guess_columns(df) == ("review", "stars", None)
 
 
 def test_guess_columns_finds_a_split_column():

@@ -7,9 +7,11 @@ import time
 import traceback
 from dataclasses import dataclass, field
 
+from textclf.classifier import Classifier
 from textclf.data import Corpus
 from textclf.evaluate import Evaluation, evaluate_predictions
 from textclf.features import FeatureConfig
+from textclf.runs import RunInfo, RunStore
 from textclf.train import EpochEnd, Finished, Started, StepLoss, TrainConfig, train
 
 
@@ -65,6 +67,7 @@ class TrainedModel:
     corpus: Corpus
     features: FeatureConfig
     config: TrainConfig
+    run_id: str | None = None  # where it is saved, if it is
 
     @property
     def classifier(self):
@@ -72,11 +75,31 @@ class TrainedModel:
         return self.finished.classifier
 
 
-class TrainingJob:
-    """Runs `train` in a daemon thread; `progress()` and `result` are safe to read from any thread."""
+def trained_model_from_run(info: RunInfo, classifier: Classifier, corpus: Corpus) -> TrainedModel:
+    """Returns a saved run as a TrainedModel, evaluated again on `corpus`'s test set."""
+    predictions = classifier.predict(corpus.test_texts)
+    evaluation = evaluate_predictions(corpus.test_labels, predictions, corpus.class_names)
+    config = info.config.get("train") or {}
+    finished = Finished(classifier, list(info.history), info.reason != "completed", info.reason,
+                        f"Loaded the saved run \"{info.name}\".", info.train_seconds,
+                        split={k: info.data.get(k) for k in ("n_train", "n_val", "n_test")})
+    features = FeatureConfig(**(info.config.get("features") or {}))
+    known = {k: v for k, v in config.items() if k in TrainConfig.__dataclass_fields__}
+    known["hidden"] = tuple(known.get("hidden", (128, 64)))
+    return TrainedModel(finished, evaluation, corpus, features, TrainConfig(**known), run_id=info.id)
 
-    def __init__(self, corpus: Corpus, features: FeatureConfig, config: TrainConfig):
+
+class TrainingJob:
+    """Runs `train` in a daemon thread; `progress()` and `result` are safe to read from any thread.
+
+    With a `store`, the finished (or stopped) run is saved there; a failed save keeps the model in
+    memory and leaves the reason in `save_error`.
+    """
+
+    def __init__(self, corpus: Corpus, features: FeatureConfig, config: TrainConfig, store: RunStore | None = None,
+                 name: str | None = None):
         self.corpus, self.features, self.config = corpus, features, config
+        self.store, self.name, self.save_error = store, name, None
         self._lock = threading.Lock()
         self._stop = threading.Event()
         self._progress = Progress("starting")
@@ -123,7 +146,8 @@ class TrainingJob:
                     predictions = classifier.predict(self.corpus.test_texts)
                     evaluation = evaluate_predictions(self.corpus.test_labels, predictions, self.corpus.class_names)
                     classifier.info["test_metrics"] = evaluation.to_json()
-                    self.result = TrainedModel(event, evaluation, self.corpus, self.features, self.config)
+                    run_id = self._save(event, evaluation)
+                    self.result = TrainedModel(event, evaluation, self.corpus, self.features, self.config, run_id)
                     with self._lock:
                         self._progress.status = "done"
                         self._progress.message = event.message
@@ -133,6 +157,19 @@ class TrainingJob:
                 self._progress.message = f"Training failed: {err}"
                 self._progress.elapsed = time.perf_counter() - self._started
             traceback.print_exc()
+
+    def _save(self, finished: Finished, evaluation: Evaluation) -> str | None:
+        if self.store is None:
+            return None
+        try:
+            info = self.store.save(finished.classifier, name=self.name,
+                                   data={**self.corpus.description, **finished.split},
+                                   history=finished.history, metrics=evaluation.to_json(),
+                                   train_seconds=finished.train_seconds, reason=finished.reason)
+            return info.id
+        except Exception as err:  # noqa: BLE001 - a full disk must not lose the model in memory
+            self.save_error = f"The run could not be saved on disk ({err}); it stays available until you close the page."
+            return None
 
     def _apply(self, event) -> None:
         p = self._progress

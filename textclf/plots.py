@@ -119,3 +119,23 @@ def _mark(word: str, value: float | None, scale: float) -> str:
     alpha = 0.15 + 0.6 * abs(value) / scale
     return (f'<mark title="{value:+.4f}" style="background:rgba({rgb[0]},{rgb[1]},{rgb[2]},{alpha:.2f});'
             f'padding:0 2px;border-radius:3px">{escaped}</mark>')
+
+
+def runs_figure(runs: Sequence[tuple[str, Sequence[dict]]]) -> go.Figure:
+    """Returns validation accuracy (top) and training loss (bottom) per epoch, one line per named run."""
+    fig = make_subplots(rows=2, cols=1, vertical_spacing=0.2,
+                        subplot_titles=("Validation accuracy after each epoch", "Training loss after each epoch"))
+    palette = ["#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#F0E442", "#000000"]
+    for i, (name, history) in enumerate(runs):
+        colour = palette[i % len(palette)]
+        epochs = [h["epoch"] for h in history]
+        fig.add_trace(go.Scatter(x=epochs, y=[h.get("val_accuracy") for h in history], mode="lines+markers",
+                                 name=name, legendgroup=name, line=dict(color=colour)), row=1, col=1)
+        fig.add_trace(go.Scatter(x=epochs, y=[h.get("train_loss") for h in history], mode="lines+markers",
+                                 name=name, legendgroup=name, showlegend=False, line=dict(color=colour)),
+                      row=2, col=1)
+    fig.update_yaxes(tickformat=".0%", title_text="accuracy", row=1, col=1)
+    fig.update_yaxes(type="log", title_text="loss", row=2, col=1)
+    fig.update_xaxes(title_text="epoch", dtick=1)
+    fig.update_layout(height=560, margin=dict(t=40, b=10), legend=dict(orientation="h", y=-0.15))
+    return fig

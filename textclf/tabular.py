@@ -175,6 +175,9 @@ def read_table(data: bytes, filename: str = "") -> pd.DataFrame:
     if len(df) == 0:
         raise BadTable("The file has a header row but no rows of data.")
     df.columns = [str(c).strip() for c in df.columns]
+    twice = df.columns[df.columns.duplicated()]
+    if len(twice):
+        raise BadTable(f'The column name "{twice[0]}" appears twice; give each column its own name.')
     df = df.fillna("")  # short rows are padded with NaN even with keep_default_na=False
     for column in df.columns:
         # A column name that is also one of its own values means the first row was data, not names.
@@ -189,7 +192,7 @@ def _norm(name: str) -> str:
 
 
 def _mean_length(df: pd.DataFrame, column: str) -> float:
-    return float(df[column].str.len().mean()) if len(df) else 0.0
+    return float(df[column].astype(str).str.len().mean()) if len(df) else 0.0
 
 
 def _guess_text(df: pd.DataFrame, exclude: tuple[str, ...] = ()) -> str:
@@ -204,9 +207,8 @@ def _guess_label(df: pd.DataFrame, text_column: str) -> str:
         named = [c for c in candidates if _norm(c) == name]
         if named:
             return named[0]
-    distinct = {c: df[c].str.strip().replace("", np.nan).nunique() for c in candidates}
+    distinct = {c: df[c].astype(str).str.strip().replace("", np.nan).nunique() for c in candidates}
     usable = [c for c in candidates if distinct[c] > 1]
-    # The leftmost column wins a tie: it keeps the guess stable when columns repeat.
     return min(usable, key=lambda c: distinct[c]) if usable else candidates[0]
 
 
@@ -214,7 +216,7 @@ def _guess_split(df: pd.DataFrame, exclude: tuple[str, ...]) -> str | None:
     for column in df.columns:
         if column in exclude or _norm(column) not in SPLIT_NAMES:
             continue
-        values = set(df[column].str.strip().str.lower()) - {""}
+        values = set(df[column].astype(str).str.strip().str.lower()) - {""}
         if values == set(SPLIT_VALUES):
             return column
     return None
