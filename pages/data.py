@@ -3,6 +3,7 @@
 import streamlit as st
 
 from pages import common
+from pages.upload import render_upload
 from textclf.data import ARCHIVE_ENV, NEWSGROUPS
 from textclf.features import SCALINGS
 from textclf.plots import class_counts_figure
@@ -11,11 +12,19 @@ st.title("1. Data: which topics should the model tell apart?")
 common.link_notes()
 fixed = common.locked("data")
 custom = st.session_state["custom_corpus"]
+source = st.segmented_control("Where do the texts come from?", ["20 Newsgroups", "Your own file"],
+                              default="Your own file" if custom is not None else "20 Newsgroups",
+                              key="source", required=True, disabled=fixed)
+if source == "Your own file" and custom is None:
+    render_upload()
+    st.stop()
+if custom is not None and source == "20 Newsgroups":
+    st.session_state["custom_corpus"] = custom = None
 if custom is not None:
     st.info(f"Using your own data: **{custom.description.get('name', 'your texts')}**, "
             f"{len(custom.train_texts):,} training and {len(custom.test_texts):,} test texts in "
             f"{custom.n_classes} classes.")
-    if st.button("Use the newsgroups instead"):
+    if st.button("Upload another file"):
         st.session_state["custom_corpus"] = None
         st.rerun()
     st.plotly_chart(class_counts_figure(custom.class_counts()), key="custom_counts")

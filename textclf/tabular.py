@@ -279,9 +279,9 @@ def corpus_from_table(df: pd.DataFrame, text_column: str, label_column: str, spl
     texts, labels = texts[keep].tolist(), labels[keep].to_numpy(dtype=str)
     class_names = tuple(sorted(set(labels.tolist())))
     if len(class_names) < 2:
-        left = f'only one class ("{class_names[0]}")' if class_names else "no rows"
-        raise BadTable(f"After dropping rows with empty text or label {left} is left; a classifier needs at "
-                       f"least two classes.")
+        found = f'only one class ("{class_names[0]}")' if class_names else "no usable rows"
+        after = " after dropping rows with empty text or label" if rows_dropped_empty or rows_dropped_split else ""
+        raise BadTable(f'The column "{label_column}" has {found}{after}; a classifier needs at least two classes.')
     if len(class_names) > MAX_CLASSES:
         raise BadTable(f'The column "{label_column}" has {len(class_names):,} different labels, but charts can '
                        f"show at most {MAX_CLASSES} classes; choose a column with fewer labels.")

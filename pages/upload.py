@@ -1,0 +1,55 @@
+"""The Data page's "your own file" section: upload a CSV, pick its columns, preview, use it."""
+
+import streamlit as st
+
+from textclf.plots import class_counts_figure
+from textclf.tabular import MAX_BYTES, MAX_CLASSES, BadTable, corpus_from_table, guess_columns, read_table
+
+NO_SPLIT = "(none: split at random)"
+
+
+def render_upload() -> None:
+    """Shows the upload flow; "Use this data" makes the file the session's corpus."""
+    st.markdown(f"Upload a **CSV or TSV** file with one text per row and a column naming its class (for example "
+                f"support tickets and the team that handled them). Up to {MAX_BYTES // 2**20} MB and "
+                f"{MAX_CLASSES} classes.")
+    upload = st.file_uploader("Your file", type=["csv", "tsv", "txt"], key="csv_upload")
+    if upload is None:
+        return
+    if st.session_state.get("table_id") != upload.file_id:  # parse each uploaded file once
+        st.session_state["table_id"] = upload.file_id
+        try:
+            st.session_state["table"] = read_table(upload.getvalue(), upload.name)
+            st.session_state["table_error"] = None
+        except BadTable as err:
+            st.session_state["table"], st.session_state["table_error"] = None, str(err)
+        else:
+            text, label, split = guess_columns(st.session_state["table"])
+            st.session_state.update(text_column=text, label_column=label, split_column=split or NO_SPLIT)
+    if st.session_state.get("table_error"):
+        st.error(f"This file cannot be used: {st.session_state['table_error']}")
+        return
+    table = st.session_state["table"]
+    columns = list(table.columns)
+    c1, c2, c3 = st.columns(3)
+    text_column = c1.selectbox("Text column", columns, key="text_column", help="The texts to classify.")
+    label_column = c2.selectbox("Class column", columns, key="label_column", help="What each text should be "
+                                "classified as.")
+    split_column = c3.selectbox("Train/test column", [NO_SPLIT] + columns, key="split_column",
+                                help="A column saying 'train' or 'test' for each row, if your file has one.")
+    share = st.slider("Share of rows kept aside for testing", 0.1, 0.4, 0.2, 0.05, key="csv_test_share",
+                      disabled=split_column != NO_SPLIT,
+                      help="These rows are never trained on; they grade the model on the Evaluate page.")
+    st.dataframe(table.head(8), hide_index=True)
+    try:
+        corpus, report = corpus_from_table(table, text_column, label_column,
+                                           None if split_column == NO_SPLIT else split_column, share,
+                                           name=upload.name)
+    except BadTable as err:
+        st.error(str(err))
+        return
+    st.success(report.summary())
+    st.plotly_chart(class_counts_figure(report.class_counts), key="csv_counts")
+    if st.button("Use this data", type="primary", icon=":material/check:"):
+        st.session_state["custom_corpus"] = corpus
+        st.rerun()

@@ -1,0 +1,86 @@
+"""Uploading your own CSV on the Data page, and a bundle on the Saved runs page, through the widgets."""
+
+import io
+import zipfile
+
+import pytest
+
+from tests.test_app import navigation_through_app_py, new_app, texts  # noqa: F401 - the fixture is autouse
+from textclf.bundles import bundle_bytes
+from textclf.runs import RunStore
+from textclf.train import TrainConfig, run_to_end, train
+
+TEAMS = {"billing": ["invoice", "refund", "charge", "payment"], "network": ["router", "wifi", "outage", "vpn"],
+         "accounts": ["password", "login", "locked", "reset"]}
+
+
+def tickets_csv() -> bytes:
+    rows = ["id,created,text,team"]
+    for t, (team, words) in enumerate(TEAMS.items()):
+        for i in range(20):
+            w = words[i % 4], words[(i + 1) % 4]
+            rows.append(f'{t * 100 + i},2026-01-{i + 1:02d},"Hello, my {w[0]} and {w[1]} problem, ""urgent""",{team}')
+    return ("\n".join(rows) + "\n").encode()
+
+
+def data_page():
+    at = new_app().run()
+    at.switch_page("pages/data.py").run()
+    at.button_group(key="source").set_value("Your own file").run()
+    return at
+
+
+def test_upload_guess_columns_preview_and_use(tmp_path, monkeypatch):
+    monkeypatch.setenv("TEXTCLF_RUNS_DIR", str(tmp_path))
+    at = data_page()
+    at.file_uploader(key="csv_upload").upload("tickets.csv", tickets_csv(), "text/csv").run()
+    assert not at.exception, at.exception
+    assert at.selectbox(key="text_column").value == "text"
+    assert at.selectbox(key="label_column").value == "team"
+    assert "Using 60 rows in 3 classes" in texts(at)
+    [b for b in at.button if b.label == "Use this data"][0].click()
+    at.run()
+    corpus = at.session_state["custom_corpus"]
+    assert corpus.class_names == ("accounts", "billing", "network")
+    assert len(corpus.train_texts) + len(corpus.test_texts) == 60
+    assert "tickets.csv" in texts(at)  # the sidebar and the page name the data in use
+    at.switch_page("pages/train.py").run()
+    assert not at.exception and "60" not in [t.value for t in at.error]
+
+
+@pytest.mark.parametrize("name, content, says", [
+    ("photo.csv", b"\x89PNG\r\n\x1a\n" + bytes(range(256)) * 4, "not text"),
+    ("empty.csv", b"", "empty"),
+    ("one.csv", b"text,label\nhello there,a\nhow are you,a\n", "at least two classes"),
+])
+def test_hostile_uploads_get_a_readable_message(name, content, says):
+    at = data_page()
+    at.file_uploader(key="csv_upload").upload(name, content, "text/csv").run()
+    assert not at.exception, at.exception
+    shown = " ".join(e.value for e in at.error)
+    assert says in shown, shown
+    assert at.session_state["custom_corpus"] is None
+
+
+def test_bundle_upload_on_the_runs_page(tmp_path, monkeypatch, tiny_corpus):
+    monkeypatch.setenv("TEXTCLF_RUNS_DIR", str(tmp_path / "source"))
+    finished = run_to_end(train(tiny_corpus, config=TrainConfig(hidden=(8,), epochs=1, batch_size=8)))
+    run = RunStore().save(finished.classifier, name="shared", data=dict(tiny_corpus.description),
+                          history=finished.history, metrics={"accuracy": 0.9}, train_seconds=1.0, reason="completed")
+    bundle = bundle_bytes(run.path)
+    monkeypatch.setenv("TEXTCLF_RUNS_DIR", str(tmp_path / "other_machine"))
+    at = new_app().run()
+    at.switch_page("pages/runs.py").run()
+    at.file_uploader(key="bundle_upload").upload("shared.zip", bundle, "application/zip").run()
+    assert not at.exception, at.exception
+    assert 'Added the run "shared"' in texts(at)
+    assert [r.name for r in RunStore().list()] == ["shared"]
+
+    evil = io.BytesIO()
+    with zipfile.ZipFile(evil, "w") as z:
+        z.writestr("model.json", "{}")
+        z.writestr("../../escape.py", "import os")
+    at.file_uploader(key="bundle_upload").upload("evil.zip", evil.getvalue(), "application/zip").run()
+    assert not at.exception
+    assert any("was not added" in e.value for e in at.error)
+    assert len(RunStore().list()) == 1
