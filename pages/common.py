@@ -9,6 +9,7 @@ from textclf.baselines import run_baselines
 from textclf.data import TUTORIAL_CATEGORIES, BadDataChoice, Corpus, DataUnavailable, load_newsgroups
 from textclf.features import FeatureConfig
 from textclf.jobs import TrainedModel, TrainingJob, trained_model_from_run
+from textclf.model import enable_compilation_cache
 from textclf.modelfiles import BadModelFile
 from textclf.runs import RunInfo, RunNotFound, RunStore
 from textclf.links import parse_setup, setup_query
@@ -34,8 +35,15 @@ DEFAULTS = {
 }
 
 
+@st.cache_resource
+def _compilation_cache() -> bool:
+    enable_compilation_cache()  # once per server process
+    return True
+
+
 def init_session() -> None:
     """Sets this browser session's defaults once, then what a teacher's link asks for."""
+    _compilation_cache()
     for key, value in DEFAULTS.items():
         st.session_state.setdefault(key, list(value) if isinstance(value, list) else value)
     if "link" not in st.session_state:  # the first run of this browser session

@@ -93,7 +93,7 @@ def show_progress(job: TrainingJob) -> None:
     st.plotly_chart(training_figure(p.step_losses, p.epochs, p.steps_per_epoch, p.total_steps), key="live_chart")
 
 
-@st.fragment(run_every=0.3)
+@st.fragment(run_every=0.5)
 def live_view() -> None:
     """Refreshes the progress while the background job runs; reruns the page once it ends."""
     job: TrainingJob = st.session_state["job"]

@@ -31,8 +31,9 @@ def _tiny_texts(rng, n_per_class):
 
 @pytest.fixture(autouse=True, scope="session")
 def runs_in_a_temporary_folder(tmp_path_factory):
-    """Keeps every saved run of the test session (the app saves each training) out of the user's folder."""
+    """Keeps saved runs (the app saves each training) and compiled steps out of the user's folders."""
     os.environ["TEXTCLF_RUNS_DIR"] = str(tmp_path_factory.mktemp("runs"))
+    os.environ["TEXTCLF_CACHE"] = str(tmp_path_factory.mktemp("jax_cache"))
 
 
 @pytest.fixture(scope="session")

@@ -263,6 +263,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Runs the command line; returns the exit status."""
     parser = build_parser()
     args = parser.parse_args(argv)
+    from textclf.model import enable_compilation_cache
+
+    enable_compilation_cache()
     try:
         started = time.perf_counter()
         result = COMMANDS[args.command](args)

@@ -158,3 +158,14 @@ def predict_proba_sparse(params: dict, spec: ModelSpec, x: sp.csr_matrix, batch_
         logits = logits_sparse(params, batch, spec)
         out[chunk] = np.asarray(jax.nn.softmax(logits))[: len(chunk)]
     return out
+
+
+def enable_compilation_cache(folder: str | None = None) -> None:
+    """Keeps compiled steps on disk ($TEXTCLF_CACHE or ~/.cache/textclf/jax), so a restart skips compiling."""
+    import os
+    from pathlib import Path
+
+    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    folder = folder or os.environ.get("TEXTCLF_CACHE") or str(Path(base) / "textclf" / "jax")
+    jax.config.update("jax_compilation_cache_dir", folder)
+    jax.config.update("jax_persistent_cache_min_compile_time_secs", 0.1)

@@ -7,7 +7,6 @@ from typing import Sequence
 
 import numpy as np
 import plotly.graph_objects as go
-from plotly.subplots import make_subplots
 
 from textclf.features import WORD_SEPARATORS
 
@@ -29,30 +28,39 @@ def class_counts_figure(counts: dict[str, tuple[int, int]]) -> go.Figure:
     return fig
 
 
+def _two_rows(top_title: str, bottom_title: str, gap: float = 0.2) -> go.Figure:
+    """Returns an empty figure with two stacked plots (x/y on top, x2/y2 below); cheaper than make_subplots."""
+    top, bottom = [0.5 + gap / 2, 1.0], [0.0, 0.5 - gap / 2]
+    titles = [dict(text=text, x=0.5, xref="paper", xanchor="center", y=domain[1], yref="paper", yanchor="bottom",
+                   showarrow=False, font=dict(size=14)) for text, domain in ((top_title, top), (bottom_title, bottom))]
+    return go.Figure(layout=dict(xaxis=dict(anchor="y"), yaxis=dict(domain=top, anchor="x"),
+                                 xaxis2=dict(anchor="y2"), yaxis2=dict(domain=bottom, anchor="x2"),
+                                 annotations=titles))
+
+
 def training_figure(step_losses: Sequence[tuple[int, float]], epochs: Sequence[dict], steps_per_epoch: int,
                     total_steps: int) -> go.Figure:
     """Returns the live training chart: loss per step (top) and accuracy per epoch (bottom)."""
-    fig = make_subplots(rows=2, cols=1, vertical_spacing=0.22,
-                        subplot_titles=("Training loss (lower is better)", "Accuracy after each epoch"))
+    # Redrawn several times a second while training runs, so it is built without make_subplots.
+    fig = _two_rows("Training loss (lower is better)", "Accuracy after each epoch", gap=0.24)
     if step_losses:
         steps, losses = zip(*step_losses)
         fig.add_trace(go.Scatter(x=[s / steps_per_epoch for s in steps], y=losses, mode="lines",
-                                 name="training loss", line=dict(color=TRAIN_COLOUR)), row=1, col=1)
+                                 name="training loss", line=dict(color=TRAIN_COLOUR)))
     done = [e["epoch"] for e in epochs]
-    fig.add_trace(go.Scatter(x=done, y=[e["train_accuracy"] for e in epochs], mode="lines+markers",
-                             name="train accuracy", line=dict(color=TRAIN_COLOUR)), row=2, col=1)
+    fig.add_trace(go.Scatter(x=done, y=[e["train_accuracy"] for e in epochs], mode="lines+markers", xaxis="x2",
+                             yaxis="y2", name="train accuracy", line=dict(color=TRAIN_COLOUR)))
     val = [(e["epoch"], e["val_accuracy"]) for e in epochs if e.get("val_accuracy") is not None]
     if val:
-        fig.add_trace(go.Scatter(x=[v[0] for v in val], y=[v[1] for v in val], mode="lines+markers",
-                                 name="validation accuracy", line=dict(color=VAL_COLOUR, dash="dash")),
-                      row=2, col=1)
+        fig.add_trace(go.Scatter(x=[v[0] for v in val], y=[v[1] for v in val], mode="lines+markers", xaxis="x2",
+                                 yaxis="y2", name="validation accuracy", line=dict(color=VAL_COLOUR, dash="dash")))
     n_epochs = max(1.0, total_steps / max(steps_per_epoch, 1))
-    fig.update_xaxes(range=[0, n_epochs], title_text="epoch", row=1, col=1)
-    fig.update_xaxes(range=[0.5, n_epochs + 0.5], dtick=1, title_text="epoch", row=2, col=1)
-    fig.update_yaxes(type="log", title_text="loss", row=1, col=1)
-    fig.update_yaxes(range=[0, 1.02], tickformat=".0%", title_text="accuracy", row=2, col=1)
-    fig.update_layout(height=520, margin=dict(t=40, b=10), legend=dict(orientation="h", y=-0.12),
-                      uirevision="training")  # keeps zoom while the chart refreshes
+    fig.update_layout(
+        xaxis=dict(range=[0, n_epochs], title_text="epoch"), yaxis=dict(type="log", title_text="loss"),
+        xaxis2=dict(range=[0.5, n_epochs + 0.5], dtick=1, title_text="epoch"),
+        yaxis2=dict(range=[0, 1.02], tickformat=".0%", title_text="accuracy"),
+        height=520, margin=dict(t=40, b=10), legend=dict(orientation="h", y=-0.12),
+        uirevision="training")  # keeps zoom while the chart refreshes
     return fig
 
 
@@ -123,19 +131,17 @@ def _mark(word: str, value: float | None, scale: float) -> str:
 
 def runs_figure(runs: Sequence[tuple[str, Sequence[dict]]]) -> go.Figure:
     """Returns validation accuracy (top) and training loss (bottom) per epoch, one line per named run."""
-    fig = make_subplots(rows=2, cols=1, vertical_spacing=0.2,
-                        subplot_titles=("Validation accuracy after each epoch", "Training loss after each epoch"))
+    fig = _two_rows("Validation accuracy after each epoch", "Training loss after each epoch")
     palette = ["#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#F0E442", "#000000"]
     for i, (name, history) in enumerate(runs):
         colour = palette[i % len(palette)]
         epochs = [h["epoch"] for h in history]
         fig.add_trace(go.Scatter(x=epochs, y=[h.get("val_accuracy") for h in history], mode="lines+markers",
-                                 name=name, legendgroup=name, line=dict(color=colour)), row=1, col=1)
+                                 name=name, legendgroup=name, line=dict(color=colour)))
         fig.add_trace(go.Scatter(x=epochs, y=[h.get("train_loss") for h in history], mode="lines+markers",
-                                 name=name, legendgroup=name, showlegend=False, line=dict(color=colour)),
-                      row=2, col=1)
-    fig.update_yaxes(tickformat=".0%", title_text="accuracy", row=1, col=1)
-    fig.update_yaxes(type="log", title_text="loss", row=2, col=1)
-    fig.update_xaxes(title_text="epoch", dtick=1)
-    fig.update_layout(height=560, margin=dict(t=40, b=10), legend=dict(orientation="h", y=-0.15))
+                                 xaxis="x2", yaxis="y2", name=name, legendgroup=name, showlegend=False,
+                                 line=dict(color=colour)))
+    fig.update_layout(yaxis=dict(tickformat=".0%", title_text="accuracy"), yaxis2=dict(type="log", title_text="loss"),
+                      xaxis=dict(title_text="epoch", dtick=1), xaxis2=dict(title_text="epoch", dtick=1),
+                      height=560, margin=dict(t=40, b=10), legend=dict(orientation="h", y=-0.15))
     return fig
