@@ -14,6 +14,7 @@ from textclf.modelfiles import BadModelFile
 from textclf.runs import RunInfo, RunNotFound, RunStore
 from textclf.links import parse_setup, setup_query
 from textclf.presets import PRESETS
+from textclf.train import TrainConfig, parse_hidden_sizes
 
 # A first visit straight to a deep link (e.g. /train) makes Streamlit guess that pages/ is an old-style
 # multipage folder and run the page without app.py. Every page imports this module first, so on that
@@ -25,9 +26,6 @@ if PagesManager.uses_pages_directory:
 DEFAULTS = {
     "categories": list(TUTORIAL_CATEGORIES),
     "remove_metadata": False,
-    "scaling": "count",
-    "min_df": 1,
-    "max_features": 0,  # 0: no limit
     "job": None,  # TrainingJob of this browser session
     "model": None,  # TrainedModel the Evaluate and Explain pages show
     "explain_text": "",
@@ -44,7 +42,7 @@ def _compilation_cache() -> bool:
 def init_session() -> None:
     """Sets this browser session's defaults once, then what a teacher's link asks for."""
     _compilation_cache()
-    for key, value in DEFAULTS.items():
+    for key, value in {**preset_values("tutorial"), **DEFAULTS}.items():
         st.session_state.setdefault(key, list(value) if isinstance(value, list) else value)
     if "link" not in st.session_state:  # the first run of this browser session
         setup = parse_setup(st.query_params.to_dict())
@@ -64,6 +62,21 @@ def preset_values(name: str) -> dict:
                 scaling=f.scaling, min_df=f.min_df, max_features=f.max_features or 0)
 
 
+def train_config() -> TrainConfig:
+    """Returns the training settings of the Train page's form, or raises ValueError saying what is wrong."""
+    s = st.session_state
+    return TrainConfig(hidden=parse_hidden_sizes(s["hidden_text"]), epochs=int(s["epochs"]),
+                       batch_size=int(s["batch_size"]), learning_rate=float(s["lr"]), seed=int(s["seed"]),
+                       val_fraction=float(s["val_share"]), dropout=float(s["dropout"]),
+                       optimizer="lazy_adam" if s["lazy_adam"] else "adam", early_stopping=int(s["patience"]),
+                       monitor=s["monitor"], refit=bool(s["refit"]))
+
+
+def hidden(part: str) -> bool:
+    """Returns True when the teacher's link hides `part` ("data" or "hyperparameters")."""
+    return part in st.session_state["link"].hidden
+
+
 def locked(part: str) -> bool:
     """Returns True when the teacher's link locks `part` ("data" or "hyperparameters")."""
     return part in st.session_state["link"].locked
@@ -72,18 +85,19 @@ def locked(part: str) -> bool:
 def link_notes() -> None:
     """Shows what a teacher's link set, locked or ignored (once per page)."""
     setup = st.session_state["link"]
-    if setup.locked:
-        st.caption(f"Your teacher's link fixes the {' and '.join(sorted(setup.locked))} for this lesson.")
+    if setup.locked | setup.hidden:
+        st.caption(f"Your teacher's link fixes the {' and '.join(sorted(setup.locked | setup.hidden))} for this "
+                   "lesson.")
     if setup.notes:
         st.info("Some settings in this page's link were ignored: " + "; ".join(setup.notes) + ".")
 
 
-def setup_link(locks: list[str]) -> str:
-    """Returns a link to this app that recreates the current data and settings, locking `locks`."""
+def setup_link(locks: list[str], hides: list[str]) -> str:
+    """Returns a link to this app that recreates the current data and settings, locking and hiding parts."""
     keys = ("categories", "remove_metadata", "preset", "hidden_text", "epochs", "batch_size", "lr", "seed",
             "val_share", "dropout", "scaling")
     base = (st.context.url or "").split("?")[0]
-    return f"{base}?{setup_query({k: st.session_state.get(k) for k in keys}, locks)}"
+    return f"{base}?{setup_query({k: st.session_state.get(k) for k in keys}, locks, hides)}"
 
 
 def share_setup() -> None:
@@ -92,7 +106,9 @@ def share_setup() -> None:
                     help="A link that opens the app with these topics and settings, e.g. for a class."):
         locks = st.multiselect("Lock for whoever opens the link", ["data", "hyperparameters"],
                                key="share_locks", help="Locked controls are shown but cannot be changed.")
-        st.code(setup_link(locks), language=None, wrap_lines=True)
+        hides = st.multiselect("Hide for whoever opens the link", ["data", "hyperparameters"],
+                               key="share_hides", help="Hidden controls keep the link's values out of sight.")
+        st.code(setup_link(locks, hides), language=None, wrap_lines=True)
         st.caption("Use the copy button at the right of the link.")
 
 

@@ -12,14 +12,18 @@ st.title("1. Data: which topics should the model tell apart?")
 common.link_notes()
 fixed = common.locked("data")
 custom = st.session_state["custom_corpus"]
-source = st.segmented_control("Where do the texts come from?", ["20 Newsgroups", "Your own file"],
-                              default="Your own file" if custom is not None else "20 Newsgroups",
-                              key="source", required=True, disabled=fixed)
-if source == "Your own file" and custom is None:
-    render_upload()
-    st.stop()
-if custom is not None and source == "20 Newsgroups":
-    st.session_state["custom_corpus"] = custom = None
+if common.hidden("data"):
+    st.caption(f"The data is chosen by your teacher's link: "
+               f"{common.describe_data(st.session_state['categories'], st.session_state['remove_metadata'])}.")
+else:
+    source = st.segmented_control("Where do the texts come from?", ["20 Newsgroups", "Your own file"],
+                                  default="Your own file" if custom is not None else "20 Newsgroups",
+                                  key="source", required=True, disabled=fixed)
+    if source == "Your own file" and custom is None:
+        render_upload()
+        st.stop()
+    if custom is not None and source == "20 Newsgroups":
+        st.session_state["custom_corpus"] = custom = None
 if custom is not None:
     st.info(f"Using your own data: **{custom.description.get('name', 'your texts')}**, "
             f"{len(custom.train_texts):,} training and {len(custom.test_texts):,} test texts in "
@@ -30,27 +34,28 @@ if custom is not None:
     st.plotly_chart(class_counts_figure(custom.class_counts()), key="custom_counts")
     st.page_link("pages/train.py", label="Go to 2. Train", icon=":material/model_training:")
     st.stop()
-st.multiselect(
-    "Newsgroups (topics)", NEWSGROUPS, key="categories", persist_state="session", disabled=fixed,
-    help="Each newsgroup is a discussion forum from the 1990s; its posts are the examples of one topic. "
-         "Pick at least two. More topics, or similar ones (two computer groups), make the task harder.")
-st.toggle(
-    "Remove headers, signatures and quoted replies", key="remove_metadata", persist_state="session", disabled=fixed,
-    help="Headers name the newsgroup a post was sent to, so a model can cheat by reading them.")
-st.caption("Why it matters: headers (e.g. *Newsgroups: rec.sport.hockey*) and signatures give the answer away. "
-           "With them removed, accuracy drops, but it is an honest measure of understanding the text.")
-
-with st.expander("Advanced: how words become numbers"):
-    c1, c2, c3 = st.columns(3)
-    c1.selectbox("Word weighting", SCALINGS, key="scaling", persist_state="session", disabled=fixed,
-                 format_func={"count": "count (tutorial)", "binary": "present / absent",
-                              "tfidf": "tf-idf", "log": "log(1 + count)"}.get,
-                 help="count: how often each word occurs (the tutorial's choice). present/absent: 1 or 0. "
-                      "tf-idf: rarer words weigh more. log: dampens very frequent words.")
-    c2.number_input("Ignore words in fewer than N posts", 1, 100, key="min_df", persist_state="session", disabled=fixed,
-                    help="1 keeps every word; 2 or more drops typos and one-off names.")
-    c3.number_input("Keep at most N words (0 = all)", 0, 200_000, step=1000, key="max_features",
-                    persist_state="session", disabled=fixed, help="Keeps the most frequent words; a smaller vocabulary trains faster.")
+if not common.hidden("data"):
+    locked = {"persist_state": "session", "disabled": fixed}
+    st.multiselect(
+        "Newsgroups (topics)", NEWSGROUPS, key="categories", **locked,
+        help="Each newsgroup is a discussion forum from the 1990s; its posts are the examples of one topic. "
+             "Pick at least two. More topics, or similar ones (two computer groups), make the task harder.")
+    st.toggle(
+        "Remove headers, signatures and quoted replies", key="remove_metadata", **locked,
+        help="Headers name the newsgroup a post was sent to, so a model can cheat by reading them.")
+    st.caption("Why it matters: headers (e.g. *Newsgroups: rec.sport.hockey*) and signatures give the answer "
+               "away. With them removed, accuracy drops, but it is an honest measure of understanding the text.")
+    with st.expander("Advanced: how words become numbers"):
+        c1, c2, c3 = st.columns(3)
+        c1.selectbox("Word weighting", SCALINGS, key="scaling", **locked,
+                     format_func={"count": "count (tutorial)", "binary": "present / absent",
+                                  "tfidf": "tf-idf", "log": "log(1 + count)"}.get,
+                     help="count: how often each word occurs (the tutorial's choice). present/absent: 1 or 0. "
+                          "tf-idf: rarer words weigh more. log: dampens very frequent words.")
+        c2.number_input("Ignore words in fewer than N posts", 1, 100, key="min_df", **locked,
+                        help="1 keeps every word; 2 or more drops typos and one-off names.")
+        c3.number_input("Keep at most N words (0 = all)", 0, 200_000, step=1000, key="max_features", **locked,
+                        help="Keeps the most frequent words; a smaller vocabulary trains faster.")
 
 if len(st.session_state["categories"]) < 2:
     st.warning("Choose at least two newsgroups: a classifier needs at least two topics to tell apart.")

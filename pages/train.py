@@ -7,7 +7,6 @@ from textclf.jobs import TrainingJob
 from textclf.plots import training_figure
 from textclf.presets import PRESETS
 from textclf.runs import RunStore
-from textclf.train import TrainConfig, parse_hidden_sizes
 
 
 def apply_preset() -> None:
@@ -25,58 +24,60 @@ job: TrainingJob | None = st.session_state["job"]
 running = job is not None and not job.done
 
 st.segmented_control(
-    "Start from", list(PRESETS), format_func=lambda k: PRESETS[k].label, key="preset", default="tutorial",
+    "Start from", list(PRESETS), format_func=lambda k: PRESETS[k].label, key="preset",
     on_change=apply_preset, required=True, persist_state="session", disabled=fixed,
     help="Tutorial: exactly the tutorial's settings. Recommended: settings chosen on the validation posts, "
          "better on harder data (for example with headers removed). You can change any setting below.")
 st.caption(PRESETS[st.session_state["preset"]].description)
-with st.form("train_form"):
-    st.markdown("**Settings**")
-    c1, c2, c3 = st.columns(3)
-    hidden = c1.text_input("Hidden layer sizes", "128,64", key="hidden_text", persist_state="session", disabled=fixed,
-                           help="Units in each hidden layer, separated by commas. More units can learn more, "
-                                "but also memorise more.")
-    epochs = c2.number_input("Epochs", 1, 200, 5, key="epochs", persist_state="session", disabled=fixed,
-                             help="How many times the network reads the whole training set.")
-    batch_size = c3.number_input("Batch size", 1, 2048, 32, key="batch_size", persist_state="session", disabled=fixed,
-                                 help="Posts looked at before each weight update. Smaller: more, noisier updates.")
-    lr = c1.number_input("Learning rate", 1e-6, 1.0, 1e-3, step=1e-4, format="%.4f", key="lr",
-                         persist_state="session", disabled=fixed,
-                         help="Size of each weight update. Too large and training blows up; too small and it crawls.")
-    seed = c2.number_input("Seed", 0, 2**31 - 1, 42, key="seed", persist_state="session", disabled=fixed,
-                           help="Fixes the random start: the same seed gives the same result.")
-    val_share = c3.slider("Validation share", 0.0, 0.5, 0.1, 0.05, key="val_share", persist_state="session", disabled=fixed,
-                          help="Part of the training posts held back to check progress after each epoch. "
-                               "The test posts are only used once, on the Evaluate page.")
-    with st.expander("Advanced"):
-        a1, a2, a3 = st.columns(3)
-        lazy = a1.toggle("Fast updates (lazy Adam)", False, key="lazy_adam", persist_state="session", disabled=fixed,
-                         help="Off: every weight is updated at every step, as in the tutorial. On: only the "
-                              "weights of words present in the batch are updated: 2-3 times faster, about "
-                              "as accurate.")
-        dropout = a2.slider("Dropout", 0.0, 0.8, 0.0, 0.05, key="dropout", persist_state="session", disabled=fixed,
-                            help="Randomly silences this share of units while training; fights memorisation.")
-        patience = a3.number_input("Early stopping patience", 0, 50, 0, key="patience", persist_state="session", disabled=fixed,
-                                   help="Stop when validation accuracy has not improved for this many epochs, "
-                                        "and keep the best epoch's model. 0: always run every epoch.")
-        monitor = a3.selectbox("Early stopping watches", ["val_loss", "val_accuracy"], index=1, key="monitor",
-                               persist_state="session", disabled=fixed,
-                               format_func={"val_loss": "validation loss", "val_accuracy": "validation accuracy"}.get,
-                               help="Loss changes smoothly; accuracy on a few hundred posts moves in jumps.")
-        refit = a1.toggle("Retrain on all posts at the end", False, key="refit", persist_state="session", disabled=fixed,
-                          help="After choosing the number of epochs on the validation posts, train once more "
-                               "on every training post (validation ones included) for that many epochs.")
-        st.caption("Word weighting and vocabulary size are on the Data page, under Advanced.")
-    submitted = st.form_submit_button("Train", type="primary", disabled=running,
-                                      help="Starts training in the background: you can switch pages meanwhile.")
+if common.hidden("hyperparameters"):
+    st.caption("The settings are chosen by your teacher's link.")
+    submitted = st.button("Train", type="primary", disabled=running)
+else:
+    with st.form("train_form"):
+        st.markdown("**Settings**")
+        locked = {"persist_state": "session", "disabled": fixed}
+        c1, c2, c3 = st.columns(3)
+        c1.text_input("Hidden layer sizes", key="hidden_text", **locked,
+                      help="Units in each hidden layer, separated by commas. More units can learn more, "
+                           "but also memorise more.")
+        c2.number_input("Epochs", 1, 200, key="epochs", **locked,
+                        help="How many times the network reads the whole training set.")
+        c3.number_input("Batch size", 1, 2048, key="batch_size", **locked,
+                        help="Posts looked at before each weight update. Smaller: more, noisier updates.")
+        c1.number_input("Learning rate", 1e-6, 1.0, step=1e-4, format="%.4f", key="lr", **locked,
+                        help="Size of each weight update. Too large and training blows up; too small and it "
+                             "crawls.")
+        c2.number_input("Seed", 0, 2**31 - 1, key="seed", **locked,
+                        help="Fixes the random start: the same seed gives the same result.")
+        c3.slider("Validation share", 0.0, 0.5, step=0.05, key="val_share", **locked,
+                  help="Part of the training posts held back to check progress after each epoch. "
+                       "The test posts are only used once, on the Evaluate page.")
+        with st.expander("Advanced"):
+            a1, a2, a3 = st.columns(3)
+            a1.toggle("Fast updates (lazy Adam)", key="lazy_adam", **locked,
+                      help="Off: every weight is updated at every step, as in the tutorial. On: only the "
+                           "weights of words present in the batch are updated: 2-3 times faster, about "
+                           "as accurate.")
+            a1.toggle("Retrain on all posts at the end", key="refit", **locked,
+                      help="After choosing the number of epochs on the validation posts, train once more "
+                           "on every training post (validation ones included) for that many epochs.")
+            a2.slider("Dropout", 0.0, 0.8, step=0.05, key="dropout", **locked,
+                      help="Randomly silences this share of units while training; fights memorisation.")
+            a3.number_input("Early stopping patience", 0, 50, key="patience", **locked,
+                            help="Stop when the validation score has not improved for this many epochs, and "
+                                 "keep the best epoch's model. 0: always run every epoch.")
+            a3.selectbox("Early stopping watches", ["val_loss", "val_accuracy"], key="monitor", **locked,
+                         format_func={"val_loss": "validation loss", "val_accuracy": "validation accuracy"}.get,
+                         help="Loss changes smoothly; accuracy on a few hundred posts moves in jumps.")
+            st.caption("Word weighting and vocabulary size are on the Data page, under Advanced.")
+        submitted = st.form_submit_button("Train", type="primary", disabled=running,
+                                          help="Starts training in the background: you can switch pages meanwhile.")
+
 common.share_setup()
 
 if submitted:
     try:
-        config = TrainConfig(hidden=parse_hidden_sizes(hidden), epochs=int(epochs), batch_size=int(batch_size),
-                             learning_rate=float(lr), seed=int(seed), val_fraction=float(val_share),
-                             dropout=float(dropout), optimizer="lazy_adam" if lazy else "adam",
-                             early_stopping=int(patience), monitor=monitor, refit=bool(refit))
+        config = common.train_config()
     except ValueError as err:
         st.error(f"Please fix the settings: {err}.")
     else:

@@ -256,3 +256,21 @@ def test_leakage_lesson_compares_with_and_without_headers(archive_path):
     with_meta = at.session_state["lesson_jobs"][False].result.corpus.description["remove_metadata"]
     without = at.session_state["lesson_jobs"][True].result.corpus.description["remove_metadata"]
     assert (with_meta, without) == (False, True)
+
+
+def test_teacher_link_can_hide_the_settings(tiny_corpus):
+    at = new_app()
+    at.query_params["epochs"] = "2"
+    at.query_params["hidden"] = "16"
+    at.query_params["hide"] = "hyperparameters,data"
+    at.session_state["custom_corpus"] = tiny_corpus
+    at.run()
+    at.switch_page("pages/train.py").run()
+    assert not at.exception, at.exception
+    assert not at.number_input, "no settings are shown"
+    assert "chosen by your teacher's link" in texts(at)
+    [b for b in at.button if b.label == "Train"][0].click()
+    at.run()
+    job = at.session_state["job"]
+    job.join(60)
+    assert job.config.epochs == 2 and job.config.hidden == (16,)

@@ -134,3 +134,48 @@ def test_newcomer_flow(server, page):
     assert page.get_by_text("alert('x')").count() >= 1
     no_traceback(page)
     shot(page, "explain")
+
+
+def test_analyst_flow_with_own_csv(server, page, tmp_path):
+    rows = ["id,text,team"]
+    words = {"billing": "invoice refund charge payment", "network": "router wifi outage vpn",
+             "accounts": "password login locked reset"}
+    for team, vocab in words.items():
+        w = vocab.split()
+        for i in range(25):
+            rows.append(f'{len(rows)},"Hi, my {w[i % 4]} and {w[(i + 1) % 4]} issue is back",{team}')
+    csv_file = tmp_path / "tickets.csv"
+    csv_file.write_text("\n".join(rows) + "\n")
+
+    page.goto(server + "/data")
+    page.get_by_text("Your own file").click()
+    page.locator("input[type=file]").set_input_files(str(csv_file))
+    page.get_by_text("Using 75 rows in 3 classes").wait_for()
+    shot(page, "upload")
+    page.get_by_role("button", name="Use this data").click()
+    page.get_by_text("Using your own data").wait_for()
+    no_traceback(page)
+
+    page.get_by_role("link", name="2. Train").first.click()
+    page.get_by_role("spinbutton", name="Learning rate").fill("0.01")
+    page.get_by_role("spinbutton", name="Epochs").fill("3")
+    page.get_by_role("button", name="Train", exact=True).click()
+    page.get_by_text("Saved on the Runs page").wait_for(timeout=120_000)
+    no_traceback(page)
+
+    page.get_by_role("link", name="Saved runs").first.click()
+    page.get_by_text("Saved runs", exact=True).first.wait_for()
+    page.get_by_test_id("stDataFrame").first.wait_for()
+    grid = page.get_by_test_id("stDataFrame").first
+    box = grid.bounding_box()
+    page.mouse.click(box["x"] + 18, box["y"] + 52)  # the first row's selection box
+    download_button = page.get_by_role("button", name="Download bundle (.zip)")
+    download_button.wait_for()
+    with page.expect_download() as download:
+        download_button.click()
+    path = download.value.path()
+    import zipfile
+    with zipfile.ZipFile(path) as bundle:
+        assert set(bundle.namelist()) == {"model.npz", "model.json", "run.json"}
+    no_traceback(page)
+    shot(page, "runs")

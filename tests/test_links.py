@@ -31,3 +31,10 @@ def test_malformed_and_unknown_parameters_are_notes_not_errors():
 def test_lists_from_repeated_parameters_use_the_last_value():
     setup = parse_setup({"epochs": ["2", "4"], "categories": ["comp.graphics,rec.autos"]})
     assert setup.values == {"epochs": 4, "categories": ["comp.graphics", "rec.autos"]}
+
+
+def test_hide_is_parsed_and_written_like_lock():
+    setup = parse_setup({"hide": "hyperparameters,colours"})
+    assert setup.hidden == {"hyperparameters"} and setup.locked == set()
+    assert "hide=colours ignored" in setup.notes[0]
+    assert "hide=hyperparameters" in setup_query({}, [], ["hyperparameters"])

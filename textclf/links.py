@@ -29,6 +29,7 @@ class Setup:
 
     values: dict = field(default_factory=dict)
     locked: set[str] = field(default_factory=set)
+    hidden: set[str] = field(default_factory=set)
     notes: list[str] = field(default_factory=list)
 
 
@@ -79,19 +80,19 @@ def parse_setup(params: Mapping[str, str | Sequence[str]]) -> Setup:
                 setup.values["scaling"] = value
             else:
                 setup.notes.append(f"scaling {value!r} ignored (use one of {', '.join(SCALINGS)})")
-        elif key == "lock":
+        elif key in ("lock", "hide"):
             parts = [p.strip() for p in value.split(",") if p.strip()]
-            setup.locked.update(p for p in parts if p in LOCKABLE)
+            (setup.locked if key == "lock" else setup.hidden).update(p for p in parts if p in LOCKABLE)
             bad = [p for p in parts if p not in LOCKABLE]
             if bad:
-                setup.notes.append(f"lock={','.join(bad)} ignored (lockable: {', '.join(LOCKABLE)})")
+                setup.notes.append(f"{key}={','.join(bad)} ignored (use {' or '.join(LOCKABLE)})")
         else:
             setup.notes.append(f"unknown link parameter {key!r} ignored")
     return setup
 
 
-def setup_query(values: Mapping, locked: Sequence[str] = ()) -> str:
-    """Returns the query string (without "?") that recreates `values` (session keys) and the locks."""
+def setup_query(values: Mapping, locked: Sequence[str] = (), hidden: Sequence[str] = ()) -> str:
+    """Returns the query string (without "?") that recreates `values` (session keys), locks and hidden parts."""
     params: dict[str, str] = {}
     if values.get("categories"):
         params["categories"] = ",".join(values["categories"])
@@ -110,4 +111,6 @@ def setup_query(values: Mapping, locked: Sequence[str] = ()) -> str:
         params["scaling"] = values["scaling"]
     if locked:
         params["lock"] = ",".join(sorted(locked))
+    if hidden:
+        params["hide"] = ",".join(sorted(hidden))
     return urlencode(params, safe=",")
