@@ -6,15 +6,12 @@ import streamlit as st
 from streamlit.runtime.pages_manager import PagesManager
 
 from textclf.baselines import run_baselines
-from textclf.data import TUTORIAL_CATEGORIES, BadDataChoice, Corpus, DataUnavailable, load_newsgroups
+from textclf.data import TUTORIAL_CATEGORIES, BadDataChoice, Corpus, DataUnavailable, describe, load_newsgroups
 from textclf.features import FeatureConfig
-from textclf.jobs import TrainedModel, TrainingJob, trained_model_from_run
+from textclf.jobs import TrainedModel, TrainingJob
 from textclf.model import enable_compilation_cache
-from textclf.modelfiles import BadModelFile
-from textclf.runs import RunInfo, RunNotFound, RunStore
-from textclf.links import parse_setup, setup_query
-from textclf.presets import PRESETS
-from textclf.train import TrainConfig, parse_hidden_sizes
+from textclf.links import parse_setup
+from textclf.presets import features_from_form, form_values
 
 # A first visit straight to a deep link (e.g. /train) makes Streamlit guess that pages/ is an old-style
 # multipage folder and run the page without app.py. Every page imports this module first, so on that
@@ -42,86 +39,25 @@ def _compilation_cache() -> bool:
 def init_session() -> None:
     """Sets this browser session's defaults once, then what a teacher's link asks for."""
     _compilation_cache()
-    for key, value in {**preset_values("tutorial"), **DEFAULTS}.items():
+    for key, value in {**form_values("tutorial"), **DEFAULTS}.items():
         st.session_state.setdefault(key, list(value) if isinstance(value, list) else value)
     if "link" not in st.session_state:  # the first run of this browser session
         setup = parse_setup(st.query_params.to_dict())
         if "preset" in setup.values:
-            st.session_state.update(preset_values(setup.values["preset"]))
+            st.session_state.update(form_values(setup.values["preset"]))
         st.session_state.update(setup.values)
         st.session_state["link"] = setup
 
 
-def preset_values(name: str) -> dict:
-    """Returns the session values (form fields and word options) of preset `name`."""
-    preset = PRESETS[name]
-    c, f = preset.train_config, preset.features
-    return dict(preset=name, hidden_text=",".join(map(str, c.hidden)), epochs=c.epochs, batch_size=c.batch_size,
-                lr=c.learning_rate, seed=c.seed, val_share=c.val_fraction, lazy_adam=c.optimizer == "lazy_adam",
-                dropout=c.dropout, patience=c.early_stopping, monitor=c.monitor, refit=c.refit,
-                scaling=f.scaling, min_df=f.min_df, max_features=f.max_features or 0)
-
-
-def train_config() -> TrainConfig:
-    """Returns the training settings of the Train page's form, or raises ValueError saying what is wrong."""
-    s = st.session_state
-    return TrainConfig(hidden=parse_hidden_sizes(s["hidden_text"]), epochs=int(s["epochs"]),
-                       batch_size=int(s["batch_size"]), learning_rate=float(s["lr"]), seed=int(s["seed"]),
-                       val_fraction=float(s["val_share"]), dropout=float(s["dropout"]),
-                       optimizer="lazy_adam" if s["lazy_adam"] else "adam", early_stopping=int(s["patience"]),
-                       monitor=s["monitor"], refit=bool(s["refit"]))
-
-
-def hidden(part: str) -> bool:
-    """Returns True when the teacher's link hides `part` ("data" or "hyperparameters")."""
-    return part in st.session_state["link"].hidden
-
-
-def locked(part: str) -> bool:
-    """Returns True when the teacher's link locks `part` ("data" or "hyperparameters")."""
-    return part in st.session_state["link"].locked
-
-
-def link_notes() -> None:
-    """Shows what a teacher's link set, locked or ignored (once per page)."""
-    setup = st.session_state["link"]
-    if setup.locked | setup.hidden:
-        st.caption(f"Your teacher's link fixes the {' and '.join(sorted(setup.locked | setup.hidden))} for this "
-                   "lesson.")
-    if setup.notes:
-        st.info("Some settings in this page's link were ignored: " + "; ".join(setup.notes) + ".")
-
-
-def setup_link(locks: list[str], hides: list[str]) -> str:
-    """Returns a link to this app that recreates the current data and settings, locking and hiding parts."""
-    keys = ("categories", "remove_metadata", "preset", "hidden_text", "epochs", "batch_size", "lr", "seed",
-            "val_share", "dropout", "scaling")
-    base = (st.context.url or "").split("?")[0]
-    return f"{base}?{setup_query({k: st.session_state.get(k) for k in keys}, locks, hides)}"
-
-
-def share_setup() -> None:
-    """Shows the "Copy link to this setup" popover."""
-    with st.popover("Copy link to this setup", icon=":material/link:",
-                    help="A link that opens the app with these topics and settings, e.g. for a class."):
-        locks = st.multiselect("Lock for whoever opens the link", ["data", "hyperparameters"],
-                               key="share_locks", help="Locked controls are shown but cannot be changed.")
-        hides = st.multiselect("Hide for whoever opens the link", ["data", "hyperparameters"],
-                               key="share_hides", help="Hidden controls keep the link's values out of sight.")
-        st.code(setup_link(locks, hides), language=None, wrap_lines=True)
-        st.caption("Use the copy button at the right of the link.")
-
-
 @st.cache_resource(max_entries=8, show_spinner="Loading the newsgroups ...")
-def _load_corpus(categories: tuple[str, ...], remove_metadata: bool) -> Corpus:
-    # Shared read-only by every session: never mutate what this returns.
+def load_corpus(categories: tuple[str, ...], remove_metadata: bool) -> Corpus:
+    """Returns the newsgroups corpus, loaded once per server and shared read-only: never mutate it."""
     return load_newsgroups(categories, remove_metadata)
 
 
 def feature_config() -> FeatureConfig:
     """Returns the vocabulary options chosen on the Data page."""
-    s = st.session_state
-    return FeatureConfig(s["scaling"], int(s["min_df"]), int(s["max_features"]) or None)
+    return features_from_form(st.session_state)
 
 
 def chosen_corpus() -> tuple[Corpus | None, str | None]:
@@ -129,7 +65,7 @@ def chosen_corpus() -> tuple[Corpus | None, str | None]:
     if st.session_state.get("custom_corpus") is not None:
         return st.session_state["custom_corpus"], None
     try:
-        return _load_corpus(tuple(st.session_state["categories"]), bool(st.session_state["remove_metadata"])), None
+        return load_corpus(tuple(st.session_state["categories"]), bool(st.session_state["remove_metadata"])), None
     except (BadDataChoice, DataUnavailable) as err:
         return None, str(err)
 
@@ -173,13 +109,10 @@ def require_model() -> TrainedModel:
     return model
 
 
-def describe_data(categories: list[str], remove_metadata: bool) -> str:
-    """Returns a short description of a data choice."""
-    if len(categories) <= 3:
-        names = ", ".join(categories)
-    else:
-        names = f"{len(categories)} newsgroups"
-    return names + (" (headers, signatures and quotes removed)" if remove_metadata else "")
+def chosen_description() -> dict:
+    """Returns the description of the newsgroups chosen on the Data page (without loading them)."""
+    return {"source": "20newsgroups", "categories": list(st.session_state["categories"]),
+            "remove_metadata": bool(st.session_state["remove_metadata"])}
 
 
 def render_status() -> None:
@@ -195,13 +128,13 @@ def render_status() -> None:
             st.markdown(f"**Data:** {custom.description.get('name', 'your own texts')} "
                         f"({custom.n_classes} classes)")
         else:
-            st.markdown(f"**Data:** {describe_data(cats, s['remove_metadata'])}" if len(cats) >= 2
+            st.markdown(f"**Data:** {describe(chosen_description())}" if len(cats) >= 2
                         else "**Data:** choose at least two categories")
         if job is not None and not job.done:
             st.markdown(f"**Training:** {job.progress().fraction:.0%} done")
         if model is not None:
             ended = "" if model.finished.reason == "completed" else " (stopped early)"
-            st.markdown(f"**Model:** trained{ended} on {describe_data(list(model.corpus.class_names), False)}, "
+            st.markdown(f"**Model:** trained{ended} on {describe(model.corpus.description)}, "
                         f"test accuracy **{model.evaluation.accuracy:.1%}**")
         elif job is None or job.done:
             st.markdown("**Model:** not trained yet")
@@ -212,43 +145,9 @@ def render_status() -> None:
             st.caption("All steps are open: 3. Evaluate shows its mistakes, 4. Explain shows its reasons.")
 
 
-def describe_run_data(data: dict) -> str:
-    """Returns a short description of a saved run's data."""
-    if data.get("source") == "20newsgroups":
-        return describe_data(list(data.get("categories", [])), bool(data.get("remove_metadata")))
-    return str(data.get("name") or data.get("source") or "unknown data")
-
-
-def load_run(store: RunStore, info: RunInfo) -> str:
-    """Makes a saved run the current model; returns a sentence saying what happened."""
-    try:
-        classifier = store.load_classifier(info.id)
-    except (BadModelFile, RunNotFound) as err:
-        return f"This run cannot be loaded: {err}"
-    data = info.data
-    corpus = None
-    if data.get("source") == "20newsgroups":
-        corpus, reason = None, None
-        try:
-            corpus = _load_corpus(tuple(data["categories"]), bool(data.get("remove_metadata")))
-        except (BadDataChoice, DataUnavailable, KeyError) as err:
-            return f"The run's newsgroups could not be loaded: {err}"
-    else:
-        custom = st.session_state.get("custom_corpus")
-        if custom is not None and custom.description.get("name") == data.get("name") \
-                and custom.class_names == classifier.class_names:
-            corpus = custom
-    if corpus is None or corpus.class_names != classifier.class_names:
-        return ("This run was trained on your own file. Upload the same file on 1. Data, then load the run "
-                "again to evaluate and explain it.")
-    st.session_state["model"] = trained_model_from_run(info, classifier, corpus)
-    st.session_state["explanation"] = None
-    return f"Loaded \"{info.name}\": open 3. Evaluate or 4. Explain."
-
-
 @st.cache_data(max_entries=16, show_spinner="Training the reference models ...")
 def _baselines(categories: tuple[str, ...], remove_metadata: bool) -> dict:
-    return run_baselines(_load_corpus(categories, remove_metadata))
+    return run_baselines(load_corpus(categories, remove_metadata))
 
 
 def baselines(corpus: Corpus) -> dict:

@@ -2,19 +2,18 @@
 
 import streamlit as st
 
-from pages import common
+from pages import common, sharing
 from pages.upload import render_upload
-from textclf.data import ARCHIVE_ENV, NEWSGROUPS
+from textclf.data import ARCHIVE_ENV, NEWSGROUPS, describe
 from textclf.features import SCALINGS
 from textclf.plots import class_counts_figure
 
 st.title("1. Data: which topics should the model tell apart?")
-common.link_notes()
-fixed = common.locked("data")
+sharing.link_notes()
+fixed = sharing.locked("data")
 custom = st.session_state["custom_corpus"]
-if common.hidden("data"):
-    st.caption(f"The data is chosen by your teacher's link: "
-               f"{common.describe_data(st.session_state['categories'], st.session_state['remove_metadata'])}.")
+if sharing.hidden("data"):
+    st.caption(f"The data is chosen by your teacher's link: {describe(common.chosen_description())}.")
 else:
     source = st.segmented_control("Where do the texts come from?", ["20 Newsgroups", "Your own file"],
                                   default="Your own file" if custom is not None else "20 Newsgroups",
@@ -34,7 +33,7 @@ if custom is not None:
     st.plotly_chart(class_counts_figure(custom.class_counts()), key="custom_counts")
     st.page_link("pages/train.py", label="Go to 2. Train", icon=":material/model_training:")
     st.stop()
-if not common.hidden("data"):
+if not sharing.hidden("data"):
     locked = {"persist_state": "session", "disabled": fixed}
     st.multiselect(
         "Newsgroups (topics)", NEWSGROUPS, key="categories", **locked,

@@ -3,6 +3,7 @@
 import streamlit as st
 
 from pages import common
+from textclf.data import describe
 from textclf.jobs import TrainingJob
 from textclf.train import TrainConfig
 
@@ -18,13 +19,13 @@ categories = tuple(st.session_state["categories"])
 if len(categories) < 2:
     st.warning("Choose at least two newsgroups on the Data page first.")
     st.stop()
-st.caption(f"Topics: {common.describe_data(list(categories), False)}. Settings: the tutorial's, with fast "
+st.caption(f"Topics: {describe({'source': '20newsgroups', 'categories': categories})}. Settings: the tutorial's, with fast "
            "updates, so both runs take seconds.")
 jobs = st.session_state.get("lesson_jobs")
 running = jobs is not None and not all(j.done for j in jobs.values())
 if st.button("Run the lesson", type="primary", icon=":material/science:", disabled=running):
     config = TrainConfig(optimizer="lazy_adam")
-    jobs = {removed: TrainingJob(common._load_corpus(categories, removed), common.feature_config(), config).start()
+    jobs = {removed: TrainingJob(common.load_corpus(categories, removed), common.feature_config(), config).start()
             for removed in (False, True)}
     st.session_state["lesson_jobs"] = jobs
     running = True

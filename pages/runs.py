@@ -5,9 +5,38 @@ import streamlit as st
 
 from pages import common
 from textclf.bundles import BadBundle, bundle_bytes
+from textclf.data import BadDataChoice, DataUnavailable, describe
+from textclf.jobs import trained_model_from_run
 from textclf.modelfiles import BadModelFile
 from textclf.plots import runs_figure
-from textclf.runs import RunNotFound, RunStore
+from textclf.runs import RunInfo, RunNotFound, RunStore
+
+def load_run(store: RunStore, info: RunInfo) -> str:
+    """Makes a saved run the current model; returns a sentence saying what happened."""
+    try:
+        classifier = store.load_classifier(info.id)
+    except (BadModelFile, RunNotFound) as err:
+        return f"This run cannot be loaded: {err}"
+    data = info.data
+    corpus = None
+    if data.get("source") == "20newsgroups":
+        corpus, reason = None, None
+        try:
+            corpus = common.load_corpus(tuple(data["categories"]), bool(data.get("remove_metadata")))
+        except (BadDataChoice, DataUnavailable, KeyError) as err:
+            return f"The run's newsgroups could not be loaded: {err}"
+    else:
+        custom = st.session_state.get("custom_corpus")
+        if custom is not None and custom.description.get("name") == data.get("name") \
+                and custom.class_names == classifier.class_names:
+            corpus = custom
+    if corpus is None or corpus.class_names != classifier.class_names:
+        return ("This run was trained on your own file. Upload the same file on 1. Data, then load the run "
+                "again to evaluate and explain it.")
+    st.session_state["model"] = trained_model_from_run(info, classifier, corpus)
+    st.session_state["explanation"] = None
+    return f"Loaded \"{info.name}\": open 3. Evaluate or 4. Explain."
+
 
 st.title("Saved runs")
 st.caption("Every finished or stopped training is kept here, also after the app restarts. Select runs to "
@@ -32,7 +61,7 @@ if not runs:
     st.stop()
 
 table = pd.DataFrame([{
-    "name": r.name, "when": r.created.strftime("%d %b %H:%M"), "data": common.describe_run_data(r.data),
+    "name": r.name, "when": r.created.strftime("%d %b %H:%M"), "data": describe(r.data),
     "hidden": ",".join(map(str, r.config.get("train", {}).get("hidden", []))),
     "epochs": len(r.history), "lr": r.config.get("train", {}).get("learning_rate"),
     "validation": r.val_accuracy, "test": r.test_accuracy, "seconds": r.train_seconds} for r in runs])
@@ -60,7 +89,7 @@ if len(chosen) > 1:
 run = chosen[0]
 c1, c2, c3 = st.columns(3)
 if c1.button("Load into Evaluate and Explain", type="primary", icon=":material/upload:"):
-    message = common.load_run(store, run)
+    message = load_run(store, run)
     (st.success if message.startswith("Loaded") else st.warning)(message)
 try:
     c2.download_button("Download bundle (.zip)", bundle_bytes(run.path), file_name=f"textclf-run-{run.id}.zip",

@@ -2,23 +2,24 @@
 
 import streamlit as st
 
-from pages import common
+from pages import common, sharing
+from textclf.data import describe
 from textclf.jobs import TrainingJob
 from textclf.plots import training_figure
-from textclf.presets import PRESETS
+from textclf.presets import PRESETS, config_from_form, form_values
 from textclf.runs import RunStore
 
 
 def apply_preset() -> None:
     """Fills the form (and the Data page's word options) with the chosen preset's settings."""
-    st.session_state.update(common.preset_values(st.session_state["preset"]))
+    st.session_state.update(form_values(st.session_state["preset"]))
 
 
 st.title("2. Train: teach the network")
-common.link_notes()
+sharing.link_notes()
 corpus = common.require_corpus()
-fixed = common.locked("hyperparameters")
-st.caption(f"Data: {common.describe_data(list(corpus.class_names), corpus.description.get('remove_metadata'))}: "
+fixed = sharing.locked("hyperparameters")
+st.caption(f"Data: {describe(corpus.description)}: "
            f"{len(corpus.train_texts):,} training posts, {corpus.n_classes} topics.")
 job: TrainingJob | None = st.session_state["job"]
 running = job is not None and not job.done
@@ -29,7 +30,7 @@ st.segmented_control(
     help="Tutorial: exactly the tutorial's settings. Recommended: settings chosen on the validation posts, "
          "better on harder data (for example with headers removed). You can change any setting below.")
 st.caption(PRESETS[st.session_state["preset"]].description)
-if common.hidden("hyperparameters"):
+if sharing.hidden("hyperparameters"):
     st.caption("The settings are chosen by your teacher's link.")
     submitted = st.button("Train", type="primary", disabled=running)
 else:
@@ -73,11 +74,11 @@ else:
         submitted = st.form_submit_button("Train", type="primary", disabled=running,
                                           help="Starts training in the background: you can switch pages meanwhile.")
 
-common.share_setup()
+sharing.share_setup()
 
 if submitted:
     try:
-        config = common.train_config()
+        config = config_from_form(st.session_state)
     except ValueError as err:
         st.error(f"Please fix the settings: {err}.")
     else:

@@ -59,6 +59,15 @@ class Corpus:
         return {name: (int(tr[i]), int(te[i])) for i, name in enumerate(self.class_names)}
 
 
+def describe(description: dict) -> str:
+    """Returns a short description of a corpus from its `description` (newsgroups or an uploaded file)."""
+    if description.get("source") == "20newsgroups":
+        cats = list(description.get("categories", []))
+        names = ", ".join(cats) if len(cats) <= 3 else f"{len(cats)} newsgroups"
+        return names + (" (headers, signatures and quotes removed)" if description.get("remove_metadata") else "")
+    return str(description.get("name") or description.get("source") or "unknown data")
+
+
 def check_categories(categories: Sequence[str]) -> tuple[str, ...]:
     """Returns the categories de-duplicated in the given order, or raises BadDataChoice."""
     chosen = tuple(dict.fromkeys(c.strip() for c in categories if c.strip()))

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Mapping
 
 from textclf.features import FeatureConfig
-from textclf.train import TrainConfig
+from textclf.train import TrainConfig, parse_hidden_sizes
 
 
 @dataclass(frozen=True)
@@ -33,3 +34,27 @@ PRESETS: dict[str, Preset] = {
         TrainConfig(hidden=(256,), learning_rate=2e-3, optimizer="lazy_adam", dropout=0.6, epochs=15,
                     early_stopping=3, monitor="val_loss", refit=True)),
 }
+
+
+def form_values(name: str) -> dict:
+    """Returns the Train page's form values (and the Data page's word options) of preset `name`."""
+    preset = PRESETS[name]
+    c, f = preset.train_config, preset.features
+    return dict(preset=name, hidden_text=",".join(map(str, c.hidden)), epochs=c.epochs, batch_size=c.batch_size,
+                lr=c.learning_rate, seed=c.seed, val_share=c.val_fraction, lazy_adam=c.optimizer == "lazy_adam",
+                dropout=c.dropout, patience=c.early_stopping, monitor=c.monitor, refit=c.refit,
+                scaling=f.scaling, min_df=f.min_df, max_features=f.max_features or 0)
+
+
+def config_from_form(values: Mapping) -> TrainConfig:
+    """Returns the training settings in form values (see form_values), or raises ValueError saying what is wrong."""
+    return TrainConfig(hidden=parse_hidden_sizes(values["hidden_text"]), epochs=int(values["epochs"]),
+                       batch_size=int(values["batch_size"]), learning_rate=float(values["lr"]),
+                       seed=int(values["seed"]), val_fraction=float(values["val_share"]),
+                       dropout=float(values["dropout"]), optimizer="lazy_adam" if values["lazy_adam"] else "adam",
+                       early_stopping=int(values["patience"]), monitor=values["monitor"], refit=bool(values["refit"]))
+
+
+def features_from_form(values: Mapping) -> FeatureConfig:
+    """Returns the word options in form values."""
+    return FeatureConfig(values["scaling"], int(values["min_df"]), int(values["max_features"]) or None)

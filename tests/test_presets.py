@@ -1,0 +1,31 @@
+"""Presets: the tutorial's is the tutorial; the Train page's form values round-trip to the same settings."""
+
+import pytest
+
+from textclf.features import FeatureConfig
+from textclf.presets import PRESETS, config_from_form, features_from_form, form_values
+from textclf.train import TrainConfig
+
+
+def test_tutorial_preset_is_the_tutorial():
+    tutorial = PRESETS["tutorial"]
+    assert tutorial.features == FeatureConfig()
+    c = tutorial.train_config
+    assert (c.hidden, c.learning_rate, c.batch_size, c.epochs, c.optimizer, c.dropout) == ((128, 64), 1e-3, 32, 5,
+                                                                                          "adam", 0.0)
+
+
+@pytest.mark.parametrize("name", list(PRESETS))
+def test_form_values_round_trip(name):
+    values = form_values(name)
+    assert config_from_form(values) == PRESETS[name].train_config
+    assert features_from_form(values) == PRESETS[name].features
+
+
+def test_bad_form_values_raise_value_error():
+    values = dict(form_values("tutorial"), hidden_text="lots")
+    with pytest.raises(ValueError, match="hidden sizes"):
+        config_from_form(values)
+    with pytest.raises(ValueError, match="learning rate"):
+        config_from_form(dict(form_values("tutorial"), lr=0))
+    assert isinstance(config_from_form(form_values("recommended")), TrainConfig)
