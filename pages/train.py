@@ -82,7 +82,8 @@ if submitted:
     except ValueError as err:
         st.error(f"Please fix the settings: {err}.")
     else:
-        job = TrainingJob(corpus, common.feature_config(), config, store=RunStore()).start()
+        name = f"{describe(corpus.description)}, {','.join(map(str, config.hidden))} units, {config.epochs} epochs"
+        job = TrainingJob(corpus, common.feature_config(), config, store=RunStore(), name=name).start()
         st.session_state["job"] = job
         running = True
 

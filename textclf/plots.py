@@ -141,7 +141,8 @@ def runs_figure(runs: Sequence[tuple[str, Sequence[dict]]]) -> go.Figure:
         fig.add_trace(go.Scatter(x=epochs, y=[h.get("train_loss") for h in history], mode="lines+markers",
                                  xaxis="x2", yaxis="y2", name=name, legendgroup=name, showlegend=False,
                                  line=dict(color=colour)))
-    fig.update_layout(yaxis=dict(tickformat=".0%", title_text="accuracy"), yaxis2=dict(type="log", title_text="loss"),
+    fig.update_layout(yaxis=dict(tickformat=".0%", title_text="accuracy", range=[0, 1.02]),
+                      yaxis2=dict(type="log", title_text="loss"),
                       xaxis=dict(title_text="epoch", dtick=1), xaxis2=dict(title_text="epoch", dtick=1),
                       height=560, margin=dict(t=40, b=10), legend=dict(orientation="h", y=-0.15))
     return fig
