@@ -1,0 +1,36 @@
+"""The bench's pieces on the tiny corpus: each returns real, positive measurements."""
+
+from dataclasses import replace
+
+from textclf.bench import lime_post, live_chart_slowdown, print_table, time_dense_reference, time_training
+from textclf.train import TrainConfig
+
+CONFIG = TrainConfig(hidden=(16,), epochs=2, batch_size=8, learning_rate=1e-2)
+
+
+def test_timings_are_positive_and_accuracy_is_real(tiny_corpus):
+    seconds, accuracy = time_training(tiny_corpus, CONFIG)
+    assert seconds > 0 and 0.5 < accuracy <= 1.0
+    assert time_dense_reference(tiny_corpus, CONFIG) > 0
+
+
+def test_live_chart_poller_runs_alongside_training(tiny_corpus):
+    polled, quiet = live_chart_slowdown(tiny_corpus, replace(CONFIG, optimizer="lazy_adam"), every=0.01, pairs=1)
+    assert polled > 0 and quiet > 0
+
+
+def test_lime_post_is_closest_to_the_length_asked(tiny_corpus):
+    post = lime_post(tiny_corpus, words=7)
+    assert abs(len(post.split()) - 7) == min(abs(len(t.split()) - 7) for t in tiny_corpus.test_texts)
+
+
+def test_table_prints_every_figure(capsys):
+    row = {"tutorial": 0.9, "recommended": 0.95, "complement_nb": 0.91, "linear_svc": 0.93}
+    results = {"train_4cat_reference_seconds": 6.0, "train_4cat_exact_seconds": 3.0, "train_4cat_seconds": 1.0,
+               "train_4cat_ratio": 1 / 6, "train_4cat_warm_seconds": 0.5, "live_chart_train_seconds": 1.1,
+               "quiet_train_seconds": 1.0, "live_chart_slowdown": 1.1, "train_20cat_seconds": 8.0,
+               "peak_rss_20cat_mb": 900.0, "lime_post_words": 230, "lime_seconds": 0.1, "lime_stock_seconds": 1.0,
+               "lime_ratio": 0.1, "lime_max_abs_diff": 1e-9, "accuracy": {"4cat": row}}
+    print_table(results)
+    out = capsys.readouterr().out
+    assert "ratio 0.17" in out and "x1.10" in out and "900 MB" in out and "4cat" in out and "0.950" in out
