@@ -11,6 +11,7 @@ from textclf.modelfiles import BadModelFile
 from textclf.plots import runs_figure
 from textclf.runs import RunInfo, RunNotFound, RunStore
 
+
 def load_run(store: RunStore, info: RunInfo) -> str:
     """Makes a saved run the current model; returns a sentence saying what happened."""
     try:
@@ -20,7 +21,6 @@ def load_run(store: RunStore, info: RunInfo) -> str:
     data = info.data
     corpus = None
     if data.get("source") == "20newsgroups":
-        corpus, reason = None, None
         try:
             corpus = common.load_corpus(tuple(data["categories"]), bool(data.get("remove_metadata")))
         except (BadDataChoice, DataUnavailable, KeyError) as err:
@@ -33,7 +33,10 @@ def load_run(store: RunStore, info: RunInfo) -> str:
     if corpus is None or corpus.class_names != classifier.class_names:
         return ("This run was trained on your own file. Upload the same file on 1. Data, then load the run "
                 "again to evaluate and explain it.")
-    st.session_state["model"] = trained_model_from_run(info, classifier, corpus)
+    try:
+        st.session_state["model"] = trained_model_from_run(info, classifier, corpus)
+    except (ValueError, TypeError) as err:  # a run.json edited by hand
+        return f"This run's settings are damaged: {err}"
     st.session_state["explanation"] = None
     return f"Loaded \"{info.name}\": open 3. Evaluate or 4. Explain."
 

@@ -140,16 +140,22 @@ def test_stop_keeps_the_model_trained_so_far(tiny_corpus):
     assert at.session_state["model"] is job.result
 
 
-def test_explain_shows_prediction_and_escapes_html(tiny_corpus, tiny_model):
+def explained(text, corpus, model) -> AppTest:
+    """Returns the app after pasting `text` on the Explain page and pressing Explain."""
     at = new_app()
-    at.session_state["custom_corpus"] = tiny_corpus
-    at.session_state["model"] = tiny_model
+    at.session_state["custom_corpus"] = corpus
+    at.session_state["model"] = model
     at.run()
     at.switch_page("pages/explain.py").run()
-    at.text_area(key="explain_text").set_value("The goalie <script>alert(1)</script> puck rink faceoff")
+    at.text_area(key="explain_text").set_value(text)
     [b for b in at.button if b.label == "Explain"][0].click()
     at.run()
     assert not at.exception, at.exception
+    return at
+
+
+def test_explain_shows_prediction_and_escapes_html(tiny_corpus, tiny_model):
+    at = explained("The goalie <script>alert(1)</script> puck rink faceoff", tiny_corpus, tiny_model)
     assert "Predicted topic: **hockey**" in texts(at)
     html = "".join(e.proto.body for e in at.get("html"))
     assert "<script" not in html and "&lt;" in html and "&gt;" in html
@@ -161,28 +167,11 @@ def test_explain_shows_prediction_and_escapes_html(tiny_corpus, tiny_model):
     ("x" * 1_000_001, "characters; explanations are limited"),
 ])
 def test_explain_refuses_odd_text_with_a_message(text, message, tiny_corpus, tiny_model):
-    at = new_app()
-    at.session_state["custom_corpus"] = tiny_corpus
-    at.session_state["model"] = tiny_model
-    at.run()
-    at.switch_page("pages/explain.py").run()
-    at.text_area(key="explain_text").set_value(text)
-    [b for b in at.button if b.label == "Explain"][0].click()
-    at.run()
-    assert not at.exception
-    assert message in texts(at)
+    assert message in texts(explained(text, tiny_corpus, tiny_model))
 
 
 def test_unknown_words_still_predict_with_a_note(tiny_corpus, tiny_model):
-    at = new_app()
-    at.session_state["custom_corpus"] = tiny_corpus
-    at.session_state["model"] = tiny_model
-    at.run()
-    at.switch_page("pages/explain.py").run()
-    at.text_area(key="explain_text").set_value("zzyzx qwerty xylophone")
-    [b for b in at.button if b.label == "Explain"][0].click()
-    at.run()
-    assert not at.exception
+    at = explained("zzyzx qwerty xylophone", tiny_corpus, tiny_model)
     assert "None of these words are in the model's vocabulary" in texts(at)
 
 

@@ -35,24 +35,23 @@ def _hidden(text: str) -> tuple[int, ...]:
         raise argparse.ArgumentTypeError(str(err))
 
 
-def _positive_int(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}")
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"must be at least 1, got {value}")
-    return value
+def _whole_number(low: int, high: int | None = None):
+    """Returns an argparse type accepting whole numbers from `low` to `high` (no upper bound if None)."""
+    def parse(text: str) -> int:
+        try:
+            value = int(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}")
+        if value < low or (high is not None and value > high):
+            bound = f"at least {low}" if high is None else f"between {low} and {high}"
+            raise argparse.ArgumentTypeError(f"must be {bound}, got {value}")
+        return value
+
+    return parse
 
 
-def _seed(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}")
-    if not 0 <= value < 2**32:
-        raise argparse.ArgumentTypeError(f"seed must be between 0 and 2^32 - 1, got {value}")
-    return value
+_positive_int = _whole_number(1)
+_seed = _whole_number(0, 2**32 - 1)
 
 
 def _positive_float(text: str) -> float:

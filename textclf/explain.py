@@ -10,6 +10,7 @@ import numpy as np
 from lime.lime_base import LimeBase
 from lime.lime_text import LimeTextExplainer
 from sklearn.utils import check_random_state
+from threadpoolctl import threadpool_limits
 
 from textclf.classifier import Classifier
 from textclf.features import raw_tokens
@@ -127,8 +128,9 @@ def explain(classifier: Classifier, text: str, class_index: int | None = None, n
     if not 0 <= label < classifier.spec.n_classes:
         raise ExplainError(f"class {class_index} does not exist")
     base = LimeBase(partial(_kernel, kernel_width=KERNEL_WIDTH), random_state=random_state)
-    intercept, local_exp, score, local_pred = base.explain_instance_with_data(
-        masks, probs, distances, label, min(num_features, len(words)), feature_selection="auto")
+    with threadpool_limits(1):  # the ridge fits are small; BLAS threads only add start-up and contention
+        intercept, local_exp, score, local_pred = base.explain_instance_with_data(
+            masks, probs, distances, label, min(num_features, len(words)), feature_selection="auto")
     n_known = sum(1 for w in words if w.lower() in classifier.featurizer.index)
     return Explanation(text, predicted, probs[0], classifier.class_names, label,
                        [(words[i], float(w)) for i, w in local_exp], float(intercept), float(score),

@@ -70,7 +70,7 @@ class TrainedModel:
     run_id: str | None = None  # where it is saved, if it is
 
     @property
-    def classifier(self):
+    def classifier(self) -> Classifier:
         """Returns the trained classifier."""
         return self.finished.classifier
 
