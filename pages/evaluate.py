@@ -45,8 +45,11 @@ percent = st.segmented_control("Show", ["counts", "% of true topic"], default="c
 event = st.plotly_chart(confusion_figure(ev.confusion, names, percent), key="confusion", on_select="rerun",
                         selection_mode="points")
 points = (event.selection.points if event and event.selection else []) or []
-if points and points[0].get("y") in names and points[0].get("x") in names:
-    st.session_state["cell_true"], st.session_state["cell_pred"] = points[0]["y"], points[0]["x"]
+clicked = (points[0].get("y"), points[0].get("x")) if points else None
+if clicked and set(clicked) <= set(names) and clicked != st.session_state.get("clicked_cell"):
+    # A click stays selected across reruns: apply it once, so the selectboxes below can still change.
+    st.session_state["clicked_cell"] = clicked
+    st.session_state["cell_true"], st.session_state["cell_pred"] = clicked
 elif st.session_state.get("cell_true") not in names or st.session_state.get("cell_pred") not in names:
     true_i, pred_i = largest_mistake(ev.confusion)  # start where the lesson is
     st.session_state["cell_true"], st.session_state["cell_pred"] = names[true_i], names[pred_i]

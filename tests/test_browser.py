@@ -116,7 +116,13 @@ def test_newcomer_flow(server, page):
     page.get_by_text("Confusion matrix").wait_for()
     page.locator(".js-plotly-plot").first.wait_for()
     page.get_by_text("% of true topic").click()
-    page.get_by_text("test post").first.wait_for()
+    page.get_by_text("mistaken test post").first.wait_for()  # it opens on the largest mistake
+    page.wait_for_timeout(1500)  # the chart is redrawn after the switch to percentages
+    heatmap = page.locator(".js-plotly-plot .nsewdrag").first
+    heatmap.scroll_into_view_if_needed()
+    plot = heatmap.bounding_box()
+    page.mouse.click(plot["x"] + plot["width"] / 8, plot["y"] + plot["height"] / 8)  # the top-left cell
+    page.get_by_text("correctly classified test posts").wait_for()  # clicking a cell lists its posts
     no_traceback(page)
     shot(page, "evaluate")
 

@@ -65,17 +65,25 @@ def training_figure(step_losses: Sequence[tuple[int, float]], epochs: Sequence[d
 
 
 def confusion_figure(confusion: np.ndarray, class_names: Sequence[str], percent: bool = False) -> go.Figure:
-    """Returns the confusion matrix heatmap: rows are true classes, columns predictions."""
+    """Returns the confusion matrix heatmap: rows are true classes, columns predictions.
+
+    An invisible marker sits on every cell: heatmaps report no clicks, markers do, so a click selects a cell.
+    """
     confusion = np.asarray(confusion)
+    names = list(class_names)
     totals = confusion.sum(axis=1, keepdims=True)
     values = 100.0 * confusion / np.where(totals == 0, 1, totals) if percent else confusion
     text = [[f"{v:.1f}%" if percent else f"{int(v)}" for v in row] for row in values]
-    fig = go.Figure(go.Heatmap(
-        z=values, x=list(class_names), y=list(class_names), text=text, texttemplate="%{text}",
-        colorscale="Blues", showscale=False,
-        hovertemplate="true: %{y}<br>predicted: %{x}<br>%{text}<extra></extra>"))
-    fig.update_layout(xaxis_title="predicted class", yaxis_title="true class", height=140 + 60 * len(class_names),
-                      yaxis=dict(autorange="reversed"), margin=dict(t=20, b=10))
+    fig = go.Figure(go.Heatmap(z=values, x=names, y=names, text=text, texttemplate="%{text}",
+                               colorscale="Blues", showscale=False, hoverinfo="skip"))
+    cells = [(t, p) for t in range(len(names)) for p in range(len(names))]
+    fig.add_trace(go.Scatter(
+        x=[names[p] for _, p in cells], y=[names[t] for t, _ in cells], mode="markers",
+        marker=dict(size=40, symbol="square", opacity=0.01, color="#000000"), showlegend=False,
+        customdata=[text[t][p] for t, p in cells],
+        hovertemplate="true: %{y}<br>predicted: %{x}<br>%{customdata}<br>click to list these posts<extra></extra>"))
+    fig.update_layout(xaxis_title="predicted class", yaxis_title="true class", height=140 + 60 * len(names),
+                      yaxis=dict(autorange="reversed"), margin=dict(t=20, b=10), clickmode="event+select")
     return fig
 
 
