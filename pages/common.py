@@ -103,10 +103,19 @@ def require_model() -> TrainedModel:
         st.page_link("pages/train.py", label="Watch it on 2. Train", icon=":material/model_training:")
         st.stop()
     if model is None:
-        st.info("No model yet. Train one first: it takes a few seconds.")
+        st.info("No model yet in this browser tab. Train one (it takes a few seconds), or load an earlier "
+                "one from Saved runs.")
         st.page_link("pages/train.py", label="Go to 2. Train", icon=":material/model_training:")
+        st.page_link("pages/runs.py", label="Open Saved runs", icon=":material/history:")
         st.stop()
     return model
+
+
+def plain(text: str) -> str:
+    """Returns `text` escaped so that markdown shows it as typed (no links, no formatting)."""
+    # Texts from posts, files and addresses are anyone's words: "@" gets a zero-width space so no mail link forms.
+    escaped = "".join("\\" + c if c in "\\`*_{}[]()<>#+-.!|~:$" else c for c in text)
+    return escaped.replace("@", "@\u200b")
 
 
 def chosen_description() -> dict:

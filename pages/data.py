@@ -4,7 +4,7 @@ import streamlit as st
 
 from pages import common, sharing
 from pages.upload import render_upload
-from textclf.data import ARCHIVE_ENV, NEWSGROUPS, describe
+from textclf.data import ARCHIVE_ENV, NEWSGROUPS, describe, post_title
 from textclf.features import SCALINGS
 from textclf.plots import class_counts_figure
 
@@ -17,7 +17,7 @@ if sharing.hidden("data"):
 else:
     source = st.segmented_control("Where do the texts come from?", ["20 Newsgroups", "Your own file"],
                                   default="Your own file" if custom is not None else "20 Newsgroups",
-                                  key="source", required=True, disabled=fixed)
+                                  key="source", required=True, disabled=fixed, persist_state="session")
     if source == "Your own file" and custom is None:
         render_upload()
         st.stop()
@@ -27,7 +27,7 @@ if custom is not None:
     st.info(f"Using your own data: **{custom.description.get('name', 'your texts')}**, "
             f"{len(custom.train_texts):,} training and {len(custom.test_texts):,} test texts in "
             f"{custom.n_classes} classes.")
-    if st.button("Upload another file"):
+    if st.button("Use another file or other columns"):
         st.session_state["custom_corpus"] = None
         st.rerun()
     st.plotly_chart(class_counts_figure(custom.class_counts()), key="custom_counts")
@@ -83,5 +83,5 @@ topic = st.selectbox("Show posts from", corpus.class_names, key="sample_topic")
 label = corpus.class_names.index(topic)
 samples = [t for t, y in zip(corpus.train_texts, corpus.train_labels) if y == label][:3]
 for i, text in enumerate(samples, 1):
-    with st.expander(f"Post {i}: {text.strip()[:80] or '(empty after removal)'}"):
+    with st.expander(f"Post {i}: {common.plain(post_title(text))}"):
         st.text(text[:3000] + ("\n[... cut ...]" if len(text) > 3000 else ""))

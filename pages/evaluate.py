@@ -4,6 +4,7 @@ import pandas as pd
 import streamlit as st
 
 from pages import common
+from textclf.data import post_title
 from textclf.evaluate import confusion_cell, largest_mistake
 from textclf.plots import confusion_figure
 
@@ -32,10 +33,11 @@ with st.expander("Compared with two simple models", expanded=True):
 
 st.subheader("Per topic")
 st.caption("Precision: of the posts it labelled with this topic, the share that were right. "
-           "Recall: of the posts really in this topic, the share it found. Support: number of test posts.")
+           "Recall: of the posts really in this topic, the share it found. F1 combines the two (1 is perfect).")
 report = pd.DataFrame({n: ev.report[n] for n in names}).T[["precision", "recall", "f1-score", "support"]]
-report["support"] = report["support"].astype(int)
-st.dataframe(report.style.format({"precision": "{:.3f}", "recall": "{:.3f}", "f1-score": "{:.3f}"}))
+report = report.rename(columns={"f1-score": "F1 (balance of the two)", "support": "test posts"})
+report["test posts"] = report["test posts"].astype(int)
+st.dataframe(report.style.format("{:.3f}", subset=["precision", "recall", "F1 (balance of the two)"]))
 
 st.subheader("Confusion matrix")
 st.caption("Rows: the true topic. Columns: what the model predicted. The diagonal is correct; everything "
@@ -63,10 +65,12 @@ st.markdown(f"**{len(idx)} {kind} test post{'s' if len(idx) != 1 else ''}**: tru
             f"predicted *{pred_name}*.")
 for i in idx[:20]:
     text = corpus.test_texts[i]
-    with st.expander(text.strip()[:90] or "(empty post)"):
+    with st.expander(common.plain(post_title(text))):
         st.text(text[:2000] + ("\n[... cut ...]" if len(text) > 2000 else ""))
         if st.button("Explain this", key=f"explain_{i}", icon=":material/search_insights:"):
             st.session_state["explain_text"] = text
+            st.session_state["explain_now"] = True  # arrive with the explanation already computed
+            st.session_state["explain_source"] = (text, names[corpus.test_labels[i]])
             st.switch_page("pages/explain.py")
 if len(idx) > 20:
     st.caption(f"Showing the first 20 of {len(idx)}.")

@@ -2,6 +2,9 @@
 
 import streamlit as st
 
+from pages import common, sharing
+from textclf.data import TUTORIAL_CATEGORIES, describe
+
 st.title("Train a text classifier and see why it decides")
 st.markdown(
     "This dashboard teaches a small neural network to sort newsgroup posts by topic, "
@@ -19,7 +22,14 @@ for col, (path, label, icon, text) in zip(cols, steps):
     with col.container(border=True):
         st.page_link(path, label=label, icon=icon)
         st.caption(text)
-st.info("New here? The tutorial's four topics are already selected: go straight to **2. Train** and press "
+sharing.link_notes()
+if st.session_state["custom_corpus"] is not None:
+    chosen = f"your file {describe(st.session_state['custom_corpus'].description)} is"
+elif tuple(st.session_state["categories"]) == TUTORIAL_CATEGORIES:
+    chosen = "the tutorial's four topics are"
+else:
+    chosen = f"these topics are: {describe(common.chosen_description())},"
+st.info(f"New here? {chosen[0].upper() + chosen[1:]} already selected: go straight to **2. Train** and press "
         "**Train**. A run takes a few seconds.")
 with st.expander("What is under the hood?"):
     st.markdown(

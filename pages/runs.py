@@ -65,8 +65,8 @@ if not runs:
 
 table = pd.DataFrame([{
     "name": r.name, "when": r.created.strftime("%d %b %H:%M"), "data": describe(r.data),
-    "hidden": ",".join(map(str, r.config.get("train", {}).get("hidden", []))),
-    "epochs": len(r.history), "lr": r.config.get("train", {}).get("learning_rate"),
+    "hidden units": ",".join(map(str, r.config.get("train", {}).get("hidden", []))),
+    "epochs": len(r.history), "learning rate": r.config.get("train", {}).get("learning_rate"),
     "validation": r.val_accuracy, "test": r.test_accuracy, "seconds": r.train_seconds} for r in runs])
 event = st.dataframe(table, key="runs_table", on_select="rerun", selection_mode="multi-row", hide_index=True,
                      column_config={"validation": st.column_config.NumberColumn(format="percent"),
@@ -92,7 +92,10 @@ if len(chosen) > 1:
 run = chosen[0]
 c1, c2, c3 = st.columns(3)
 if c1.button("Load into Evaluate and Explain", type="primary", icon=":material/upload:"):
-    message = load_run(store, run)
+    st.session_state["load_message"] = load_run(store, run)
+    st.rerun()  # so the sidebar, drawn before this page, shows the loaded model
+message = st.session_state.pop("load_message", None)
+if message:
     (st.success if message.startswith("Loaded") else st.warning)(message)
 try:
     c2.download_button("Download bundle (.zip)", bundle_bytes(run.path), file_name=f"textclf-run-{run.id}.zip",

@@ -2,6 +2,7 @@
 
 import streamlit as st
 
+from pages import common
 from textclf.links import setup_query
 
 
@@ -22,7 +23,8 @@ def link_notes() -> None:
         st.caption(f"Your teacher's link fixes the {' and '.join(sorted(setup.locked | setup.hidden))} for this "
                    "lesson.")
     if setup.notes:
-        st.info("Some settings in this page's link were ignored: " + "; ".join(setup.notes) + ".")
+        st.info("Parts of this page's address were not understood and were ignored:\n\n"
+                + "\n".join(f"- {common.plain(note)}" for note in setup.notes))
 
 
 def setup_link(locks: list[str], hides: list[str]) -> str:

@@ -20,7 +20,10 @@ sharing.link_notes()
 corpus = common.require_corpus()
 fixed = sharing.locked("hyperparameters")
 st.caption(f"Data: {describe(corpus.description)}: "
-           f"{len(corpus.train_texts):,} training posts, {corpus.n_classes} topics.")
+           f"{len(corpus.train_texts):,} training texts, {corpus.n_classes} classes.")
+if len(corpus.train_texts) < 200:
+    st.warning(f"Only {len(corpus.train_texts)} training texts: the validation and test scores rest on a "
+               "handful of examples and will jump from run to run. More data gives steadier results.")
 job: TrainingJob | None = st.session_state["job"]
 running = job is not None and not job.done
 
@@ -29,7 +32,14 @@ st.segmented_control(
     on_change=apply_preset, required=True, persist_state="session", disabled=fixed,
     help="Tutorial: exactly the tutorial's settings. Recommended: settings chosen on the validation posts, "
          "better on harder data (for example with headers removed). You can change any setting below.")
-st.caption(PRESETS[st.session_state["preset"]].description)
+LABELS = {"hidden_text": "hidden layer sizes", "epochs": "epochs", "batch_size": "batch size", "lr": "learning rate",
+          "seed": "seed", "val_share": "validation share", "lazy_adam": "fast updates", "dropout": "dropout",
+          "patience": "early stopping", "monitor": "early stopping watches", "refit": "retrain at the end",
+          "scaling": "word weighting", "min_df": "rare words", "max_features": "vocabulary size"}
+preset = st.session_state["preset"]
+changed = [LABELS[k] for k, v in form_values(preset).items() if k in LABELS and st.session_state.get(k) != v]
+st.caption(PRESETS[preset].description if not changed else
+           f"Based on the {PRESETS[preset].label} preset, with your own changes ({', '.join(changed)}).")
 if sharing.hidden("hyperparameters"):
     st.caption("The settings are chosen by your teacher's link.")
     submitted = st.button("Train", type="primary", disabled=running)
@@ -117,7 +127,7 @@ elif job is not None:
         result = job.result
         st.success(f"{p.message} Training took {result.finished.train_seconds:.1f} s. "
                    f"Test accuracy: **{result.evaluation.accuracy:.1%}**."
-                   + (" Saved on the Runs page." if result.run_id else ""))
+                   + (" Saved under Saved runs." if result.run_id else ""))
         if job.save_error:
             st.warning(job.save_error)
         st.page_link("pages/evaluate.py", label="See where it goes wrong: 3. Evaluate", icon=":material/analytics:")

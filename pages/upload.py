@@ -48,8 +48,9 @@ def render_upload() -> None:
     except BadTable as err:
         st.error(str(err))
         return
-    st.success(report.summary())
-    st.plotly_chart(class_counts_figure(report.class_counts), key="csv_counts")
+    st.info(f"Preview: {report.summary()} Press **Use this data** to train on this file; until then the "
+            f"other pages keep using the newsgroups.")
     if st.button("Use this data", type="primary", icon=":material/check:"):
         st.session_state["custom_corpus"] = corpus
         st.rerun()
+    st.plotly_chart(class_counts_figure(report.class_counts), key="csv_counts")

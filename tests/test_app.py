@@ -190,6 +190,8 @@ def test_evaluate_explain_this_opens_explain_with_the_post(tiny_corpus, tiny_mod
     assert not at.exception
     assert at.title[0].value.startswith("4. Explain")
     assert at.text_area(key="explain_text").value in tiny_corpus.test_texts
+    assert "Predicted topic" in texts(at), "the explanation is computed on arrival"
+    assert "true topic is **cars**" in texts(at)
 
 
 def test_recommended_preset_fills_the_form_and_word_options(tiny_corpus):

@@ -49,7 +49,7 @@ def test_training_on_the_train_page_saves_a_run(store, tiny_corpus):
     at.run()
     at.session_state["job"].join(60)
     at.run()
-    assert "Saved on the Runs page" in texts(at)
+    assert "Saved under Saved runs" in texts(at)
     runs = RunStore().list()  # a new store object: what a restarted server would read
     assert len(runs) == 1 and runs[0].data["source"] == "tiny synthetic corpus"
     at.switch_page("pages/runs.py").run()

@@ -166,7 +166,7 @@ def test_analyst_flow_with_own_csv(server, page, tmp_path):
     page.get_by_role("spinbutton", name="Learning rate").fill("0.01")
     page.get_by_role("spinbutton", name="Epochs").fill("3")
     page.get_by_role("button", name="Train", exact=True).click()
-    page.get_by_text("Saved on the Runs page").wait_for(timeout=120_000)
+    page.get_by_text("Saved under Saved runs").wait_for(timeout=120_000)
     no_traceback(page)
 
     page.get_by_role("link", name="Saved runs").first.click()

@@ -68,6 +68,16 @@ def describe(description: dict) -> str:
     return str(description.get("name") or description.get("source") or "unknown data")
 
 
+def post_title(text: str, width: int = 80) -> str:
+    """Returns a one-line title for a post: its Subject header if it has one, else its first line, shortened."""
+    lines = [line.strip() for line in text.strip().splitlines() if line.strip()]
+    subject = next((line[8:].strip() for line in lines[:30] if line.lower().startswith("subject:")), "")
+    title = subject or (lines[0] if lines else "(empty)")
+    if len(title) > width:
+        title = title[:width].rsplit(" ", 1)[0] + " …"
+    return title
+
+
 def check_categories(categories: Sequence[str]) -> tuple[str, ...]:
     """Returns the categories de-duplicated in the given order, or raises BadDataChoice."""
     chosen = tuple(dict.fromkeys(c.strip() for c in categories if c.strip()))

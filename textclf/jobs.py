@@ -162,7 +162,8 @@ class TrainingJob:
         if self.store is None:
             return None
         try:
-            info = self.store.save(finished.classifier, name=self.name,
+            name = f"{self.name}: test {evaluation.accuracy:.1%}" if self.name else None
+            info = self.store.save(finished.classifier, name=name,
                                    data={**self.corpus.description, **finished.split},
                                    history=finished.history, metrics=evaluation.to_json(),
                                    train_seconds=finished.train_seconds, reason=finished.reason)

@@ -56,7 +56,8 @@ def training_figure(step_losses: Sequence[tuple[int, float]], epochs: Sequence[d
                                  yaxis="y2", name="validation accuracy", line=dict(color=VAL_COLOUR, dash="dash")))
     n_epochs = max(1.0, total_steps / max(steps_per_epoch, 1))
     fig.update_layout(
-        xaxis=dict(range=[0, n_epochs], title_text="epoch"), yaxis=dict(type="log", title_text="loss"),
+        xaxis=dict(range=[0, n_epochs * 1.02], dtick=1, title_text="epoch"),
+        yaxis=dict(type="log", dtick=1, title_text="loss (log scale)"),  # one label per power of ten
         xaxis2=dict(range=[0.5, n_epochs + 0.5], dtick=1, title_text="epoch"),
         yaxis2=dict(range=[0, 1.02], tickformat=".0%", title_text="accuracy"),
         height=520, margin=dict(t=40, b=10), legend=dict(orientation="h", y=-0.12),
@@ -150,7 +151,7 @@ def runs_figure(runs: Sequence[tuple[str, Sequence[dict]]]) -> go.Figure:
                                  xaxis="x2", yaxis="y2", name=name, legendgroup=name, showlegend=False,
                                  line=dict(color=colour)))
     fig.update_layout(yaxis=dict(tickformat=".0%", title_text="accuracy", range=[0, 1.02]),
-                      yaxis2=dict(type="log", title_text="loss"),
+                      yaxis2=dict(type="log", dtick=1, title_text="loss (log scale)"),
                       xaxis=dict(title_text="epoch", dtick=1), xaxis2=dict(title_text="epoch", dtick=1),
                       height=560, margin=dict(t=40, b=10), legend=dict(orientation="h", y=-0.15))
     return fig
