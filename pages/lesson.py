@@ -37,6 +37,9 @@ def wait_for_lesson() -> None:
     lesson = st.session_state["lesson_jobs"]
     if all(j.done for j in lesson.values()):
         st.rerun(scope="app")
+    if st.button("Stop", icon=":material/stop_circle:", help="Ends both runs now; their scores are then unfinished."):
+        for job in lesson.values():
+            job.stop()
     for removed, job in lesson.items():
         st.progress(job.progress().fraction, text=("without" if removed else "with") + " headers and quotes")
 
@@ -49,6 +52,8 @@ elif jobs is not None:
         st.error(failed[0])
         st.stop()
     with_meta, without = jobs[False].result.evaluation.accuracy, jobs[True].result.evaluation.accuracy
+    if any(j.result.finished.reason == "stopped" for j in jobs.values()):
+        st.info("The lesson was stopped early, so these scores come from unfinished training.")
     c1, c2 = st.columns(2)
     c1.metric("With headers, signatures and quotes", f"{with_meta:.1%}")
     c2.metric("Without them", f"{without:.1%}", delta=f"{100 * (without - with_meta):+.1f} points")

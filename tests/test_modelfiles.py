@@ -1,6 +1,8 @@
 """Model folders: a saved model loads back identical; missing, damaged, pickled or inconsistent files are refused."""
 
+import io
 import json
+import zipfile
 import os
 import shutil
 
@@ -131,3 +133,11 @@ def test_non_finite_weights_are_refused(model_copy):
     arrays["embed"][0, 0] = np.nan
     np.savez(model_copy / PARAMS_FILE, **arrays)
     _refused(model_copy, "NaN")
+
+
+def test_array_header_claiming_more_than_its_data_is_refused_before_allocating(model_copy):
+    header = io.BytesIO()
+    np.lib.format.write_array_header_1_0(header, {"descr": "<f4", "fortran_order": False, "shape": (10**12,)})
+    with zipfile.ZipFile(model_copy / PARAMS_FILE, "w") as npz:
+        npz.writestr("embed.npy", header.getvalue() + b"\0" * 64)
+    _refused(model_copy, "larger than the data it holds")

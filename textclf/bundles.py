@@ -4,15 +4,14 @@ from __future__ import annotations
 
 import io
 import json
-import math
 import os
 import stat
 import zipfile
 from pathlib import Path
 
-import numpy as np
 
 from textclf.classifier import Classifier
+from textclf import modelfiles
 from textclf.modelfiles import META_FILE, PARAMS_FILE, BadModelFile, classifier_from_bytes
 from textclf.runs import MODEL_DIR, RUN_FILE
 
@@ -87,37 +86,6 @@ def _read_member(zf: zipfile.ZipFile, info: zipfile.ZipInfo) -> bytes:
     return raw
 
 
-def _check_npz(raw: bytes, max_bytes: int) -> None:
-    """Refuses an npz whose arrays would expand past the limit or hold objects, before numpy allocates them."""
-    try:
-        npz = zipfile.ZipFile(io.BytesIO(raw))
-    except (zipfile.BadZipFile, OSError, ValueError, EOFError):
-        return  # not a zip: modelfiles reports it as damaged, without unpickling
-    with npz:
-        infos = npz.infolist()
-        expanded = sum(info.file_size for info in infos)
-        if expanded > max_bytes:
-            raise BadBundle(f"The bundle's {PARAMS_FILE} would expand to {_size(expanded)}, "
-                            f"over the limit of {_size(max_bytes)}.")
-        for info in infos:
-            try:
-                with npz.open(info) as f:
-                    version = np.lib.format.read_magic(f)
-                    if version == (1, 0):
-                        shape, _, dtype = np.lib.format.read_array_header_1_0(f)
-                    elif version == (2, 0):
-                        shape, _, dtype = np.lib.format.read_array_header_2_0(f)
-                    else:
-                        raise ValueError(f"array format version {version} is not supported")
-            except Exception as err:  # noqa: BLE001 - a header numpy cannot parse is damage, whatever the error
-                raise BadBundle(f"The bundle's {PARAMS_FILE} is damaged ({_shown(info.orig_filename)}: "
-                                f"{err}).") from err
-            if dtype.hasobject:
-                raise BadBundle(f"The bundle's {PARAMS_FILE} holds pickled objects, which are refused.")
-            if any(n < 0 for n in shape) or math.prod(shape) * dtype.itemsize > info.file_size:
-                raise BadBundle(f"The bundle's {PARAMS_FILE} declares an array larger than the data it holds.")
-
-
 def read_bundle(data: bytes, max_bytes: int = MAX_BUNDLE_BYTES) -> tuple[Classifier, dict | None]:
     """Returns (classifier, run.json contents or None) from an uploaded bundle, or raises BadBundle saying why.
 
@@ -132,7 +100,10 @@ def read_bundle(data: bytes, max_bytes: int = MAX_BUNDLE_BYTES) -> tuple[Classif
     with zf:
         members = _check_members(zf.infolist(), max_bytes)
         contents = {name: _read_member(zf, info) for name, info in members.items()}
-    _check_npz(contents[PARAMS_FILE], max_bytes)
+    try:
+        modelfiles.check_npz(contents[PARAMS_FILE], max_bytes)
+    except BadModelFile as err:
+        raise BadBundle(f"The bundle's {err}") from err
     try:
         classifier = classifier_from_bytes(contents[META_FILE], contents[PARAMS_FILE])
     except BadModelFile as err:

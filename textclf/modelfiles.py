@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import json
+import math
 import os
 import tempfile
 import zipfile
@@ -20,6 +21,7 @@ FORMAT = "textclf-model"
 FORMAT_VERSION = 1
 PARAMS_FILE = "model.npz"
 META_FILE = "model.json"
+MAX_MODEL_BYTES = 2 * 2**30  # far above any model this app trains; stops files that would fill the memory
 
 
 class BadModelFile(ValueError):
@@ -69,6 +71,36 @@ def _read_meta(raw: bytes) -> dict:
         raise BadModelFile(f"model format version {meta.get('format_version')} is not supported "
                            f"(this textclf reads version {FORMAT_VERSION})")
     return meta
+
+
+def check_npz(raw: bytes, max_bytes: int = MAX_MODEL_BYTES) -> None:
+    """Refuses an npz whose arrays would expand past the limit or hold objects, before numpy allocates them."""
+    try:
+        npz = zipfile.ZipFile(io.BytesIO(raw))
+    except (zipfile.BadZipFile, OSError, ValueError, EOFError):
+        return  # not a zip: modelfiles reports it as damaged, without unpickling
+    with npz:
+        infos = npz.infolist()
+        expanded = sum(info.file_size for info in infos)
+        if expanded > max_bytes:
+            raise BadModelFile(f"{PARAMS_FILE} would expand to {expanded / 2**20:.1f} MB, "
+                               f"over the limit of {max_bytes / 2**20:.0f} MB.")
+        for info in infos:
+            try:
+                with npz.open(info) as f:
+                    version = np.lib.format.read_magic(f)
+                    if version == (1, 0):
+                        shape, _, dtype = np.lib.format.read_array_header_1_0(f)
+                    elif version == (2, 0):
+                        shape, _, dtype = np.lib.format.read_array_header_2_0(f)
+                    else:
+                        raise ValueError(f"array format version {version} is not supported")
+            except Exception as err:  # noqa: BLE001 - a header numpy cannot parse is damage, whatever the error
+                raise BadModelFile(f"{PARAMS_FILE} is damaged ({info.orig_filename!r}: {err}).") from err
+            if dtype.hasobject:
+                raise BadModelFile(f"{PARAMS_FILE} holds pickled objects, which are refused.")
+            if any(n < 0 for n in shape) or math.prod(shape) * dtype.itemsize > info.file_size:
+                raise BadModelFile(f"{PARAMS_FILE} declares an array larger than the data it holds.")
 
 
 def _read_arrays(source) -> dict[str, np.ndarray]:
@@ -135,4 +167,8 @@ def load_model(folder: str | os.PathLike) -> Classifier:
         if not (folder / name).is_file():
             raise BadModelFile(f"{folder} has no {name}: it is not a saved textclf model")
     meta = _read_meta((folder / META_FILE).read_bytes())
-    return classifier_from_parts(meta, _read_arrays(folder / PARAMS_FILE))
+    if (folder / PARAMS_FILE).stat().st_size > MAX_MODEL_BYTES:
+        raise BadModelFile(f"{PARAMS_FILE} is larger than {MAX_MODEL_BYTES / 2**30:.0f} GB")
+    raw = (folder / PARAMS_FILE).read_bytes()
+    check_npz(raw)
+    return classifier_from_parts(meta, _read_arrays(io.BytesIO(raw)))
