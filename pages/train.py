@@ -103,7 +103,9 @@ def show_progress(job: TrainingJob) -> None:
     p = job.progress()
     if not job.done:
         st.progress(p.fraction, text=p.describe())
-    st.plotly_chart(training_figure(p.step_losses, p.epochs, p.steps_per_epoch, p.total_steps), key="live_chart")
+    # While training runs the chart is static: no hover/zoom layer to rebuild on every refresh.
+    st.plotly_chart(training_figure(p.step_losses, p.epochs, p.steps_per_epoch, p.total_steps), key="live_chart",
+                    config={"staticPlot": not job.done})
 
 
 @st.fragment(run_every=0.5)
