@@ -40,6 +40,17 @@ def tiny_model(tiny_corpus):
     return TrainedModel(finished, ev, tiny_corpus, FeatureConfig(), config)
 
 
+def on_page(page: str, corpus=None, model=None) -> AppTest:
+    """Returns the app, run once, switched to `page` with the tiny corpus (and model) in the session."""
+    at = new_app()
+    if corpus is not None:
+        at.session_state["custom_corpus"] = corpus
+    if model is not None:
+        at.session_state["model"] = model
+    at.run()
+    return at.switch_page(page).run()
+
+
 def texts(at: AppTest) -> str:
     """Returns all text shown on the page, for assertions."""
     kinds = ("title", "markdown", "caption", "info", "warning", "error", "success")
@@ -82,10 +93,7 @@ def test_no_category_chosen_shows_message_not_error():
 
 
 def test_train_button_trains_in_background_and_sets_the_model(tiny_corpus):
-    at = new_app()
-    at.session_state["custom_corpus"] = tiny_corpus
-    at.run()
-    at.switch_page("pages/train.py").run()
+    at = on_page("pages/train.py", tiny_corpus)
     at.text_input(key="hidden_text").set_value("16")
     at.number_input(key="epochs").set_value(2)
     at.number_input(key="batch_size").set_value(8)
@@ -106,10 +114,7 @@ def test_train_button_trains_in_background_and_sets_the_model(tiny_corpus):
 
 
 def test_bad_hidden_sizes_show_a_message(tiny_corpus):
-    at = new_app()
-    at.session_state["custom_corpus"] = tiny_corpus
-    at.run()
-    at.switch_page("pages/train.py").run()
+    at = on_page("pages/train.py", tiny_corpus)
     at.text_input(key="hidden_text").set_value("lots")
     at.button[0].click()
     at.run()
@@ -119,10 +124,7 @@ def test_bad_hidden_sizes_show_a_message(tiny_corpus):
 
 
 def test_stop_keeps_the_model_trained_so_far(tiny_corpus):
-    at = new_app()
-    at.session_state["custom_corpus"] = tiny_corpus
-    at.run()
-    at.switch_page("pages/train.py").run()
+    at = on_page("pages/train.py", tiny_corpus)
     at.text_input(key="hidden_text").set_value("16")
     at.number_input(key="epochs").set_value(200)
     at.number_input(key="batch_size").set_value(1)
@@ -142,11 +144,7 @@ def test_stop_keeps_the_model_trained_so_far(tiny_corpus):
 
 def explained(text, corpus, model) -> AppTest:
     """Returns the app after pasting `text` on the Explain page and pressing Explain."""
-    at = new_app()
-    at.session_state["custom_corpus"] = corpus
-    at.session_state["model"] = model
-    at.run()
-    at.switch_page("pages/explain.py").run()
+    at = on_page("pages/explain.py", corpus, model)
     at.text_area(key="explain_text").set_value(text)
     [b for b in at.button if b.label == "Explain"][0].click()
     at.run()
@@ -176,11 +174,7 @@ def test_unknown_words_still_predict_with_a_note(tiny_corpus, tiny_model):
 
 
 def test_evaluate_explain_this_opens_explain_with_the_post(tiny_corpus, tiny_model):
-    at = new_app()
-    at.session_state["custom_corpus"] = tiny_corpus
-    at.session_state["model"] = tiny_model
-    at.run()
-    at.switch_page("pages/evaluate.py").run()
+    at = on_page("pages/evaluate.py", tiny_corpus, model=tiny_model)
     at.selectbox(key="cell_true").set_value("cars")
     at.selectbox(key="cell_pred").set_value("cars").run()
     buttons = [b for b in at.button if b.label == "Explain this"]
@@ -195,10 +189,7 @@ def test_evaluate_explain_this_opens_explain_with_the_post(tiny_corpus, tiny_mod
 
 
 def test_recommended_preset_fills_the_form_and_word_options(tiny_corpus):
-    at = new_app()
-    at.session_state["custom_corpus"] = tiny_corpus
-    at.run()
-    at.switch_page("pages/train.py").run()
+    at = on_page("pages/train.py", tiny_corpus)
     assert at.number_input(key="epochs").value == 5 and at.text_input(key="hidden_text").value == "128,64"
     at.button_group[0].set_value("recommended").run()  # the "Start from" segmented control
     assert not at.exception, at.exception

@@ -3,7 +3,7 @@
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from tests.test_app import navigation_through_app_py, new_app, texts  # noqa: F401 - the fixture is autouse
+from tests.test_app import navigation_through_app_py, new_app, on_page, texts  # noqa: F401 - the fixture is autouse
 from textclf.bundles import bundle_bytes
 from textclf.runs import RunStore
 from textclf.train import TrainConfig, run_to_end, train
@@ -39,10 +39,7 @@ def test_empty_store_says_how_runs_appear(store):
 
 
 def test_training_on_the_train_page_saves_a_run(store, tiny_corpus):
-    at = new_app()
-    at.session_state["custom_corpus"] = tiny_corpus
-    at.run()
-    at.switch_page("pages/train.py").run()
+    at = on_page("pages/train.py", tiny_corpus)
     at.text_input(key="hidden_text").set_value("8")
     at.number_input(key="epochs").set_value(1)
     at.button[0].click()
