@@ -134,8 +134,7 @@ def render_status() -> None:
         cats = s["categories"]
         custom = s.get("custom_corpus")
         if custom is not None:
-            st.markdown(f"**Data:** {custom.description.get('name', 'your own texts')} "
-                        f"({custom.n_classes} classes)")
+            st.markdown(f"**Data:** {describe(custom.description)} ({custom.n_classes} classes)")
         else:
             st.markdown(f"**Data:** {describe(chosen_description())}" if len(cats) >= 2
                         else "**Data:** choose at least two categories")
@@ -162,11 +161,10 @@ def _baselines(categories: tuple[str, ...], remove_metadata: bool) -> dict:
 def baselines(corpus: Corpus) -> dict:
     """Returns the baselines' test metrics on `corpus` (cached per data choice)."""
     if corpus.description.get("source") != "20newsgroups":
-        return _custom_baselines(corpus)
+        return _custom_baselines(corpus.fingerprint(), corpus)
     return _baselines(tuple(corpus.class_names), bool(corpus.description.get("remove_metadata")))
 
 
-@st.cache_data(max_entries=4, show_spinner="Training the reference models ...",
-               hash_funcs={Corpus: lambda c: (tuple(c.train_texts), tuple(c.class_names), c.train_labels.tobytes())})
-def _custom_baselines(corpus: Corpus) -> dict:
-    return run_baselines(corpus)
+@st.cache_data(max_entries=4, show_spinner="Training the reference models ...")
+def _custom_baselines(fingerprint: str, _corpus: Corpus) -> dict:
+    return run_baselines(_corpus)  # keyed by the fingerprint; the leading underscore keeps the corpus unhashed

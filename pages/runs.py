@@ -28,7 +28,7 @@ def load_run(store: RunStore, info: RunInfo) -> str:
     else:
         custom = st.session_state.get("custom_corpus")
         if custom is not None and custom.description.get("name") == data.get("name") \
-                and custom.class_names == classifier.class_names:
+                and data.get("fingerprint") in (None, custom.fingerprint()):  # same file and split, or no record
             corpus = custom
     if corpus is None or corpus.class_names != classifier.class_names:
         return ("This run was trained on your own file. Upload the same file on 1. Data, then load the run "

@@ -188,9 +188,11 @@ def test_stratified_split_keeps_every_class_in_both_parts():
     for texts, labels in ((corpus.train_texts, corpus.train_labels), (corpus.test_texts, corpus.test_labels)):
         for text, label in zip(texts, labels):
             assert any(word in text for word in TEAMS[corpus.class_names[label]])
-    assert corpus.description == {"source": "csv", "name": "tickets", "text_column": "text",
-                                  "label_column": "team", "split_column": None, "test_share": 0.2,
-                                  "rows_dropped": 0, "rows_used": 60}
+    described = dict(corpus.description)
+    assert len(described.pop("fingerprint")) == 64
+    assert described == {"source": "csv", "name": "tickets", "text_column": "text",
+                         "label_column": "team", "split_column": None, "test_share": 0.2,
+                         "rows_dropped": 0, "rows_used": 60}
     assert report.summary() == "Using 60 rows in 3 classes (48 for training, 12 for testing)."
 
 
@@ -310,3 +312,16 @@ def test_load_csv_refuses_a_missing_file(tmp_path):
     with pytest.raises(BadTable) as err:
         load_csv(tmp_path / "nope.csv")
     assert "no file" in one_sentence(err)
+
+
+def test_corpus_carries_a_content_fingerprint():
+    rows = "text,label\n" + "".join(f"apple pie {i},a\nengine oil {i},b\n" for i in range(10))
+    table = read_table(rows.encode())
+    first, _ = corpus_from_table(table, "text", "label", seed=1)
+    again, _ = corpus_from_table(table, "text", "label", seed=1)
+    other, _ = corpus_from_table(table, "text", "label", seed=2)
+    assert first.fingerprint() == again.fingerprint() == first.description["fingerprint"]
+    assert other.fingerprint() != first.fingerprint()  # a different split is different data
+    recomputed = type(first)(first.train_texts, first.train_labels, first.test_texts, first.test_labels,
+                             first.class_names)
+    assert recomputed.fingerprint() == first.fingerprint()

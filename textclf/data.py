@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import codecs
+import hashlib
 import os
 import pickle
 import shutil
@@ -52,11 +53,32 @@ class Corpus:
         """Returns the number of classes."""
         return len(self.class_names)
 
+    def fingerprint(self) -> str:
+        """Returns a digest of the texts, labels and classes (stored in the description when already known)."""
+        if "fingerprint" in self.description:
+            return self.description["fingerprint"]
+        return content_fingerprint(self.train_texts, self.train_labels, self.test_texts, self.test_labels,
+                                   self.class_names)
+
     def class_counts(self) -> dict[str, tuple[int, int]]:
         """Returns {class name: (train count, test count)}."""
         tr = np.bincount(self.train_labels, minlength=self.n_classes)
         te = np.bincount(self.test_labels, minlength=self.n_classes)
         return {name: (int(tr[i]), int(te[i])) for i, name in enumerate(self.class_names)}
+
+
+def content_fingerprint(train_texts: Sequence[str], train_labels: np.ndarray, test_texts: Sequence[str],
+                        test_labels: np.ndarray, class_names: Sequence[str]) -> str:
+    """Returns a sha256 digest identifying a labelled split (for caches keyed by content)."""
+    digest = hashlib.sha256()
+    for part in (train_texts, test_texts, class_names):
+        for text in part:
+            digest.update(text.encode("utf-8", "surrogatepass"))
+            digest.update(b"\0")
+        digest.update(b"\1")
+    digest.update(np.asarray(train_labels, dtype=np.int64).tobytes())
+    digest.update(np.asarray(test_labels, dtype=np.int64).tobytes())
+    return digest.hexdigest()
 
 
 def describe(description: dict) -> str:

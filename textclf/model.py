@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
 from functools import partial
+from pathlib import Path
 from typing import NamedTuple
 
 import haiku as hk
@@ -162,9 +164,6 @@ def predict_proba_sparse(params: dict, spec: ModelSpec, x: sp.csr_matrix, batch_
 
 def enable_compilation_cache(folder: str | None = None) -> None:
     """Keeps compiled steps on disk ($TEXTCLF_CACHE or ~/.cache/textclf/jax), so a restart skips compiling."""
-    import os
-    from pathlib import Path
-
     base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
     folder = folder or os.environ.get("TEXTCLF_CACHE") or str(Path(base) / "textclf" / "jax")
     jax.config.update("jax_compilation_cache_dir", folder)

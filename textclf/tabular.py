@@ -15,7 +15,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from textclf.data import Corpus
+from textclf.data import Corpus, content_fingerprint
 
 MAX_BYTES = 50 * 1024 * 1024
 MAX_ROWS = 200_000
@@ -314,10 +314,14 @@ def corpus_from_table(df: pd.DataFrame, text_column: str, label_column: str, spl
         except ValueError as err:
             raise BadTable("The rows could not be split into training and test sets; add examples to the "
                            "smallest classes.") from err
+    train_texts, test_texts = [texts[i] for i in train_idx], [texts[i] for i in test_idx]
     corpus = Corpus(
-        train_texts=[texts[i] for i in train_idx], train_labels=y[train_idx],
-        test_texts=[texts[i] for i in test_idx], test_labels=y[test_idx], class_names=class_names,
+        train_texts=train_texts, train_labels=y[train_idx], test_texts=test_texts, test_labels=y[test_idx],
+        class_names=class_names,
         description={"source": "csv", "name": name, "text_column": text_column, "label_column": label_column,
+                     # computed once here, so caches keyed by the data never rehash every text
+                     "fingerprint": content_fingerprint(train_texts, y[train_idx], test_texts, y[test_idx],
+                                                        class_names),
                      "split_column": split_column,
                      # with a split column this is the share the column gives, not the argument
                      "test_share": test_share if split_column is None else round(len(test_idx) / len(y), 4),
