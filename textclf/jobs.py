@@ -80,7 +80,7 @@ def trained_model_from_run(info: RunInfo, classifier: Classifier, corpus: Corpus
     predictions = classifier.predict(corpus.test_texts)
     evaluation = evaluate_predictions(corpus.test_labels, predictions, corpus.class_names)
     config = info.config.get("train") or {}
-    finished = Finished(classifier, list(info.history), info.reason != "completed", info.reason,
+    finished = Finished(classifier, list(info.history), info.reason,
                         f"Loaded the saved run \"{info.name}\".", info.train_seconds,
                         split={k: info.data.get(k) for k in ("n_train", "n_val", "n_test")})
     features = FeatureConfig(**(info.config.get("features") or {}))

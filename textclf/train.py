@@ -122,13 +122,16 @@ class EpochEnd:
 class Finished:
     classifier: Classifier
     history: list[dict]
-    stopped: bool  # ended before the last epoch (Stop pressed, early stopping or divergence)
     reason: str  # "completed" | "stopped" | "early_stopping" | "diverged"
     message: str
     train_seconds: float
-    n_val: int = 0
     best_epoch: int | None = None
-    split: dict = field(default_factory=dict)
+    split: dict = field(default_factory=dict)  # n_train, n_val, n_test
+
+    @property
+    def stopped(self) -> bool:
+        """Returns True when training ended before its last epoch (Stop, early stopping or divergence)."""
+        return self.reason != "completed"
 
 
 Event = Union[Started, StepLoss, EpochEnd, Finished]
@@ -251,7 +254,7 @@ def train(corpus: Corpus, features: FeatureConfig = FeatureConfig(), config: Tra
         else:
             finished = event
     epochs = finished.best_epoch or len(finished.history)
-    if not (config.refit and finished.n_val and finished.reason in ("completed", "early_stopping") and epochs):
+    if not (config.refit and finished.split["n_val"] and finished.reason in ("completed", "early_stopping") and epochs):
         yield finished
         return
     refit_config = replace(config, val_fraction=0.0, epochs=epochs, early_stopping=0, refit=False)
@@ -265,11 +268,11 @@ def train(corpus: Corpus, features: FeatureConfig = FeatureConfig(), config: Tra
         else:
             event.classifier.info["history"] = finished.history
             event.classifier.info["train_config"] = asdict(config)
-            yield replace(event, history=finished.history, reason=finished.reason, stopped=finished.stopped,
+            yield replace(event, history=finished.history, reason=finished.reason,
                           message=f"{finished.message} Then retrained on all {event.split['n_train']:,} training "
                                   f"posts for {epochs} epoch{'s' if epochs != 1 else ''}.",
-                          train_seconds=finished.train_seconds + event.train_seconds, n_val=finished.n_val,
-                          best_epoch=epochs, split={**event.split, "n_val": finished.n_val})
+                          train_seconds=finished.train_seconds + event.train_seconds, best_epoch=epochs,
+                          split={**event.split, "n_val": finished.split["n_val"]})
 
 
 def _train_phase(corpus: Corpus, features: FeatureConfig, config: TrainConfig, should_stop: Callable[[], bool],
@@ -362,7 +365,7 @@ def _train_phase(corpus: Corpus, features: FeatureConfig, config: TrainConfig, s
     classifier = Classifier(featurizer, spec, params, corpus.class_names,
                             {"train_config": asdict(config), "feature_config": asdict(features),
                              "data": dict(corpus.description), "history": history})
-    yield Finished(classifier, history, reason != "completed", reason, message, seconds, len(y_val), best_epoch,
+    yield Finished(classifier, history, reason, message, seconds, best_epoch,
                    {"n_train": int(len(y_train)), "n_val": int(len(y_val)), "n_test": len(corpus.test_texts)})
 
 
