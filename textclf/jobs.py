@@ -6,11 +6,14 @@ import threading
 import time
 import traceback
 from dataclasses import dataclass, field
+from typing import Callable
 
 from textclf.classifier import Classifier
 from textclf.data import Corpus
 from textclf.evaluate import Evaluation, evaluate_predictions
 from textclf.features import FeatureConfig
+from textclf.limits import SESSION_GONE_SECONDS
+from textclf.queue import OwnerWatch, TrainingQueue
 from textclf.runs import RunInfo, RunStore
 from textclf.train import EpochEnd, Finished, Started, StepLoss, TrainConfig, train
 
@@ -19,7 +22,7 @@ from textclf.train import EpochEnd, Finished, Started, StepLoss, TrainConfig, tr
 class Progress:
     """What a chart needs, copied out under the job's lock."""
 
-    status: str  # "starting" | "running" | "stopping" | "done" | "failed"
+    status: str  # "waiting" | "starting" | "running" | "stopping" | "done" | "failed" | "cancelled"
     step: int = 0
     total_steps: int = 0
     steps_per_epoch: int = 1
@@ -29,6 +32,7 @@ class Progress:
     message: str = ""
     phase: str = "train"  # "refit": retraining on every training post for the chosen number of epochs
     offset: int = 0  # steps of earlier phases
+    ahead: int | None = None  # while waiting: runs before this one in the server's queue
 
     @property
     def fraction(self) -> float:
@@ -44,6 +48,10 @@ class Progress:
 
     def describe(self) -> str:
         """Returns one line for a progress bar, e.g. "Epoch 2 of 5 · step 80 of 305 · about 3 s left"."""
+        if self.status == "waiting":
+            if not self.ahead:
+                return "Waiting: yours is the next run to start (the server trains a few at a time)."
+            return f"Waiting: {self.ahead} run{'s' if self.ahead != 1 else ''} ahead of you."
         if self.status == "starting":
             return "Preparing the vocabulary ..."
         if self.status == "stopping":
@@ -93,31 +101,55 @@ class TrainingJob:
     """Runs `train` in a daemon thread; `progress()` and `result` are safe to read from any thread.
 
     With a `store`, the finished (or stopped) run is saved there; a failed save keeps the model in
-    memory and leaves the reason in `save_error`.
+    memory and leaves the reason in `save_error`. With a `queue`, the run waits for a free slot first.
+    With `owner_alive` (e.g. "is this browser tab still open?"), a run whose owner has been gone for
+    `owner_grace` seconds is stopped (or taken out of the line) and its model is not kept in memory.
     """
 
     def __init__(self, corpus: Corpus, features: FeatureConfig, config: TrainConfig, store: RunStore | None = None,
-                 name: str | None = None):
+                 name: str | None = None, queue: TrainingQueue | None = None,
+                 owner_alive: Callable[[], bool] | None = None, owner_grace: float = SESSION_GONE_SECONDS):
         self.corpus, self.features, self.config = corpus, features, config
         self.store, self.name, self.save_error = store, name, None
+        self.queue = queue
+        self._owner = OwnerWatch(owner_alive, owner_grace) if owner_alive is not None else None
+        self.owner_gone = False
         self._lock = threading.Lock()
         self._stop = threading.Event()
-        self._progress = Progress("starting")
+        self._progress = Progress("waiting" if queue is not None else "starting")
         self._started = time.perf_counter()
         self.result: TrainedModel | None = None
         self._thread = threading.Thread(target=self._run, name="textclf-train", daemon=True)
 
     def start(self) -> "TrainingJob":
-        """Returns self after starting the thread."""
+        """Returns self after joining the queue (if any) and starting the thread."""
+        if self.queue is not None:
+            self.queue.enter(self)  # here, not in the thread: the line keeps the order of the clicks
         self._thread.start()
         return self
 
     def stop(self) -> None:
-        """Asks training to end after the current step; the model trained so far is kept."""
+        """Asks training to end after the current step (the model trained so far is kept), or leaves the line."""
         self._stop.set()
+        cancelled = self.queue is not None and self.queue.leave(self)
         with self._lock:
-            if self._progress.status == "running":
+            if cancelled:
+                self._cancel("Cancelled before it started.")
+            elif self._progress.status == "running":
                 self._progress.status = "stopping"
+
+    def _cancel(self, message: str) -> None:
+        self._progress.status, self._progress.message, self._progress.ahead = "cancelled", message, None
+        self._progress.elapsed = 0.0
+
+    def _should_stop(self) -> bool:
+        if self._stop.is_set():
+            return True
+        if self._owner is not None and self._owner.gone():
+            self.owner_gone = True
+            self._stop.set()
+            return True
+        return False
 
     def join(self, timeout: float | None = None) -> None:
         """Waits for the thread to end."""
@@ -125,20 +157,39 @@ class TrainingJob:
 
     @property
     def done(self) -> bool:
-        """Returns True once the job has finished or failed."""
-        return self._progress.status in ("done", "failed")
+        """Returns True once the job has finished, failed or was cancelled."""
+        return self._progress.status in ("done", "failed", "cancelled")
 
     def progress(self) -> Progress:
         """Returns a copy of the progress so far."""
+        ahead = self.queue.ahead(self) if self.queue is not None else None
         with self._lock:
             p = self._progress
+            elapsed = p.elapsed if self.done or p.status == "waiting" else time.perf_counter() - self._started
             return Progress(p.status, p.step, p.total_steps, p.steps_per_epoch, list(p.step_losses),
-                            list(p.epochs), time.perf_counter() - self._started if not self.done else p.elapsed,
-                            p.message, p.phase, p.offset)
+                            list(p.epochs), elapsed, p.message, p.phase, p.offset,
+                            ahead if p.status == "waiting" else None)
 
     def _run(self) -> None:
+        if self.queue is not None:
+            if not self.queue.wait_turn(self, give_up=self._should_stop):
+                with self._lock:
+                    self._cancel("Cancelled before it started." if not self.owner_gone else
+                                 "Taken out of the line because this browser tab was closed.")
+                return
+            with self._lock:
+                if self._progress.status == "waiting":
+                    self._progress.status = "starting"
+                self._started = time.perf_counter()  # the waiting time is not training time
         try:
-            for event in train(self.corpus, self.features, self.config, should_stop=self._stop.is_set):
+            self._train()
+        finally:
+            if self.queue is not None:
+                self.queue.release(self)
+
+    def _train(self) -> None:
+        try:
+            for event in train(self.corpus, self.features, self.config, should_stop=self._should_stop):
                 with self._lock:
                     self._apply(event)
                 if isinstance(event, Finished):
@@ -147,6 +198,11 @@ class TrainingJob:
                     evaluation = evaluate_predictions(self.corpus.test_labels, predictions, self.corpus.class_names)
                     classifier.info["test_metrics"] = evaluation.to_json()
                     run_id = self._save(event, evaluation)
+                    if self.owner_gone:  # nobody is left to look at it: keep it on disk only
+                        with self._lock:
+                            self._cancel("Stopped because this browser tab was closed"
+                                         + ("; the model trained so far is under Saved runs." if run_id else "."))
+                        return
                     self.result = TrainedModel(event, evaluation, self.corpus, self.features, self.config, run_id)
                     with self._lock:
                         self._progress.status = "done"
