@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+from typing import Callable
+
 import streamlit as st
+from streamlit import runtime
 from streamlit.runtime.pages_manager import PagesManager
+from streamlit.runtime.scriptrunner import get_script_run_ctx
 
 from textclf.baselines import run_baselines
 from textclf.data import TUTORIAL_CATEGORIES, BadDataChoice, Corpus, DataUnavailable, describe, load_newsgroups
@@ -12,6 +16,7 @@ from textclf.jobs import TrainedModel, TrainingJob
 from textclf.model import enable_compilation_cache
 from textclf.links import parse_setup
 from textclf.presets import features_from_form, form_values
+from textclf.queue import TrainingQueue
 
 # A first visit straight to a deep link (e.g. /train) makes Streamlit guess that pages/ is an old-style
 # multipage folder and run the page without app.py. Every page imports this module first, so on that
@@ -80,12 +85,38 @@ def require_corpus() -> Corpus:
     return corpus
 
 
+@st.cache_resource
+def training_queue() -> TrainingQueue:
+    """Returns the server's one training queue, shared by every session (size: $TEXTCLF_MAX_TRAININGS or cores)."""
+    return TrainingQueue()
+
+
+def session_alive() -> Callable[[], bool]:
+    """Returns a check, callable from any thread, that this browser session is still connected to the server."""
+    ctx = get_script_run_ctx()
+    if ctx is None or not runtime.exists():  # AppTest and bare script runs have no server
+        return lambda: True
+    server, session_id = runtime.get_instance(), ctx.session_id
+    return lambda: server.is_active_session(session_id)
+
+
+def start_training(job: TrainingJob) -> TrainingJob:
+    """Returns `job` started through the server's queue; it becomes this session's one running job."""
+    st.session_state["job"] = job.start()
+    st.session_state["job_adopted"] = False
+    return job
+
+
 def adopt_finished_job() -> None:
     """Makes a finished background run the current model (once), whichever page is open."""
-    job: TrainingJob | None = st.session_state.get("job")
-    if job is not None and job.done and job.result is not None and st.session_state.get("adopted") is not job:
-        st.session_state["model"] = job.result
-        st.session_state["adopted"] = job
+    s = st.session_state
+    job: TrainingJob | None = s.get("job")
+    if job is None or not job.done or job.result is None:
+        return
+    if not s.get("job_adopted"):
+        s["model"], s["job_adopted"] = job.result, True
+    elif s.get("model") is not job.result:  # another model (e.g. a saved run) replaced it: let the old one go
+        s["job"] = None
 
 
 def current_model() -> TrainedModel | None:
@@ -139,7 +170,9 @@ def render_status() -> None:
             st.markdown(f"**Data:** {describe(chosen_description())}" if len(cats) >= 2
                         else "**Data:** choose at least two categories")
         if job is not None and not job.done:
-            st.markdown(f"**Training:** {job.progress().fraction:.0%} done")
+            p = job.progress()
+            st.markdown("**Training:** waiting for its turn" if p.status == "waiting" else
+                        f"**Training:** {p.fraction:.0%} done")
         if model is not None:
             ended = "" if model.finished.reason == "completed" else " (stopped early)"
             st.markdown(f"**Model:** trained{ended} on {describe(model.corpus.description)}, "

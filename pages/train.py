@@ -93,8 +93,8 @@ if submitted:
         st.error(f"Please fix the settings: {err}.")
     else:
         name = f"{describe(corpus.description)}, {','.join(map(str, config.hidden))} units, {config.epochs} epochs"
-        job = TrainingJob(corpus, common.feature_config(), config, store=RunStore(), name=name).start()
-        st.session_state["job"] = job
+        job = common.start_training(TrainingJob(corpus, common.feature_config(), config, store=RunStore(), name=name,
+                                                queue=common.training_queue(), owner_alive=common.session_alive()))
         running = True
 
 
@@ -114,6 +114,12 @@ def live_view() -> None:
     job: TrainingJob = st.session_state["job"]
     if job.done:
         st.rerun(scope="app")
+    if job.progress().status == "waiting":
+        st.info(job.progress().describe() + " The server trains a few runs at a time; yours starts by itself.")
+        if st.button("Cancel", icon=":material/cancel:", help="Leaves the line; nothing is trained."):
+            job.stop()
+            st.rerun(scope="app")
+        return
     if st.button("Stop", icon=":material/stop_circle:", help="Ends training now and keeps the model trained so far."):
         job.stop()
     show_progress(job)
@@ -125,6 +131,8 @@ elif job is not None:
     p = job.progress()
     if p.status == "failed":
         st.error(p.message)
+    elif p.status == "cancelled":
+        st.info(p.message)
     else:
         result = job.result
         st.success(f"{p.message} Training took {result.finished.train_seconds:.1f} s. "
@@ -133,7 +141,8 @@ elif job is not None:
         if job.save_error:
             st.warning(job.save_error)
         st.page_link("pages/evaluate.py", label="See where it goes wrong: 3. Evaluate", icon=":material/analytics:")
-    show_progress(job)
+    if p.status != "cancelled":
+        show_progress(job)
 
 with st.expander("Reference: simple models on the same data", expanded=job is not None and job.done):
     st.caption("Two classic linear models on the same split. A good network should at least match them.")
