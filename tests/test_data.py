@@ -92,7 +92,7 @@ def built(newsgroups_home, monkeypatch):
     """Makes build_cache_from_archive copy the session's cache (not extract again); returns the archives asked for."""
     archives = []
 
-    def copy_session_cache(archive, data_home=None):
+    def copy_session_cache(archive, data_home=None, if_missing=False):
         archives.append(str(archive))
         target = _sklearn_cache_path(data_home)
         shutil.copyfile(_sklearn_cache_path(newsgroups_home), target)

@@ -9,9 +9,16 @@ import pickle
 import shutil
 import tarfile
 import tempfile
+import threading
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Sequence
+from typing import Iterator, Sequence
+
+try:
+    import fcntl
+except ImportError:  # Windows: one server process, the thread lock alone
+    fcntl = None
 
 import numpy as np
 
@@ -27,6 +34,8 @@ TUTORIAL_CATEGORIES: tuple[str, ...] = (
 )
 ARCHIVE_ENV = "TEXTCLF_20NEWS_ARCHIVE"
 REMOVE_PARTS: tuple[str, ...] = ("headers", "footers", "quotes")
+# Sessions of one server process building the cache wait for each other here; processes, on the lock file.
+_CACHE_BUILD = threading.Lock()
 
 
 class DataUnavailable(RuntimeError):
@@ -122,11 +131,26 @@ def _sklearn_cache_path(data_home: str | None) -> Path:
     return Path(_pkl_filepath(get_data_home(data_home), CACHE_NAME))
 
 
-def build_cache_from_archive(archive: str | os.PathLike, data_home: str | None = None) -> Path:
+@contextmanager
+def _cache_lock(cache_path: Path) -> Iterator[None]:
+    """Holds the lock on building `cache_path`, across threads and server processes."""
+    with _CACHE_BUILD, open(cache_path.with_name(cache_path.name + ".lock"), "a+b") as handle:
+        if fcntl is not None:
+            fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            if fcntl is not None:
+                fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+def build_cache_from_archive(archive: str | os.PathLike, data_home: str | None = None,
+                             if_missing: bool = False) -> Path:
     """Returns the path of scikit-learn's 20news cache, written from a local bydate archive.
 
     Writes the same zlib-compressed pickle scikit-learn writes after its own download, so
-    ``fetch_20newsgroups`` loads it later without the network.
+    ``fetch_20newsgroups`` loads it later without the network. Thirty sessions asking at once build it
+    once: the build holds a lock, and with `if_missing` a cache built meanwhile by another is kept.
     """
     from sklearn.datasets import load_files
 
@@ -135,22 +159,30 @@ def build_cache_from_archive(archive: str | os.PathLike, data_home: str | None =
         raise DataUnavailable(f"the 20 Newsgroups archive {archive} does not exist")
     cache_path = _sklearn_cache_path(data_home)
     cache_path.parent.mkdir(parents=True, exist_ok=True)
-    with tempfile.TemporaryDirectory(dir=cache_path.parent) as tmp:
-        try:
-            with tarfile.open(archive, "r:gz") as tar:
-                tar.extractall(tmp, filter="data")
-        except (tarfile.TarError, OSError, EOFError) as err:
-            raise DataUnavailable(f"{archive} is not a readable 20news-bydate.tar.gz ({err})") from err
-        folders = {p.name: p for p in Path(tmp).rglob("20news-bydate-*") if p.is_dir()}
-        if not {"20news-bydate-train", "20news-bydate-test"} <= folders.keys():
-            raise DataUnavailable(f"{archive} does not hold 20news-bydate-train/ and 20news-bydate-test/")
-        cache = {
-            "train": load_files(str(folders["20news-bydate-train"]), encoding="latin1"),
-            "test": load_files(str(folders["20news-bydate-test"]), encoding="latin1"),
-        }
-        partial = cache_path.with_suffix(".partial")
-        partial.write_bytes(codecs.encode(pickle.dumps(cache), "zlib_codec"))
-        os.replace(partial, cache_path)  # atomic: a concurrent reader never sees half a file
+    with _cache_lock(cache_path):
+        if if_missing and cache_path.is_file():
+            return cache_path
+        with tempfile.TemporaryDirectory(dir=cache_path.parent) as tmp:
+            try:
+                with tarfile.open(archive, "r:gz") as tar:
+                    tar.extractall(tmp, filter="data")
+            except (tarfile.TarError, OSError, EOFError) as err:
+                raise DataUnavailable(f"{archive} is not a readable 20news-bydate.tar.gz ({err})") from err
+            folders = {p.name: p for p in Path(tmp).rglob("20news-bydate-*") if p.is_dir()}
+            if not {"20news-bydate-train", "20news-bydate-test"} <= folders.keys():
+                raise DataUnavailable(f"{archive} does not hold 20news-bydate-train/ and 20news-bydate-test/")
+            cache = {
+                "train": load_files(str(folders["20news-bydate-train"]), encoding="latin1"),
+                "test": load_files(str(folders["20news-bydate-test"]), encoding="latin1"),
+            }
+            with tempfile.NamedTemporaryFile(dir=cache_path.parent, prefix=cache_path.name + ".",
+                                             suffix=".partial", delete=False) as partial:
+                try:
+                    partial.write(codecs.encode(pickle.dumps(cache), "zlib_codec"))
+                except BaseException:
+                    Path(partial.name).unlink(missing_ok=True)
+                    raise
+            os.replace(partial.name, cache_path)  # atomic: a concurrent reader never sees half a file
     return cache_path
 
 
@@ -175,7 +207,7 @@ def ensure_newsgroups(archive: str | os.PathLike | None = None, data_home: str |
         return "cache"
     archive = archive or os.environ.get(ARCHIVE_ENV)
     if archive:
-        build_cache_from_archive(archive, data_home)
+        build_cache_from_archive(archive, data_home, if_missing=True)
         return "archive"
     if allow_download:
         try:
