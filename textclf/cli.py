@@ -4,10 +4,14 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 import time
 from typing import Sequence
 
+from pathlib import Path
+
+from textclf import limits
 from textclf.data import NEWSGROUPS, TUTORIAL_CATEGORIES, BadDataChoice, Corpus, DataUnavailable, load_newsgroups
 
 
@@ -51,17 +55,35 @@ def _whole_number(low: int, high: int | None = None):
 
 
 _positive_int = _whole_number(1)
-_seed = _whole_number(0, 2**32 - 1)
+_seed = _whole_number(*limits.SEED)
 
 
-def _positive_float(text: str) -> float:
+def _learning_rate(text: str) -> float:
+    low, high = limits.LEARNING_RATE
     try:
         value = float(text)
     except ValueError:
         raise argparse.ArgumentTypeError(f"expected a number, got {text!r}")
-    if not value > 0 or value == float("inf"):
-        raise argparse.ArgumentTypeError(f"must be a positive number, got {text!r}")
+    if not low <= value <= high:
+        raise argparse.ArgumentTypeError(f"must be between {low:g} and {high:g}, got {text!r}")
     return value
+
+
+def save_problem(folder: str | os.PathLike) -> str | None:
+    """Returns why a model cannot be saved in `folder` (checked before training, so no model is lost), or None."""
+    path = Path(folder)
+    if path.exists() and not path.is_dir():
+        return f"--save {path}: a file of that name already exists; give a folder name (new or a model folder)"
+    existing = path
+    while not existing.exists():  # the nearest folder that exists is where the new ones are created
+        if existing.parent == existing:
+            break
+        existing = existing.parent
+    if not existing.is_dir():
+        return f"--save {path}: {existing} is a file, not a folder"
+    if not os.access(existing, os.W_OK | os.X_OK):
+        return f"--save {path}: no permission to write in {existing}"
+    return None
 
 
 def _add_data_options(p: argparse.ArgumentParser) -> None:
@@ -92,9 +114,11 @@ def build_parser() -> argparse.ArgumentParser:
     train.add_argument("--preset", choices=("tutorial", "recommended"), default="tutorial",
                        help="tutorial: exactly the tutorial's settings (default); recommended: tuned on the "
                             "validation split. Options below override the preset.")
-    train.add_argument("--epochs", type=_positive_int)
-    train.add_argument("--batch-size", type=_positive_int)
-    train.add_argument("--lr", type=_positive_float, help="Adam learning rate")
+    train.add_argument("--epochs", type=_whole_number(*limits.EPOCHS),
+                       help=f"passes over the training posts ({limits.EPOCHS[0]}-{limits.EPOCHS[1]})")
+    train.add_argument("--batch-size", type=_whole_number(*limits.BATCH_SIZE),
+                       help=f"posts per update ({limits.BATCH_SIZE[0]}-{limits.BATCH_SIZE[1]})")
+    train.add_argument("--lr", type=_learning_rate, help="Adam learning rate")
     train.add_argument("--hidden", type=_hidden, help="hidden layer sizes, e.g. 128,64")
     train.add_argument("--seed", type=_seed)
     train.add_argument("--optimizer", choices=("lazy_adam", "adam"),
@@ -155,6 +179,7 @@ def cmd_train(args: argparse.Namespace) -> dict:
     """Returns the train report after training and printing progress."""
     from dataclasses import replace
 
+    from textclf.checks import training_problem
     from textclf.evaluate import evaluate_predictions
     from textclf.modelfiles import save_model
     from textclf.presets import PRESETS
@@ -166,7 +191,11 @@ def cmd_train(args: argparse.Namespace) -> dict:
     preset = PRESETS[args.preset]
     config = replace(preset.train_config, **overrides)
     features = preset.features
+    if args.save and (problem := save_problem(args.save)):
+        raise CliError(problem, 2)
     corpus = _load(args)
+    if problem := training_problem(corpus, features, config):
+        raise CliError(problem, 2)
     say = (lambda *a: print(*a, file=sys.stderr)) if args.json else print
     say(f"Training on {len(corpus.train_texts)} posts in {corpus.n_classes} classes ...")
     total = 1
@@ -196,7 +225,10 @@ def cmd_train(args: argparse.Namespace) -> dict:
     say(f"\nTest accuracy {evaluation.accuracy:.4f}, macro F1 {evaluation.macro_f1:.4f}\n")
     say(evaluation.report_text)
     if args.save:
-        say(f"Model saved in {save_model(classifier, args.save)}")
+        try:
+            say(f"Model saved in {save_model(classifier, args.save)}")
+        except OSError as err:
+            raise CliError(f"the model could not be saved in {args.save} ({err.strerror or err})", 1) from err
     return {
         "test_accuracy": evaluation.accuracy, "macro_f1": evaluation.macro_f1,
         "train_seconds": finished.train_seconds, "epochs": len(finished.history), "reason": finished.reason,
@@ -231,8 +263,11 @@ def cmd_explain(args: argparse.Namespace) -> dict:
 def cmd_baseline(args: argparse.Namespace) -> dict:
     """Returns the baselines' metrics on the chosen data."""
     from textclf.baselines import run_baselines
+    from textclf.checks import data_problem
 
     corpus = _load(args)
+    if problem := data_problem(corpus):
+        raise CliError(problem, 2)
     results = run_baselines(corpus)
     if not args.json:
         for result in results.values():

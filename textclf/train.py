@@ -18,6 +18,7 @@ from sklearn.model_selection import train_test_split
 from textclf.classifier import Classifier
 from textclf.data import Corpus
 from textclf.features import FeatureConfig, Featurizer
+from textclf.limits import HIDDEN_LAYERS, HIDDEN_UNITS
 from textclf.model import (ModelSpec, SparseBatch, first_layer, gather_rows, head, init_params,
                            predict_proba_sparse, stack_batches, batch_capacity)
 
@@ -75,8 +76,9 @@ def parse_hidden_sizes(text: str) -> tuple[int, ...]:
     if not parts or not all(p.isdigit() for p in parts):
         raise ValueError(f"hidden sizes must be whole numbers separated by commas, e.g. 128,64 (got {text!r})")
     sizes = tuple(int(p) for p in parts)
-    if min(sizes) < 1 or max(sizes) > 4096 or len(sizes) > 8:
-        raise ValueError("hidden sizes must be between 1 and 4096, with at most 8 layers")
+    low, high = HIDDEN_UNITS
+    if min(sizes) < low or max(sizes) > high or len(sizes) > HIDDEN_LAYERS:
+        raise ValueError(f"hidden sizes must be between {low} and {high}, with at most {HIDDEN_LAYERS} layers")
     return sizes
 
 

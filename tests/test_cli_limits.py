@@ -1,0 +1,65 @@
+"""The command line refuses what the app refuses (limits.py), data that cannot train, and a --save it cannot write,
+all before training, in one line with exit status 2."""
+
+import os
+
+import pytest
+
+from test_cli import assert_one_line_error, run_cli
+from textclf import limits
+
+
+@pytest.mark.parametrize("flag, value", [("--epochs", 1_000_000), ("--epochs", limits.EPOCHS[1] + 1),
+                                         ("--batch-size", 100_000_000), ("--lr", 5), ("--seed", 2**32 - 1)])
+def test_values_beyond_the_apps_limits_are_refused(flag, value):
+    assert_one_line_error(run_cli("train", flag, value), flag)
+
+
+def test_save_to_an_existing_file_is_refused_before_training(tmp_path):
+    target = tmp_path / "model.txt"
+    target.write_text("my notes")
+    assert_one_line_error(run_cli("train", "--save", target, data_home=str(tmp_path)), "already exists")
+    assert target.read_text() == "my notes"
+
+
+def test_save_below_a_file_is_refused(tmp_path):
+    (tmp_path / "notes").write_text("x")
+    assert_one_line_error(run_cli("train", "--save", tmp_path / "notes" / "model", data_home=str(tmp_path)),
+                          "is a file")
+
+
+def test_save_to_a_read_only_folder_is_refused(tmp_path, monkeypatch, capsys):
+    from textclf import cli
+
+    locked = tmp_path / "locked"
+    locked.mkdir()
+    locked.chmod(0o500)  # root ignores this, hence os.access is asked through a stand-in as well
+    real_access = os.access
+    monkeypatch.setattr(os, "access", lambda p, mode: False if str(p) == str(locked) else real_access(p, mode))
+    try:
+        assert cli.main(["train", "--save", str(locked / "model")]) == 2
+    finally:
+        locked.chmod(0o700)
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "no permission to write in" in err
+
+
+def write_csv(path, rows):
+    path.write_text("text,label\n" + "".join(f'"{t}",{label}\n' for t, label in rows), encoding="utf-8")
+    return path
+
+
+def test_too_few_rows_per_class_are_refused_before_training(tmp_path):
+    csv = write_csv(tmp_path / "small.csv", [(f"word{c} text {i}", f"c{c}") for c in range(3) for i in range(5)])
+    result = run_cli("train", "--csv", csv, data_home=str(tmp_path))
+    assert result.returncode == 2 and "Traceback" not in result.stderr
+    last = result.stderr.strip().splitlines()[-1]
+    assert last.startswith("error: The validation share (10%)") and "Training on" not in result.stdout
+
+
+def test_punctuation_only_texts_are_refused(tmp_path):
+    csv = write_csv(tmp_path / "punct.csv", [("!?" * (i + 1), f"c{c}") for c in range(3) for i in range(10)])
+    for command in ("train", "baseline"):
+        result = run_cli(command, "--csv", csv, data_home=str(tmp_path))
+        assert result.returncode == 2 and "Traceback" not in result.stderr, result.stderr
+        assert result.stderr.strip().splitlines()[-1].startswith("error: The training texts contain no words")
