@@ -15,7 +15,8 @@ from textclf.features import FeatureConfig
 from textclf.jobs import TrainedModel, TrainingJob
 from textclf.model import enable_compilation_cache
 from textclf.links import parse_setup
-from textclf.presets import features_from_form, form_values
+from textclf.checks import data_problem, training_problem
+from textclf.presets import config_from_form, features_from_form, form_values
 from textclf.queue import TrainingQueue
 
 # A first visit straight to a deep link (e.g. /train) makes Streamlit guess that pages/ is an old-style
@@ -63,6 +64,15 @@ def load_corpus(categories: tuple[str, ...], remove_metadata: bool) -> Corpus:
 def feature_config() -> FeatureConfig:
     """Returns the vocabulary options chosen on the Data page."""
     return features_from_form(st.session_state)
+
+
+def problem_with_settings(corpus: Corpus) -> str | None:
+    """Returns why `corpus` cannot train with the session's current settings (one sentence), or None."""
+    try:
+        config = config_from_form(st.session_state)
+    except ValueError:  # the Train page reports bad settings itself
+        return data_problem(corpus)
+    return training_problem(corpus, feature_config(), config)
 
 
 def chosen_corpus() -> tuple[Corpus | None, str | None]:

@@ -4,6 +4,7 @@ import streamlit as st
 
 from pages import common, sharing
 from pages.upload import render_upload
+from textclf import limits
 from textclf.data import ARCHIVE_ENV, NEWSGROUPS, describe, post_title
 from textclf.features import SCALINGS
 from textclf.plots import class_counts_figure
@@ -30,6 +31,8 @@ if custom is not None:
     if st.button("Use another file or other columns"):
         st.session_state["custom_corpus"] = None
         st.rerun()
+    if problem := common.problem_with_settings(custom):
+        st.warning(f"Training on this data will not work yet: {problem}")
     st.plotly_chart(class_counts_figure(custom.class_counts()), key="custom_counts")
     st.page_link("pages/train.py", label="Go to 2. Train", icon=":material/model_training:")
     st.stop()
@@ -51,9 +54,9 @@ if not sharing.hidden("data"):
                                   "tfidf": "tf-idf", "log": "log(1 + count)"}.get,
                      help="count: how often each word occurs (the tutorial's choice). present/absent: 1 or 0. "
                           "tf-idf: rarer words weigh more. log: dampens very frequent words.")
-        c2.number_input("Ignore words in fewer than N posts", 1, 100, key="min_df", **locked,
+        c2.number_input("Ignore words in fewer than N posts", *limits.MIN_DF, key="min_df", **locked,
                         help="1 keeps every word; 2 or more drops typos and one-off names.")
-        c3.number_input("Keep at most N words (0 = all)", 0, 200_000, step=1000, key="max_features", **locked,
+        c3.number_input("Keep at most N words (0 = all)", *limits.MAX_FEATURES, step=1000, key="max_features", **locked,
                         help="Keeps the most frequent words; a smaller vocabulary trains faster.")
 
 if len(st.session_state["categories"]) < 2:

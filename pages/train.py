@@ -3,6 +3,8 @@
 import streamlit as st
 
 from pages import common, sharing
+from textclf import limits
+from textclf.checks import data_problem, training_problem
 from textclf.data import describe
 from textclf.jobs import TrainingJob
 from textclf.plots import training_figure
@@ -24,6 +26,10 @@ st.caption(f"Data: {describe(corpus.description)}: "
 if len(corpus.train_texts) < 200:
     st.warning(f"Only {len(corpus.train_texts)} training texts: the validation and test scores rest on a "
                "handful of examples and will jump from run to run. More data gives steadier results.")
+if problem := data_problem(corpus):
+    st.error(f"This data cannot be trained on: {problem}")
+    st.page_link("pages/data.py", label="Go to 1. Data", icon=":material/library_books:")
+    st.stop()
 job: TrainingJob | None = st.session_state["job"]
 running = job is not None and not job.done
 
@@ -51,16 +57,16 @@ else:
         c1.text_input("Hidden layer sizes", key="hidden_text", **locked,
                       help="Units in each hidden layer, separated by commas. More units can learn more, "
                            "but also memorise more.")
-        c2.number_input("Epochs", 1, 200, key="epochs", **locked,
+        c2.number_input("Epochs", *limits.EPOCHS, key="epochs", **locked,
                         help="How many times the network reads the whole training set.")
-        c3.number_input("Batch size", 1, 2048, key="batch_size", **locked,
+        c3.number_input("Batch size", *limits.BATCH_SIZE, key="batch_size", **locked,
                         help="Posts looked at before each weight update. Smaller: more, noisier updates.")
-        c1.number_input("Learning rate", 1e-6, 1.0, step=1e-4, format="%.4f", key="lr", **locked,
+        c1.number_input("Learning rate", *limits.LEARNING_RATE, step=1e-4, format="%.4f", key="lr", **locked,
                         help="Size of each weight update. Too large and training blows up; too small and it "
                              "crawls.")
-        c2.number_input("Seed", 0, 2**31 - 1, key="seed", **locked,
+        c2.number_input("Seed", *limits.SEED, key="seed", **locked,
                         help="Fixes the random start: the same seed gives the same result.")
-        c3.slider("Validation share", 0.0, 0.5, step=0.05, key="val_share", **locked,
+        c3.slider("Validation share", *limits.VAL_SHARE, step=0.05, key="val_share", **locked,
                   help="Part of the training posts held back to check progress after each epoch. "
                        "The test posts are only used once, on the Evaluate page.")
         with st.expander("Advanced"):
@@ -72,9 +78,9 @@ else:
             a1.toggle("Retrain on all posts at the end", key="refit", **locked,
                       help="After choosing the number of epochs on the validation posts, train once more "
                            "on every training post (validation ones included) for that many epochs.")
-            a2.slider("Dropout", 0.0, 0.8, step=0.05, key="dropout", **locked,
+            a2.slider("Dropout", *limits.DROPOUT, step=0.05, key="dropout", **locked,
                       help="Randomly silences this share of units while training; fights memorisation.")
-            a3.number_input("Early stopping patience", 0, 50, key="patience", **locked,
+            a3.number_input("Early stopping patience", *limits.PATIENCE, key="patience", **locked,
                             help="Stop when the validation score has not improved for this many epochs, and "
                                  "keep the best epoch's model. 0: always run every epoch.")
             a3.selectbox("Early stopping watches", ["val_loss", "val_accuracy"], key="monitor", **locked,
@@ -92,10 +98,14 @@ if submitted:
     except ValueError as err:
         st.error(f"Please fix the settings: {err}.")
     else:
-        name = f"{describe(corpus.description)}, {','.join(map(str, config.hidden))} units, {config.epochs} epochs"
-        job = common.start_training(TrainingJob(corpus, common.feature_config(), config, store=RunStore(), name=name,
-                                                queue=common.training_queue(), owner_alive=common.session_alive()))
-        running = True
+        if problem := training_problem(corpus, common.feature_config(), config):
+            st.error(problem)
+        else:
+            name = f"{describe(corpus.description)}, {','.join(map(str, config.hidden))} units, {config.epochs} epochs"
+            job = common.start_training(TrainingJob(corpus, common.feature_config(), config, store=RunStore(),
+                                                    name=name, queue=common.training_queue(),
+                                                    owner_alive=common.session_alive()))
+            running = True
 
 
 def show_progress(job: TrainingJob) -> None:

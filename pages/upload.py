@@ -2,6 +2,7 @@
 
 import streamlit as st
 
+from pages import common
 from textclf.plots import class_counts_figure
 from textclf.tabular import MAX_BYTES, MAX_CLASSES, BadTable, corpus_from_table, guess_columns, read_table
 
@@ -50,6 +51,8 @@ def render_upload() -> None:
         return
     st.info(f"Preview: {report.summary()} Press **Use this data** to train on this file; until then the "
             f"other pages keep using the newsgroups.")
+    if problem := common.problem_with_settings(corpus):
+        st.warning(f"Training on this data will not work yet: {problem}")
     if st.button("Use this data", type="primary", icon=":material/check:"):
         st.session_state["custom_corpus"] = corpus
         st.rerun()
