@@ -18,6 +18,7 @@ from textclf.links import parse_setup
 from textclf.checks import data_problem, training_problem
 from textclf.presets import config_from_form, features_from_form, form_values
 from textclf.queue import TrainingQueue
+from textclf.sessions import SessionJanitor
 
 # A first visit straight to a deep link (e.g. /train) makes Streamlit guess that pages/ is an old-style
 # multipage folder and run the page without app.py. Every page imports this module first, so on that
@@ -108,6 +109,22 @@ def session_alive() -> Callable[[], bool]:
         return lambda: True
     server, session_id = runtime.get_instance(), ctx.session_id
     return lambda: server.is_active_session(session_id)
+
+
+@st.cache_resource
+def _session_janitor() -> SessionJanitor | None:
+    """Returns the server's one janitor of ended sessions' uploads (None without a server, as in AppTest)."""
+    if not runtime.exists():
+        return None
+    server = runtime.get_instance()
+    return SessionJanitor(server.is_active_session, server.uploaded_file_mgr.remove_session_files).start()
+
+
+def watch_uploads() -> None:
+    """Makes sure this session's uploaded files are deleted once it is over (Streamlit keeps them otherwise)."""
+    ctx, janitor = get_script_run_ctx(), _session_janitor()
+    if ctx is not None and janitor is not None:
+        janitor.watch(ctx.session_id)
 
 
 def start_training(job: TrainingJob) -> TrainingJob:

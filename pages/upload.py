@@ -17,6 +17,7 @@ def render_upload() -> None:
     upload = st.file_uploader("Your file", type=["csv", "tsv", "txt"], key="csv_upload")
     if upload is None:
         return
+    common.watch_uploads()
     if st.session_state.get("table_id") != upload.file_id:  # parse each uploaded file once
         st.session_state["table_id"] = upload.file_id
         try:
@@ -55,5 +56,7 @@ def render_upload() -> None:
         st.warning(f"Training on this data will not work yet: {problem}")
     if st.button("Use this data", type="primary", icon=":material/check:"):
         st.session_state["custom_corpus"] = corpus
+        for key in ("table", "table_id"):  # the corpus has what is needed: no second copy of the file in memory
+            st.session_state.pop(key, None)
         st.rerun()
     st.plotly_chart(class_counts_figure(report.class_counts), key="csv_counts")

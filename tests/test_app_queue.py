@@ -1,7 +1,7 @@
 """The Train page when the server's training slots are all taken: "waiting: N runs ahead of you", and Cancel."""
 
 from pages import common
-from tests.test_app import navigation_through_app_py, on_page, texts  # noqa: F401 - the fixture is autouse
+from tests.test_app import navigation_through_app_py, on_page, texts, tiny_model  # noqa: F401 - fixtures
 
 
 def test_train_page_says_how_many_runs_are_ahead_and_cancel_leaves_the_line(tiny_corpus):
@@ -36,3 +36,20 @@ def test_train_page_says_how_many_runs_are_ahead_and_cancel_leaves_the_line(tiny
         queue.leave(ahead)
         for ticket in busy:
             queue.release(ticket)
+
+
+def test_a_session_keeps_only_its_current_model(tiny_corpus, tiny_model):
+    at = on_page("pages/train.py", tiny_corpus)
+    at.text_input(key="hidden_text").set_value("8")
+    at.number_input(key="epochs").set_value(1)
+    at.button[0].click()
+    at.run()
+    job = at.session_state["job"]
+    job.join(60)
+    at.run()
+    assert at.session_state["model"] is job.result
+    at.session_state["model"] = tiny_model  # e.g. a run loaded from Saved runs replaces it
+    at.run()
+    assert not at.exception, at.exception
+    assert at.session_state["job"] is None  # the finished job (and the model it holds) is let go
+    assert at.session_state["model"] is tiny_model

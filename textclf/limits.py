@@ -22,6 +22,9 @@ MAX_FEATURES = (0, 200_000)  # 0: every word
 MAX_TRAININGS_ENV = "TEXTCLF_MAX_TRAININGS"
 # A run whose browser tab has been gone this long is stopped: a network blip reconnects within seconds.
 SESSION_GONE_SECONDS = 30.0
+# Streamlit keeps a closed tab's session 120 s for a reconnect, then forgets it without deleting its uploaded
+# files; the app deletes them once the session has been gone longer than that.
+UPLOADS_KEPT_SECONDS = 150.0
 
 
 def max_trainings() -> int:

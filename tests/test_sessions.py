@@ -1,0 +1,39 @@
+"""Uploaded files of a closed tab are let go once Streamlit can no longer resume its session."""
+
+from streamlit.runtime.memory_uploaded_file_manager import MemoryUploadedFileManager
+from streamlit.runtime.uploaded_file_manager import UploadedFileRec
+
+from textclf.limits import UPLOADS_KEPT_SECONDS
+from textclf.sessions import SessionJanitor
+
+
+def test_janitor_releases_sessions_gone_longer_than_the_grace_period():
+    now, active, released = [0.0], {"a", "b"}, []
+    janitor = SessionJanitor(lambda sid: sid in active, released.append, grace=150, clock=lambda: now[0])
+    janitor.watch("a")
+    janitor.watch("b")
+    janitor.watch("a")
+    assert janitor.watched == 2
+    active.discard("a")  # tab "a" closed
+    assert janitor.sweep() == []
+    now[0] = 149
+    assert janitor.sweep() == [] and released == []
+    now[0] = 151
+    assert janitor.sweep() == ["a"] and released == ["a"] and janitor.watched == 1
+    assert janitor.sweep() == []  # released once
+
+
+def test_uploaded_bytes_of_an_ended_session_are_freed():
+    """Streamlit frees a session's uploads only when it shuts the session down, which an expired one never is."""
+    files = MemoryUploadedFileManager("/_stcore/upload_file")
+    files.add_file("closed-tab", UploadedFileRec("f1", "big.csv", "text/csv", b"x" * 1_000_000))
+    files.add_file("open-tab", UploadedFileRec("f2", "small.csv", "text/csv", b"y" * 10))
+    now = [0.0]
+    janitor = SessionJanitor(lambda sid: sid == "open-tab", files.remove_session_files, clock=lambda: now[0])
+    janitor.watch("closed-tab")
+    janitor.watch("open-tab")
+    janitor.sweep()
+    assert files.get_files("closed-tab", ["f1"])  # still resumable
+    now[0] = UPLOADS_KEPT_SECONDS + 1
+    janitor.sweep()
+    assert files.get_files("closed-tab", ["f1"]) == [] and files.get_files("open-tab", ["f2"])
