@@ -101,8 +101,11 @@ def post_title(text: str, width: int = 80) -> str:
 
 
 def check_categories(categories: Sequence[str]) -> tuple[str, ...]:
-    """Returns the categories de-duplicated in the given order, or raises BadDataChoice."""
-    chosen = tuple(dict.fromkeys(c.strip() for c in categories if c.strip()))
+    """Returns the categories de-duplicated and sorted, or raises BadDataChoice.
+
+    Sorted so that the same set, in whatever order it was picked, gives the same labels, run and tables.
+    """
+    chosen = tuple(sorted(dict.fromkeys(c.strip() for c in categories if c.strip())))
     unknown = [c for c in chosen if c not in NEWSGROUPS]
     if unknown:
         raise BadDataChoice(
@@ -197,7 +200,7 @@ def _offline_message(reason: str) -> str:
 def load_newsgroups(categories: Sequence[str] = TUTORIAL_CATEGORIES, remove_metadata: bool = False,
                     archive: str | os.PathLike | None = None, data_home: str | None = None,
                     allow_download: bool = True) -> Corpus:
-    """Returns the bydate train/test split of the chosen newsgroups, labels in the given order."""
+    """Returns the bydate train/test split of the chosen newsgroups, labels in alphabetical order."""
     chosen = check_categories(categories)
     source = ensure_newsgroups(archive, data_home, allow_download)
     remove = REMOVE_PARTS if remove_metadata else ()
@@ -215,7 +218,7 @@ def load_newsgroups(categories: Sequence[str] = TUTORIAL_CATEGORIES, remove_meta
             build_cache_from_archive(archive, data_home)  # rebuild once from the archive, then read it
             source = "archive"
             bunch = _fetch(subset, chosen, remove, data_home, download=False)
-        # scikit-learn numbers the categories alphabetically; renumber to the user's order.
+        # scikit-learn numbers the categories alphabetically too; the renumbering guards that agreement.
         to_ours = np.array([chosen.index(name) for name in bunch.target_names])
         parts[subset] = (list(bunch.data), to_ours[bunch.target].astype(np.int32))
     return Corpus(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import re
 import time
 from dataclasses import asdict, dataclass, field, replace
 from functools import partial
@@ -72,7 +73,8 @@ class TrainConfig:
 def parse_hidden_sizes(text: str) -> tuple[int, ...]:
     """Returns layer sizes from text like "128,64", or raises ValueError saying what is wrong."""
     parts = [p.strip() for p in str(text).replace(" ", ",").split(",") if p.strip()]
-    if not parts or not all(p.isdigit() for p in parts):
+    # Only ASCII digits: str.isdigit() also accepts "²", which int() then refuses with Python's own words.
+    if not parts or not all(re.fullmatch(r"[0-9]+", p) for p in parts):
         raise ValueError(f"hidden sizes must be whole numbers separated by commas, e.g. 128,64 (got {text!r})")
     sizes = tuple(int(p) for p in parts)
     if min(sizes) < 1 or max(sizes) > 4096 or len(sizes) > 8:
