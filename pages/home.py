@@ -24,7 +24,7 @@ for col, (path, label, icon, text) in zip(cols, steps):
         st.caption(text)
 sharing.link_notes()
 if st.session_state["custom_corpus"] is not None:
-    chosen = f"your file {describe(st.session_state['custom_corpus'].description)} is"
+    chosen = f"your file {common.plain(describe(st.session_state['custom_corpus'].description))} is"
 elif tuple(st.session_state["categories"]) == TUTORIAL_CATEGORIES:
     chosen = "the tutorial's four topics are"
 else:

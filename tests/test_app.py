@@ -154,7 +154,7 @@ def explained(text, corpus, model) -> AppTest:
 
 def test_explain_shows_prediction_and_escapes_html(tiny_corpus, tiny_model):
     at = explained("The goalie <script>alert(1)</script> puck rink faceoff", tiny_corpus, tiny_model)
-    assert "Predicted topic: **hockey**" in texts(at)
+    assert "Predicted class: **hockey**" in texts(at)  # a file's words: "class", not the newsgroups' "topic"
     html = "".join(e.proto.body for e in at.get("html"))
     assert "<script" not in html and "&lt;" in html and "&gt;" in html
 
@@ -184,8 +184,8 @@ def test_evaluate_explain_this_opens_explain_with_the_post(tiny_corpus, tiny_mod
     assert not at.exception
     assert at.title[0].value.startswith("4. Explain")
     assert at.text_area(key="explain_text").value in tiny_corpus.test_texts
-    assert "Predicted topic" in texts(at), "the explanation is computed on arrival"
-    assert "true topic is **cars**" in texts(at)
+    assert "Predicted class" in texts(at), "the explanation is computed on arrival"
+    assert "true class is **cars**" in texts(at)
 
 
 def test_recommended_preset_fills_the_form_and_word_options(tiny_corpus):

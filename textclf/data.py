@@ -60,6 +60,18 @@ class Corpus:
         return content_fingerprint(self.train_texts, self.train_labels, self.test_texts, self.test_labels,
                                    self.class_names)
 
+    def same_data(self, other: "Corpus | None") -> bool:
+        """Returns True when `other` holds the same texts and labels (cheap: by choice or stored fingerprint)."""
+        if other is None:
+            return False
+        if self is other:
+            return True
+        mine, theirs = self.description, other.description
+        if mine.get("source") == theirs.get("source") == "20newsgroups":
+            return (sorted(mine.get("categories", [])), bool(mine.get("remove_metadata"))) == \
+                (sorted(theirs.get("categories", [])), bool(theirs.get("remove_metadata")))
+        return self.fingerprint() == other.fingerprint()
+
     def class_counts(self) -> dict[str, tuple[int, int]]:
         """Returns {class name: (train count, test count)}."""
         tr = np.bincount(self.train_labels, minlength=self.n_classes)
@@ -88,6 +100,40 @@ def describe(description: dict) -> str:
         names = ", ".join(cats) if len(cats) <= 3 else f"{len(cats)} newsgroups"
         return names + (" (headers, signatures and quotes removed)" if description.get("remove_metadata") else "")
     return str(description.get("name") or description.get("source") or "unknown data")
+
+
+@dataclass(frozen=True)
+class Nouns:
+    """How the pages name one text, many texts, one class and many classes of a corpus."""
+
+    text: str
+    texts: str
+    cls: str
+    classes: str
+
+
+def nouns(description: dict) -> Nouns:
+    """Returns the words for a corpus: posts and topics for the newsgroups, texts and classes otherwise."""
+    if description.get("source") == "20newsgroups":
+        return Nouns("post", "posts", "topic", "topics")
+    return Nouns("text", "texts", "class", "classes")
+
+
+HEADER_EXAMPLE = ("From", "Subject", "Organization", "Lines")
+
+
+def header_example(texts: Sequence[str], names: Sequence[str] = HEADER_EXAMPLE, limit: int = 200) -> list[str]:
+    """Returns the header lines `names` of the first of `texts` (up to `limit`) that has them all, else []."""
+    for text in texts[:limit]:
+        head = text.split("\n\n", 1)[0].splitlines()
+        found = {}
+        for line in head:
+            name, sep, _ = line.partition(":")
+            if sep and name in names and name not in found:
+                found[name] = line.strip()
+        if len(found) == len(names):
+            return [found[name] for name in names]
+    return []
 
 
 def post_title(text: str, width: int = 80) -> str:

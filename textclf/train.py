@@ -135,6 +135,20 @@ class Finished:
         """Returns True when training ended before its last epoch (Stop, early stopping or divergence)."""
         return self.reason != "completed"
 
+    @property
+    def unfinished(self) -> bool:
+        """Returns True when the model is not what the settings asked for (Stop pressed, or divergence).
+
+        Early stopping is part of the settings: a model it chose is finished.
+        """
+        return self.reason in ("stopped", "diverged")
+
+    def ending(self) -> str:
+        """Returns how training ended in a few words, e.g. "stopped by you" ("" when every epoch ran)."""
+        return {"stopped": "stopped by you, unfinished", "diverged": "diverged, unfinished",
+                "early_stopping": f"early stopping chose epoch {self.best_epoch}" if self.best_epoch
+                else "early stopping"}.get(self.reason, "")
+
 
 Event = Union[Started, StepLoss, EpochEnd, Finished]
 
