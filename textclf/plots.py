@@ -81,7 +81,8 @@ def training_figure(step_losses: Sequence[tuple[int, float]], epochs: Sequence[d
         fig.add_trace(go.Scatter(x=[start + (s - refit_from) / per_refit for s, _ in refit], y=[v for _, v in refit],
                                  mode="lines", name="retraining on all training posts (starts afresh)",
                                  line=dict(color=REFIT_COLOUR, dash="dot")))
-        fig.add_vrect(x0=start, x1=end, fillcolor=REFIT_COLOUR, opacity=0.08, line_width=0, xref="x", yref="y domain")
+        fig.add_shape(type="rect", x0=start, x1=end, y0=0, y1=1, xref="x", yref="y domain", fillcolor=REFIT_COLOUR,
+                      opacity=0.08, line_width=0, layer="below")
         fig.add_annotation(x=(start + end) / 2, y=1, xref="x", yref="y domain", yanchor="bottom", showarrow=False,
                            text="retraining on all posts", font=dict(size=12, color=REFIT_COLOUR))
         n_epochs = end
