@@ -3,7 +3,7 @@
 import pandas as pd
 import streamlit as st
 
-from pages import common
+from views import common
 from textclf.bundles import BadBundle, bundle_bytes
 from textclf.data import BadDataChoice, DataUnavailable, describe
 from textclf.jobs import trained_model_from_run

@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from pages.common import plain
+from views.common import plain
 from textclf.plots import class_counts_figure
 from textclf.tabular import MAX_BYTES, MAX_CLASSES, BadTable, corpus_from_table, guess_columns, read_table
 

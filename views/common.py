@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import streamlit as st
-from streamlit.runtime.pages_manager import PagesManager
 
 from textclf.background import Background
 from textclf.baselines import run_baselines
@@ -13,13 +12,6 @@ from textclf.jobs import TrainedModel, TrainingJob
 from textclf.model import enable_compilation_cache
 from textclf.links import parse_setup
 from textclf.presets import features_from_form, form_values
-
-# A first visit straight to a deep link (e.g. /train) makes Streamlit guess that pages/ is an old-style
-# multipage folder and run the page without app.py. Every page imports this module first, so on that
-# first run we switch to app.py's st.navigation and start the run again.
-if PagesManager.uses_pages_directory:
-    PagesManager.uses_pages_directory = False
-    st.rerun()
 
 DEFAULTS = {
     "categories": list(TUTORIAL_CATEGORIES),
@@ -76,7 +68,7 @@ def require_corpus() -> Corpus:
     corpus, reason = chosen_corpus()
     if corpus is None:
         st.warning(f"The data is not ready: {reason}")
-        st.page_link("pages/data.py", label="Go to 1. Data", icon=":material/library_books:")
+        st.page_link("views/data.py", label="Go to 1. Data", icon=":material/library_books:")
         st.stop()
     return corpus
 
@@ -101,13 +93,13 @@ def require_model() -> TrainedModel:
     job: TrainingJob | None = st.session_state.get("job")
     if model is None and job is not None and not job.done:
         st.info(f"Training is running ({job.progress().fraction:.0%} done). This page fills in when it ends.")
-        st.page_link("pages/train.py", label="Watch it on 2. Train", icon=":material/model_training:")
+        st.page_link("views/train.py", label="Watch it on 2. Train", icon=":material/model_training:")
         st.stop()
     if model is None:
         st.info("No model yet in this browser tab. Train one (it takes a few seconds), or load an earlier "
                 "one from Saved runs.")
-        st.page_link("pages/train.py", label="Go to 2. Train", icon=":material/model_training:")
-        st.page_link("pages/runs.py", label="Open Saved runs", icon=":material/history:")
+        st.page_link("views/train.py", label="Go to 2. Train", icon=":material/model_training:")
+        st.page_link("views/runs.py", label="Open Saved runs", icon=":material/history:")
         st.stop()
     return model
 

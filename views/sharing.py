@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from pages import common
+from views import common
 from textclf.links import setup_query
 
 

@@ -3,16 +3,17 @@
 import pandas as pd
 import streamlit as st
 
-from pages import common
+from views import common
 from textclf.data import nouns, post_title
 from textclf.evaluate import confusion_cell, largest_mistake
 from textclf.plots import confusion_figure
 
+shown = common.current_model()
+w = nouns(shown.corpus.description if shown else {})  # "posts"/"topic" for the newsgroups, "texts"/"class" else
+st.title(f"3. Evaluate: how good is it on {w.texts} it never saw?")
 model = common.require_model()
 ev, corpus = model.evaluation, model.corpus
 names = list(ev.class_names)
-w = nouns(corpus.description)  # "posts"/"topic" for the newsgroups, "texts"/"class" for a file
-st.title(f"3. Evaluate: how good is it on {w.texts} it never saw?")
 
 c1, c2, c3 = st.columns(3)
 c1.metric("Test accuracy", f"{ev.accuracy:.1%}",
@@ -76,6 +77,6 @@ for i in idx[:20]:
             st.session_state["explain_text"] = text
             st.session_state["explain_now"] = True  # arrive with the explanation already computed
             st.session_state["explain_source"] = (text, names[corpus.test_labels[i]])
-            st.switch_page("pages/explain.py")
+            st.switch_page("views/explain.py")
 if len(idx) > 20:
     st.caption(f"Showing the first 20 of {len(idx)}.")

@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from pages import common, sharing
+from views import common, sharing
 from textclf.data import describe, nouns
 from textclf.jobs import JobStillRunning, TrainingJob, start_next
 from textclf.plots import training_figure
@@ -76,7 +76,7 @@ def show_result(job: TrainingJob, corpus) -> None:
         st.caption(f"This model is unfinished ({ending}).")
     if job.save_error:
         st.warning(job.save_error)
-    st.page_link("pages/evaluate.py", label="See where it goes wrong: 3. Evaluate", icon=":material/analytics:")
+    st.page_link("views/evaluate.py", label="See where it goes wrong: 3. Evaluate", icon=":material/analytics:")
     show_progress(job)
 
 

@@ -2,8 +2,8 @@
 
 import streamlit as st
 
-from pages import common, sharing
-from pages.upload import render_upload
+from views import common, sharing
+from views.upload import render_upload
 from textclf.data import ARCHIVE_ENV, NEWSGROUPS, describe, header_example, post_title
 from textclf.features import SCALINGS
 from textclf.plots import class_counts_figure
@@ -31,7 +31,7 @@ if custom is not None:
         st.session_state["custom_corpus"] = None
         st.rerun()
     st.plotly_chart(class_counts_figure(custom.class_counts(), "texts"), key="custom_counts")
-    st.page_link("pages/train.py", label="Go to 2. Train", icon=":material/model_training:")
+    st.page_link("views/train.py", label="Go to 2. Train", icon=":material/model_training:")
     st.stop()
 if not sharing.hidden("data"):
     locked = {"persist_state": "session", "disabled": fixed}
@@ -74,7 +74,7 @@ counts = corpus.class_counts()
 n_train, n_test = len(corpus.train_texts), len(corpus.test_texts)
 st.success(f"Loaded {n_train:,} training posts and {n_test:,} test posts in {corpus.n_classes} topics. "
            "Next: **2. Train**.")
-st.page_link("pages/train.py", label="Go to 2. Train", icon=":material/model_training:")
+st.page_link("views/train.py", label="Go to 2. Train", icon=":material/model_training:")
 st.subheader("Posts per topic")
 st.caption("The model learns from the training posts; the test posts are kept aside to grade it fairly.")
 st.plotly_chart(class_counts_figure(counts), key="class_counts")

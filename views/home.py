@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from pages import common, sharing
+from views import common, sharing
 from textclf.data import TUTORIAL_CATEGORIES, describe
 
 st.title("Train a text classifier and see why it decides")
@@ -13,10 +13,10 @@ st.markdown(
 )
 cols = st.columns(4)
 steps = [
-    ("pages/data.py", "1. Data", ":material/library_books:", "Pick the topics (newsgroups) the model should tell apart."),
-    ("pages/train.py", "2. Train", ":material/model_training:", "Train the network and watch its loss fall and accuracy rise."),
-    ("pages/evaluate.py", "3. Evaluate", ":material/analytics:", "Test it on posts it never saw; find its mistakes."),
-    ("pages/explain.py", "4. Explain", ":material/search_insights:", "Paste any text and see which words pushed the decision."),
+    ("views/data.py", "1. Data", ":material/library_books:", "Pick the topics (newsgroups) the model should tell apart."),
+    ("views/train.py", "2. Train", ":material/model_training:", "Train the network and watch its loss fall and accuracy rise."),
+    ("views/evaluate.py", "3. Evaluate", ":material/analytics:", "Test it on posts it never saw; find its mistakes."),
+    ("views/explain.py", "4. Explain", ":material/search_insights:", "Paste any text and see which words pushed the decision."),
 ]
 for col, (path, label, icon, text) in zip(cols, steps):
     with col.container(border=True):

@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from pages import common
+from views import common
 from textclf.data import nouns, post_title
 from textclf.explain import MAX_EXPLAIN_CHARS, ExplainError, explain
 from textclf.plots import highlighted_html, probabilities_figure, weights_figure
