@@ -1,7 +1,7 @@
 """The Train page when the server's training slots are all taken: "waiting: N runs ahead of you", and Cancel."""
 
-from pages import common
-from tests.test_app import navigation_through_app_py, on_page, texts, tiny_model  # noqa: F401 - fixtures
+from views import common
+from tests.test_app import on_page, texts, tiny_model  # noqa: F401 - a fixture
 
 
 def test_train_page_says_how_many_runs_are_ahead_and_cancel_leaves_the_line(tiny_corpus):
@@ -13,7 +13,7 @@ def test_train_page_says_how_many_runs_are_ahead_and_cancel_leaves_the_line(tiny
         assert queue.wait_turn(ticket)
     queue.enter(ahead)  # someone else's run, waiting before ours
     try:
-        at = on_page("pages/train.py", tiny_corpus)
+        at = on_page("views/train.py", tiny_corpus)
         at.text_input(key="hidden_text").set_value("16")
         at.button[0].click()
         at.run()
@@ -39,7 +39,7 @@ def test_train_page_says_how_many_runs_are_ahead_and_cancel_leaves_the_line(tiny
 
 
 def test_a_session_keeps_only_its_current_model(tiny_corpus, tiny_model):
-    at = on_page("pages/train.py", tiny_corpus)
+    at = on_page("views/train.py", tiny_corpus)
     at.text_input(key="hidden_text").set_value("8")
     at.number_input(key="epochs").set_value(1)
     at.button[0].click()

@@ -2,7 +2,8 @@
 
 import streamlit as st
 
-from pages import common
+from views import common
+from views.common import plain
 from textclf.plots import class_counts_figure
 from textclf.tabular import MAX_BYTES, MAX_CLASSES, BadTable, corpus_from_table, guess_columns, read_table
 
@@ -29,7 +30,7 @@ def render_upload() -> None:
             text, label, split = guess_columns(st.session_state["table"])
             st.session_state.update(text_column=text, label_column=label, split_column=split or NO_SPLIT)
     if st.session_state.get("table_error"):
-        st.error(f"This file cannot be used: {st.session_state['table_error']}")
+        st.error(f"This file cannot be used: {plain(st.session_state['table_error'])}")
         return
     table = st.session_state["table"]
     columns = list(table.columns)
@@ -48,9 +49,9 @@ def render_upload() -> None:
                                            None if split_column == NO_SPLIT else split_column, share,
                                            name=upload.name)
     except BadTable as err:
-        st.error(str(err))
+        st.error(plain(str(err)))
         return
-    st.info(f"Preview: {report.summary()} Press **Use this data** to train on this file; until then the "
+    st.info(f"Preview: {plain(report.summary())} Press **Use this data** to train on this file; until then the "
             f"other pages keep using the newsgroups.")
     if problem := common.problem_with_settings(corpus):
         st.warning(f"Training on this data will not work yet: {problem}")
@@ -59,4 +60,4 @@ def render_upload() -> None:
         for key in ("table", "table_id"):  # the corpus has what is needed: no second copy of the file in memory
             st.session_state.pop(key, None)
         st.rerun()
-    st.plotly_chart(class_counts_figure(report.class_counts), key="csv_counts")
+    st.plotly_chart(class_counts_figure(report.class_counts, "texts"), key="csv_counts")
