@@ -37,3 +37,23 @@ def test_uploaded_bytes_of_an_ended_session_are_freed():
     now[0] = UPLOADS_KEPT_SECONDS + 1
     janitor.sweep()
     assert files.get_files("closed-tab", ["f1"]) == [] and files.get_files("open-tab", ["f2"])
+
+
+def test_shared_reference_model_work_does_not_keep_an_uploaded_corpus():
+    """views.common caches Background objects server-wide (max 16): once done, one must not pin its corpus."""
+    import gc
+    import weakref
+
+    from textclf.background import Background
+
+    class Corpus:  # stands in for an uploaded corpus of many MB
+        pass
+
+    corpus = Corpus()
+    alive = weakref.ref(corpus)
+    work = Background(lambda c: {"accuracy": 1.0}, corpus)
+    assert work.wait(10) and work.result == {"accuracy": 1.0}
+    work._thread.join(10)
+    del corpus
+    gc.collect()
+    assert alive() is None
