@@ -65,6 +65,34 @@ def rss_mb(pid: int) -> float:
     return float("nan")
 
 
+class HealthProbe:
+    """Asks the server's /_stcore/health every half second from a thread; remembers how long each answer took."""
+
+    def __init__(self, url: str):
+        import threading
+
+        self.url, self.latencies, self._stop = url + "/_stcore/health", [], threading.Event()
+        self._thread = threading.Thread(target=self._loop, daemon=True)
+
+    def _loop(self) -> None:
+        while not self._stop.is_set():
+            started = time.perf_counter()
+            try:
+                urllib.request.urlopen(self.url, timeout=60).read()
+                self.latencies.append(time.perf_counter() - started)
+            except OSError:
+                self.latencies.append(float("inf"))
+            time.sleep(0.5)
+
+    def __enter__(self) -> "HealthProbe":
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self._stop.set()
+        self._thread.join(70)
+
+
 def start_server(port: int, env: dict) -> subprocess.Popen:
     """Returns a `streamlit run app.py` process once it answers its health check."""
     log = open(Path(env["TEXTCLF_RUNS_DIR"]).parent / "streamlit.log", "w")
@@ -117,23 +145,27 @@ async def train_pair(page, url: str, pair: tuple[str, str], epochs: int) -> dict
         pass
     clicked = time.perf_counter()
     await train.click()
-    waited = None
-    try:
-        await page.get_by_text("Waiting:").first.wait_for(timeout=3_000)
-        waited = True
-    except Exception:  # noqa: BLE001 - it started at once
-        waited = False
-    await page.get_by_text("Training took").wait_for(timeout=1_800_000)
+    waited, training_from = False, None
+    while True:  # what the user sees, once a second
+        body = await page.locator("body").inner_text()
+        waited = waited or "Waiting:" in body
+        if training_from is None and re.search(r"Epoch \d+ of \d+", body):
+            training_from = time.perf_counter() - clicked
+        if "Training took" in body:
+            break
+        if time.perf_counter() - clicked > 1800:
+            raise TimeoutError(f"{pair}: no result after 30 minutes")
+        await asyncio.sleep(1.0)
     wall = time.perf_counter() - clicked
-    body = await page.locator("body").inner_text()
     took = re.search(r"Training took ([\d.]+) s", body)
-    size = re.search(r"([\d,]+) training texts, (\d+) classes", body)
+    size = re.search(r"([\d,]+) training (?:texts|posts), (\d+) (?:classes|topics)", body)
     during = [t for t in frames if clicked <= t <= clicked + wall]
     gaps = [b - a for a, b in zip(during, during[1:])]
     return {"pair": pair, "wall": wall, "train_seconds": float(took.group(1)) if took else None,
             "shown_train_texts": int(size.group(1).replace(",", "")) if size else None,
             "shown_classes": int(size.group(2)) if size else None,
             "sidebar_pair": f"trained on {', '.join(pair)}" in body, "waited": waited,
+            "training_from": training_from,
             "longest_silence": max(gaps) if gaps else None,
             "foreign": [p for p in PAIRS if p != pair and any(name in body for name in p)],
             "error": (await page.get_by_test_id("stException").count()) > 0}
@@ -208,8 +240,9 @@ async def main(args: argparse.Namespace) -> None:
             trainers = [v["page"] for v in answered[:len(pairs)]]
             print(f"\n{len(trainers)} users open a teacher link to Train and press Train at the same time:")
             started = time.perf_counter()
-            runs = await asyncio.gather(*(train_pair(page, url, pair, args.epochs)
-                                          for page, pair in zip(trainers, pairs)), return_exceptions=True)
+            with HealthProbe(url) as probe:
+                runs = await asyncio.gather(*(train_pair(page, url, pair, args.epochs)
+                                              for page, pair in zip(trainers, pairs)), return_exceptions=True)
             total = time.perf_counter() - started
             await browser.close()
         peak = peak_rss_mb(server.pid)
@@ -232,18 +265,27 @@ async def main(args: argparse.Namespace) -> None:
         own = (r["sidebar_pair"] and r["shown_classes"] == 2 and r["shown_train_texts"] == n_train
                and not r["foreign"] and not r["error"])
         r["own"] = own
+        if not own:
+            print(f"  {r['pair']}: sidebar {r['sidebar_pair']}, classes {r['shown_classes']}, texts "
+                  f"{r['shown_train_texts']}, others' names {r['foreign']}, exception {r['error']}")
         solo = alone.get(r["pair"])
         silence = f"{r['longest_silence']:.1f} s" if r["longest_silence"] is not None else "n/a"
         print(f"  {'+'.join(r['pair']):52s} wall {r['wall']:5.1f} s"
               + (f" (alone {solo:4.1f} s, x{r['wall'] / solo:.1f})" if solo else "")
               + f", training {r['train_seconds']} s, queued: {'yes' if r['waited'] else 'no'}"
+              + (f" (started after {r['training_from']:.0f} s)" if r["training_from"] is not None else "")
               + f", own data: {'yes' if own else 'NO'} ({r['shown_train_texts']} of {n_train} texts)"
               + f", longest server silence {silence}")
     print(f"\nall {len(pairs)} runs: {len(finished)} finished, {sum(1 for r in finished if r['own'])} showed "
           f"their own data, in {total:.1f} s; runs saved on disk: {saved}")
     silences = [r["longest_silence"] for r in finished if r["longest_silence"] is not None]
     if silences:
-        print(f"longest server silence towards a trainer: {max(silences):.1f} s")
+        print(f"longest server silence towards a trainer (no websocket message): {max(silences):.1f} s")
+    answers = sorted(probe.latencies)
+    if answers:
+        print(f"server health check while the 8 trained ({len(answers)} asks): median "
+              f"{statistics.median(answers):.2f} s, 95th percentile {answers[int(0.95 * (len(answers) - 1))]:.2f} s, "
+              f"slowest {answers[-1]:.2f} s")
     print(f"server peak memory (VmHWM): {peak:.0f} MB; tracebacks in the server log: {tracebacks}; "
           f"load average after: {os.getloadavg()[0]:.1f}")
 
