@@ -10,6 +10,8 @@ import numpy as np
 import scipy.sparse as sp
 from sklearn.feature_extraction.text import CountVectorizer, TfidfTransformer
 
+from textclf import limits
+
 # Keras Tokenizer's default `filters`: these characters become spaces; the apostrophe is kept.
 KERAS_FILTERS = '!"#$%&()*+,-./:;<=>?@[\\]^_`{|}~\t\n'
 _TO_SPACE = str.maketrans({c: " " for c in KERAS_FILTERS})
@@ -56,12 +58,26 @@ class Featurizer:
         self._counter = CountVectorizer(analyzer=keras_tokenize, vocabulary=self.index, dtype=np.float32)
 
     @classmethod
-    def fit(cls, texts: Iterable[str], config: FeatureConfig = FeatureConfig()) -> "Featurizer":
-        """Returns a featurizer whose vocabulary comes from `texts` (training texts only)."""
+    def fit(cls, texts: Iterable[str], config: FeatureConfig = FeatureConfig(),
+            budget: tuple[int, int] | None = None) -> "Featurizer":
+        """Returns a featurizer whose vocabulary comes from `texts` (training texts only).
+
+        Args:
+            budget: (bytes, weight bytes per word) from limits.vocabulary_budget: only the most frequent words
+                whose weights and text fit in those bytes are kept, so the saved model stays small enough.
+        """
         counter = CountVectorizer(analyzer=keras_tokenize, min_df=config.min_df,
                                   max_features=config.max_features, dtype=np.float32)
         counts = counter.fit_transform(texts)  # [n, vocab] CSR
         vocabulary = counter.get_feature_names_out().tolist()
+        if budget is not None:
+            total, per_word = budget
+            order = np.argsort(-np.asarray(counts.sum(axis=0)).ravel(), kind="stable")  # most frequent first
+            n = limits.words_that_fit((per_word + limits.word_bytes(vocabulary[i]) for i in order), total)
+            if n < len(vocabulary):
+                keep = np.sort(order[:n])
+                vocabulary = [vocabulary[i] for i in keep]
+                counts = counts[:, keep]
         idf = None
         if config.scaling == "tfidf":
             idf = TfidfTransformer().fit(counts).idf_

@@ -15,6 +15,7 @@ import optax
 import scipy.sparse as sp
 from sklearn.model_selection import train_test_split
 
+from textclf import limits
 from textclf.classifier import Classifier
 from textclf.data import Corpus
 from textclf.features import FeatureConfig, Featurizer
@@ -49,6 +50,7 @@ class TrainConfig:
     def __post_init__(self) -> None:
         if not self.hidden or any(h < 1 for h in self.hidden):
             raise ValueError("hidden sizes must be positive whole numbers, e.g. 128,64")
+        limits.check_hidden(self.hidden)
         if self.epochs < 1:
             raise ValueError("epochs must be at least 1")
         if self.seed < 0:
@@ -280,7 +282,8 @@ def _train_phase(corpus: Corpus, features: FeatureConfig, config: TrainConfig, s
     labels = np.asarray(corpus.train_labels)
     train_idx, val_idx = split_validation(len(labels), labels, config.val_fraction, config.seed)
     fit_texts = [corpus.train_texts[i] for i in train_idx]
-    featurizer = Featurizer.fit(fit_texts, features)  # vocabulary from the training part only
+    # Vocabulary from the training part only, capped so the saved model fits a bundle upload.
+    featurizer = Featurizer.fit(fit_texts, features, limits.vocabulary_budget(config.hidden, corpus.n_classes))
     x_train = featurizer.transform(fit_texts)  # [n_train, vocab] CSR
     y_train = labels[train_idx]
     x_val = featurizer.transform([corpus.train_texts[i] for i in val_idx])
