@@ -7,7 +7,6 @@ from textclf.data import describe
 from textclf.jobs import TrainingJob
 from textclf.plots import training_figure
 from textclf.presets import PRESETS, config_from_form, form_values
-from textclf.runs import RunStore
 
 
 def apply_preset() -> None:
@@ -93,7 +92,7 @@ if submitted:
         st.error(f"Please fix the settings: {err}.")
     else:
         name = f"{describe(corpus.description)}, {','.join(map(str, config.hidden))} units, {config.epochs} epochs"
-        job = TrainingJob(corpus, common.feature_config(), config, store=RunStore(), name=name).start()
+        job = TrainingJob(corpus, common.feature_config(), config, store=common.run_store(), name=name).start()
         st.session_state["job"] = job
         running = True
 
