@@ -130,8 +130,8 @@ def test_the_ticked_run_is_kept_by_id_when_a_row_is_added(store, tiny_finished):
     save(store, tiny_finished, "ticked")
     at = tick(runs_page(), "ticked")
     assert "ticked" in texts(at)
-    added = import_bundle(store, bundle_bytes(store.list()[-1].path))  # an upload: a new row at a new place
-    store.rename(added.id, "uploaded")
+    elsewhere = save(workspace_store(new_workspace()), tiny_finished, "uploaded")  # the newest run: listed first
+    import_bundle(store, bundle_bytes(elsewhere.path))  # what the upload box does
     at.run()
     assert sorted(names(at)) == ["older", "ticked", "uploaded"]
     ticked = [r for r in store.list() if r.name == "ticked"][0]
