@@ -33,7 +33,7 @@ def check_hidden(hidden: Sequence[int]) -> None:
     """Raises ValueError when hidden layers this large could not be saved, whatever the data."""
     need = head_bytes(hidden, MAX_CLASSES)
     if need > MAX_HEAD_BYTES:
-        raise ValueError(f"hidden layers {','.join(map(str, hidden))} would need {need / 2**20:.0f} MB of weights "
+        raise ValueError(f"hidden layers {','.join(map(str, hidden))} would need {need / 2**20:.1f} MB of weights "
                          f"after the first layer, more than the {MAX_HEAD_BYTES // 2**20} MB a saved model may use; "
                          "choose fewer or smaller layers")
 

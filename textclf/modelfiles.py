@@ -60,7 +60,7 @@ def save_model(classifier: Classifier, folder: str | os.PathLike) -> Path:
     with tempfile.NamedTemporaryFile(dir=folder, suffix=".npz", delete=False) as tmp:
         np.savez_compressed(tmp, **arrays)
     os.replace(tmp.name, folder / PARAMS_FILE)
-    (folder / (META_FILE + ".tmp")).write_text(json.dumps(meta, indent=1), encoding="utf-8")
+    (folder / (META_FILE + ".tmp")).write_text(json.dumps(meta, separators=(",", ":")), encoding="utf-8")
     os.replace(folder / (META_FILE + ".tmp"), folder / META_FILE)
     return folder
 

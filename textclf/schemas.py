@@ -15,7 +15,7 @@ MAX_DEPTH = 12  # run.json and model.json nest 5 levels deep; more is never ours
 MAX_RUN_JSON_BYTES = 4 * 2**20
 MAX_MODEL_JSON_BYTES = limits.MAX_MODEL_BYTES + 4 * 2**20  # the vocabulary is most of it
 RUN_ID_PATTERN = r"^[0-9]{8}-[0-9]{6}-[0-9a-f]{6}$"
-_STRINGS = re.compile(rb'"(?:[^"\\]|\\.)*"', re.S)
+_STRINGS = re.compile(rb'"[^"\\]*(?:\\.[^"\\]*)*"', re.S)  # a JSON string, escapes included
 
 
 class BadJson(ValueError):
