@@ -295,3 +295,9 @@ def test_runs_folder_under_a_regular_file_is_reported_not_raised(tmp_path, tiny_
     assert store.list() == []
     with pytest.raises(OSError):
         _save(store, tiny_classifier)
+
+
+def test_a_run_that_would_be_refused_when_listed_is_not_written(store, tiny_classifier):
+    with pytest.raises(ValueError, match="metrics/class_names/0"):
+        _save(store, tiny_classifier, metrics={"class_names": ["x" * 5000, "b", "c"]})
+    assert store.list() == [] and store.skipped == [] and not store.root.exists()

@@ -222,9 +222,10 @@ class RunStore:
     def add(self, classifier: Classifier, run: dict, keep_id: bool = True) -> RunInfo:
         """Returns the run after writing `classifier` with the description `run` (schema-checked run.json
         contents), under its own id when `keep_id` and the id is free here, else under a fresh one."""
-        run = dict(run)
-        self.root.mkdir(parents=True, exist_ok=True)
+        run = json.loads(json.dumps(run, default=_json_default))  # what will be on disk: numpy values become numbers
         created = parse_created(run["created"])
+        schemas.check({**run, "id": "00000000-000000-000000"}, schemas.RUN, RUN_FILE)  # never write what list() refuses
+        self.root.mkdir(parents=True, exist_ok=True)
         ids = [run["id"]] if keep_id and RUN_ID.fullmatch(str(run.get("id"))) else []
         ids += [f"{created:%Y%m%d-%H%M%S}-{secrets.token_hex(3)}" for _ in range(20)]
         # Built in a hidden folder and renamed into place, so list() never sees half a run, and two
