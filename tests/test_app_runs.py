@@ -3,7 +3,7 @@
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from tests.test_app import navigation_through_app_py, new_app, on_page, texts  # noqa: F401 - the fixture is autouse
+from tests.test_app import new_app, on_page, texts
 from textclf.bundles import bundle_bytes, import_bundle
 from textclf.runs import RunStore
 from textclf.train import TrainConfig, run_to_end, train
@@ -44,7 +44,7 @@ def runs_page(corpus=None, ws=WS, teacher=None) -> AppTest:
     if teacher is not None:
         at.query_params["teacher"] = teacher
     at.run()
-    return at.switch_page("pages/runs.py").run()
+    return at.switch_page("views/runs.py").run()
 
 
 def tick(at, *names):
@@ -95,7 +95,7 @@ def test_two_workspaces_do_not_see_each_others_runs(store, tiny_finished):
 
 
 def test_training_on_the_train_page_saves_into_the_workspace(store, tiny_corpus):
-    at = on_page("pages/train.py", tiny_corpus)
+    at = on_page("views/train.py", tiny_corpus)
     ws = at.session_state["workspace"]
     at.text_input(key="hidden_text").set_value("8")
     at.number_input(key="epochs").set_value(1)
@@ -107,7 +107,7 @@ def test_training_on_the_train_page_saves_into_the_workspace(store, tiny_corpus)
     runs = workspace_store(ws).list()  # a new store object: what a restarted server would read
     assert len(runs) == 1 and runs[0].data["source"] == "tiny synthetic corpus"
     assert RunStore().list() == []  # not in the plain (command line) store
-    at.switch_page("pages/runs.py").run()
+    at.switch_page("views/runs.py").run()
     assert not at.exception
     assert len(at.dataframe[0].value) == 1
 
@@ -225,7 +225,7 @@ def test_loading_a_run_of_the_current_data_makes_it_the_model(store, tiny_corpus
     assert not at.exception, at.exception
     assert "Loaded \"loadable\"" in texts(at)
     assert at.session_state["model"].run_id == run.id
-    at.switch_page("pages/evaluate.py").run()
+    at.switch_page("views/evaluate.py").run()
     assert not at.exception and any(m.label == "Test accuracy" for m in at.metric)
 
 
@@ -235,7 +235,7 @@ def test_runs_folder_under_a_file_is_reported_and_training_still_works(tmp_path,
     at = runs_page()
     assert not at.exception, at.exception
     assert "Saved runs are unavailable" in texts(at) and "Training still works" in texts(at)
-    at = on_page("pages/train.py", tiny_corpus)
+    at = on_page("views/train.py", tiny_corpus)
     at.text_input(key="hidden_text").set_value("8")
     at.number_input(key="epochs").set_value(1)
     at.button[0].click()

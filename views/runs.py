@@ -5,7 +5,7 @@ import hashlib
 import pandas as pd
 import streamlit as st
 
-from pages import common
+from views import common
 from textclf.bundles import BadBundle, bundle_bytes, import_bundle
 from textclf.data import BadDataChoice, DataUnavailable, describe
 from textclf.jobs import trained_model_from_run
