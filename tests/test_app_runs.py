@@ -4,7 +4,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from tests.test_app import new_app, on_page, texts
-from textclf.bundles import bundle_bytes, import_bundle
+from textclf.bundles import bundle_bytes
 from textclf.runs import RunStore
 from textclf.train import TrainConfig, run_to_end, train
 from textclf.workspaces import new_workspace, published_store, valid_workspace, workspace_store
@@ -131,8 +131,8 @@ def test_the_ticked_run_is_kept_by_id_when_a_row_is_added(store, tiny_finished):
     at = tick(runs_page(), "ticked")
     assert "ticked" in texts(at)
     elsewhere = save(workspace_store(new_workspace()), tiny_finished, "uploaded")  # the newest run: listed first
-    import_bundle(store, bundle_bytes(elsewhere.path))  # what the upload box does
-    at.run()
+    at.file_uploader(key="bundle_upload").upload("run.zip", bundle_bytes(elsewhere.path), "application/zip").run()
+    assert "Added the run" in texts(at)
     assert sorted(names(at)) == ["older", "ticked", "uploaded"]
     ticked = [r for r in store.list() if r.name == "ticked"][0]
     at.text_input(key=f"rename_{ticked.id}").set_value("renamed")
