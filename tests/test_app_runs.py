@@ -234,7 +234,7 @@ def test_runs_folder_under_a_file_is_reported_and_training_still_works(tmp_path,
     monkeypatch.setenv("TEXTCLF_RUNS_DIR", str(tmp_path / "afile" / "runs"))
     at = runs_page()
     assert not at.exception, at.exception
-    assert "Saved runs are unavailable" in texts(at) and "Training still works" in texts(at)
+    assert "Saving runs does not work here" in texts(at) and "Training still works" in texts(at)
     at = on_page("views/train.py", tiny_corpus)
     at.text_input(key="hidden_text").set_value("8")
     at.number_input(key="epochs").set_value(1)

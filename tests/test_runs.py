@@ -301,3 +301,17 @@ def test_a_run_that_would_be_refused_when_listed_is_not_written(store, tiny_clas
     with pytest.raises(ValueError, match="metrics/class_names/0"):
         _save(store, tiny_classifier, metrics={"class_names": ["x" * 5000, "b", "c"]})
     assert store.list() == [] and store.skipped == [] and not store.root.exists()
+
+
+def test_a_training_job_stopped_by_the_user_saves_a_partial_run(store, tiny_corpus):
+    from textclf.features import FeatureConfig
+    from textclf.jobs import TrainingJob
+    from textclf.train import TrainConfig
+
+    job = TrainingJob(tiny_corpus, FeatureConfig(), TrainConfig(hidden=(8,), epochs=200, batch_size=8), store=store)
+    job.start()
+    job.stop()
+    job.join(120)
+    assert job.result is not None and job.result.finished.reason == "stopped"
+    [run] = store.list()
+    assert run.partial and run.id == job.result.run_id

@@ -67,9 +67,10 @@ st.caption("Your runs live in a private workspace whose key is in this page's ad
            "Tick runs to compare their curves; tick one to load, rename, download or delete it.")
 problem = mine.problem()
 if problem:
-    st.error(f"Saved runs are unavailable: {common.plain(problem)} Training still works; its model stays "
+    st.error(f"Saving runs does not work here: {common.plain(problem)} Training still works; its model stays "
              "in this browser tab.")
-    st.stop()
+    if not mine.root.is_dir():
+        st.stop()
 
 upload = st.file_uploader("Add a run from a downloaded bundle (.zip)", type=["zip"], key="bundle_upload",
                           help="A bundle holds only numbers and JSON; nothing in it is ever run.")
