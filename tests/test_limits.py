@@ -56,6 +56,7 @@ def test_training_caps_the_vocabulary_of_wide_first_layers(tiny_corpus, monkeypa
     spec = finished.classifier.spec
     assert spec.vocab_size < len(Featurizer.fit(tiny_corpus.train_texts).vocabulary)
     assert spec.vocab_size * 512 * limits.EMBED_BYTES + limits.head_bytes((512,), 3) <= 24 * 1024
+    assert f"Kept the {spec.vocab_size:,} most frequent of 32 words" in finished.message
 
 
 def _worst_classifier(hidden: tuple[int, ...], rng) -> Classifier:
@@ -100,3 +101,12 @@ def test_the_largest_bundle_the_limits_allow_fits_the_upload_limit(hidden, tmp_p
     restored = import_bundle(RunStore(tmp_path / "again"), data)
     assert restored.name == run.name and restored.created == run.created
     assert read_bundle(data)[0].spec == classifier.spec
+
+
+def test_the_quick_check_never_says_fits_when_the_exact_count_would_cut():
+    words = ["plain", "\U0001f600" * 3, 'q"uote\\', "é" * 10, "\x00ctl"]
+    exact = sum(10 + limits.word_bytes(w) for w in words)
+    for budget in range(exact - 5, exact + 200):
+        if limits.surely_fits(words, budget, 10):
+            assert limits.words_that_fit([10 + limits.word_bytes(w) for w in words], budget) == len(words)
+    assert limits.surely_fits(words, 10**6, 10) and not limits.surely_fits(words, exact - 1, 10)

@@ -56,6 +56,7 @@ class Featurizer:
         self.index = {w: i for i, w in enumerate(self.vocabulary)}
         self.idf = None if idf is None else np.asarray(idf, dtype=np.float32)  # [vocab]
         self._counter = CountVectorizer(analyzer=keras_tokenize, vocabulary=self.index, dtype=np.float32)
+        self.capped_from: int | None = None  # words found before the size budget cut the vocabulary, if it did
 
     @classmethod
     def fit(cls, texts: Iterable[str], config: FeatureConfig = FeatureConfig(),
@@ -70,18 +71,22 @@ class Featurizer:
                                   max_features=config.max_features, dtype=np.float32)
         counts = counter.fit_transform(texts)  # [n, vocab] CSR
         vocabulary = counter.get_feature_names_out().tolist()
-        if budget is not None:
+        capped_from = None
+        if budget is not None and not limits.surely_fits(vocabulary, *budget):
             total, per_word = budget
             order = np.argsort(-np.asarray(counts.sum(axis=0)).ravel(), kind="stable")  # most frequent first
             n = limits.words_that_fit((per_word + limits.word_bytes(vocabulary[i]) for i in order), total)
             if n < len(vocabulary):
+                capped_from = len(vocabulary)
                 keep = np.sort(order[:n])
                 vocabulary = [vocabulary[i] for i in keep]
                 counts = counts[:, keep]
         idf = None
         if config.scaling == "tfidf":
             idf = TfidfTransformer().fit(counts).idf_
-        return cls(config, vocabulary, idf)
+        featurizer = cls(config, vocabulary, idf)
+        featurizer.capped_from = capped_from
+        return featurizer
 
     @property
     def vocab_size(self) -> int:

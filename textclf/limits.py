@@ -43,6 +43,11 @@ def vocabulary_budget(hidden: Sequence[int], n_classes: int) -> tuple[int, int]:
     return MAX_MODEL_BYTES - head_bytes(hidden, n_classes), hidden[0] * EMBED_BYTES
 
 
+def surely_fits(words: Sequence[str], budget: int, per_word: int) -> bool:
+    """Returns True when `words` fit `budget` even if every character took JSON's longest escape (a quick check)."""
+    return len(words) * (per_word + 4) + 12 * sum(map(len, words)) <= budget
+
+
 def words_that_fit(costs: Sequence[int], budget: int) -> int:
     """Returns how many of the words (most frequent first, each with its cost in bytes) fit in `budget`."""
     total, n = 0, 0

@@ -384,6 +384,9 @@ def _train_phase(corpus: Corpus, features: FeatureConfig, config: TrainConfig, s
     classifier = Classifier(featurizer, spec, params, corpus.class_names,
                             {"train_config": asdict(config), "feature_config": asdict(features),
                              "data": dict(corpus.description), "history": history})
+    if featurizer.capped_from:
+        message += (f" Kept the {featurizer.vocab_size:,} most frequent of {featurizer.capped_from:,} words so the "
+                    f"saved model stays under {limits.MAX_MODEL_BYTES // 2**20} MB.")
     yield Finished(classifier, history, reason, message, seconds, best_epoch,
                    {"n_train": int(len(y_train)), "n_val": int(len(y_val)), "n_test": len(corpus.test_texts)})
 
