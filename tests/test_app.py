@@ -10,7 +10,7 @@ from textclf.features import FeatureConfig
 from textclf.train import TrainConfig, run_to_end, train
 
 PAGES = ["pages/home.py", "pages/data.py", "pages/train.py", "pages/evaluate.py", "pages/explain.py",
-         "pages/lesson.py", "pages/runs.py"]
+         "pages/lesson.py", "pages/runs.py", "pages/topic_words.py"]
 
 
 @pytest.fixture(autouse=True)
@@ -66,7 +66,7 @@ def test_every_page_renders_without_model(page, tiny_corpus):
     at.switch_page(page).run()
     assert not at.exception, at.exception
     assert at.title, "every page has a title"
-    if page in ("pages/evaluate.py", "pages/explain.py"):
+    if page in ("pages/evaluate.py", "pages/explain.py", "pages/topic_words.py"):
         assert "No model yet" in texts(at)
 
 

@@ -54,3 +54,21 @@ def test_right_to_left_override_is_not_displayed(tiny_corpus, tiny_model):
     at = explained("goalie \u202epuck rink\u202c faceoff", tiny_corpus, tiny_model)
     html = "".join(e.proto.body for e in at.get("html"))
     assert "\u202e" not in html and "\u202c" not in html and "puck rink" in html
+
+
+def test_what_each_topic_looks_for_page(tiny_corpus, tiny_model):
+    at = on_page("pages/topic_words.py", tiny_corpus, tiny_model)
+    assert not at.exception and "Find what each topic looks for" in [b.label for b in at.button]
+    [b for b in at.button if b.label == "Find what each topic looks for"][0].click()
+    at.run()
+    assert not at.exception, at.exception
+    frames = at.dataframe
+    assert len(frames) == 3  # one per class, and no artefacts in the tiny corpus
+    first = frames[0].value
+    assert list(first.columns) == ["word", "average push", "texts with it", "looks like"]
+    assert set(first["word"][:3]) <= {"apple", "banana", "cherry", "grape", "melon", "peach", "plum", "lemon"}
+    assert "None of the listed words looks like an artefact" in texts(at)
+    stored = at.session_state["topic_words"]
+    at.switch_page("pages/explain.py").run()
+    at.switch_page("pages/topic_words.py").run()
+    assert at.session_state["topic_words"][1] is stored[1] and len(at.dataframe) == 3  # kept for the model
