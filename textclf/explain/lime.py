@@ -106,8 +106,12 @@ def check_classes(classifier: Classifier, class_index: int | None, versus: int |
 
 
 def explain(classifier: Classifier, text: str, class_index: int | None = None, num_features: int = 10,
-            num_samples: int = 5000, seed: int = 0, versus: int | None = None) -> Explanation:
-    """Returns LIME's explanation of `text` for `class_index` (default: the predicted class)."""
+            num_samples: int = 5000, seed: int = 0, versus: int | None = None, all_weights: bool = True
+            ) -> Explanation:
+    """Returns LIME's explanation of `text` for `class_index` (default: the predicted class).
+
+    With `all_weights`, also fits one ridge over every removable word (for rank agreement with other methods).
+    """
     started = time.perf_counter()
     post = read_post(classifier.featurizer, text)
     if not 2 <= num_samples <= MAX_SAMPLES:
@@ -133,12 +137,13 @@ def explain(classifier: Classifier, text: str, class_index: int | None = None, n
     with threadpool_limits(1):  # the ridge fits are small; BLAS threads only add start-up and contention
         intercept, local_exp, score, local_pred = base.explain_instance_with_data(
             masks, target, distances, 0, min(num_features, len(keep)), feature_selection="auto")
-        ridge = Ridge(alpha=1, fit_intercept=True).fit(masks, target[:, 0], sample_weight=_kernel(distances, KERNEL_WIDTH))
+        every = Ridge(alpha=1, fit_intercept=True).fit(masks, target[:, 0], sample_weight=_kernel(
+            distances, KERNEL_WIDTH)).coef_.copy() if all_weights else None
     words = [post.words[i] for i in keep]
     return Explanation(text, predicted, probs0, classifier.class_names, label,
                        [(words[i], float(w)) for i, w in local_exp], float(intercept), float(score),
                        float(np.ravel(local_pred)[0]), post.n_distinct, post.n_words,
-                       time.perf_counter() - started, versus, num_samples, tuple(words), ridge.coef_.copy())
+                       time.perf_counter() - started, versus, num_samples, tuple(words), every)
 
 
 def model_text(classifier: Classifier, text: str) -> str:

@@ -12,14 +12,18 @@ import re
 import time
 from collections import Counter
 from dataclasses import dataclass
+from functools import partial
 from typing import Sequence
 
+import jax
+import jax.numpy as jnp
 import numpy as np
 import scipy.sparse as sp
 
 from textclf.classifier import Classifier
 from textclf.explain.forward import normalises, probs_dropping
 from textclf.features import keras_tokenize
+from textclf.model import ModelSpec, head
 
 ENTRY_CHUNK = 16_384  # (post, word) pairs per jitted call
 HEADER_WORDS = frozenset({"writes", "wrote", "article", "organization", "organisation", "lines", "subject",
@@ -73,32 +77,33 @@ def push_per_word(classifier: Classifier, counts: sp.csr_matrix) -> tuple[np.nda
     for word counts [n_posts, vocab]."""
     values = _unnormalised(classifier, counts)  # [n, vocab] CSR
     embed = np.asarray(classifier.params["embed"])  # [vocab, hidden0]
-    u = np.asarray(values @ embed, dtype=np.float32)  # [n, hidden0]
-    sq = np.asarray(values.multiply(values).sum(axis=1), dtype=np.float32).ravel()
-    rows = np.repeat(np.arange(values.shape[0]), np.diff(values.indptr))
-    cols, vals = values.indices, values.data.astype(np.float32)
-    # the full posts: "remove" a zero value from each
-    full = _probs_without(classifier, u, sq, np.zeros(len(u), np.float32), np.zeros(len(u), np.int32))
-    total = np.zeros((classifier.spec.vocab_size, classifier.spec.n_classes))
+    u = np.asarray(values @ embed, dtype=np.float32)  # [n, hidden0]: each post's first layer before its bias
+    sq = np.asarray(values.multiply(values).sum(axis=1), dtype=np.float32).ravel()  # [n]
+    spec, normalise = classifier.spec, normalises(classifier)
+    full = probs_dropping(classifier.params, spec, u, sq, np.zeros(len(u), np.float32),
+                          np.zeros(len(u), np.int32), normalise)  # [n, classes]: removing nothing
+    rows = np.repeat(np.arange(values.shape[0], dtype=np.int32), np.diff(values.indptr))
+    cols, vals = values.indices.astype(np.int32), values.data.astype(np.float32)
+    total = jnp.zeros((spec.vocab_size, spec.n_classes), jnp.float32)
     for start in range(0, len(rows), ENTRY_CHUNK):
-        r, c = rows[start:start + ENTRY_CHUNK], cols[start:start + ENTRY_CHUNK]
-        delta = full[r] - _probs_without(classifier, u[r], sq[r], vals[start:start + ENTRY_CHUNK], c)
-        for k in range(total.shape[1]):
-            total[:, k] += np.bincount(c, weights=delta[:, k], minlength=len(total))
-    return total, np.bincount(cols, minlength=classifier.spec.vocab_size)
+        chunk = slice(start, start + ENTRY_CHUNK)
+        n = len(rows[chunk])
+        pad = lambda a: np.pad(a[chunk], (0, ENTRY_CHUNK - n))  # padding entries have value 0: masked out
+        total = _accumulate(total, classifier.params, spec, u, sq, full, pad(rows), pad(vals), pad(cols), normalise)
+    return np.asarray(total, dtype=np.float64), np.bincount(cols, minlength=spec.vocab_size)
 
 
-def _probs_without(classifier: Classifier, u: np.ndarray, sq: np.ndarray, values: np.ndarray,
-                   ids: np.ndarray) -> np.ndarray:
-    """Returns probabilities [n, classes] of posts (first-layer sums u) without one word each, in fixed chunks."""
-    out = np.empty((len(u), classifier.spec.n_classes))
-    for start in range(0, len(u), ENTRY_CHUNK):
-        n = min(ENTRY_CHUNK, len(u) - start)
-        pad = lambda a: np.pad(a[start:start + n], [(0, ENTRY_CHUNK - n)] + [(0, 0)] * (a.ndim - 1))
-        probs = probs_dropping(classifier.params, classifier.spec, pad(u), pad(sq), pad(values),
-                               pad(ids.astype(np.int32)), normalises(classifier))
-        out[start:start + n] = np.asarray(probs)[:n]
-    return out
+@partial(jax.jit, static_argnames=("spec", "normalise"))
+def _accumulate(total: jax.Array, params: dict, spec: ModelSpec, u: jax.Array, sq: jax.Array, full: jax.Array,
+                rows: jax.Array, values: jax.Array, cols: jax.Array, normalise: bool) -> jax.Array:
+    """Returns total [vocab, classes] plus, per (post, word) entry, p(post) - p(post without the word)."""
+    h0 = u[rows] - values[:, None] * params["embed"][cols]  # [entries, hidden0]
+    if normalise:
+        norm = jnp.sqrt(jnp.maximum(sq[rows] - values * values, 0.0))[:, None]
+        h0 = jnp.where(norm > 1e-6, h0 / jnp.where(norm > 1e-6, norm, 1.0), 0.0)
+    probs = jax.nn.softmax(head.apply(params["head"], None, h0, spec, False))
+    delta = (full[rows] - probs) * (values > 0)[:, None]
+    return total.at[cols].add(delta)
 
 
 def _is_address(candidate: str) -> bool:

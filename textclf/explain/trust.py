@@ -173,7 +173,8 @@ def trust(classifier: Classifier, text: str, class_index: int | None = None, num
     if post.n_words == 0:
         raise ExplainError("None of these words are in the model's vocabulary, so there is nothing to check: "
                            "the model only guesses from what is common overall.")
-    runs = [explain(classifier, text, class_index, num_features, num_samples, seed + i) for i in range(SEEDS)]
+    runs = [explain(classifier, text, class_index, num_features, num_samples, seed + i, all_weights=i == 0)
+            for i in range(SEEDS)]
     first = runs[0]
     label = first.explained_class
     name = classifier.class_names[label]
