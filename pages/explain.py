@@ -5,7 +5,7 @@ import streamlit as st
 from pages import common, trust_panel
 from textclf.data import post_title
 from textclf.explain import MAX_EXPLAIN_CHARS, MAX_LIME_WORDS, MAX_SAMPLES, ExplainError, explain, trust
-from textclf.plots import highlighted_html, probabilities_figure, weights_figure, without_bidi
+from textclf.plots import probabilities_figure, weights_figure, without_bidi
 
 st.title("4. Explain: which words made the decision?")
 model = common.require_model()

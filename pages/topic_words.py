@@ -4,7 +4,8 @@ import pandas as pd
 import streamlit as st
 
 from pages import common
-from textclf.explain.topics import TopicWords, min_posts, topic_words
+from textclf.explain import TopicWords, topic_words
+from textclf.explain.topics import min_posts
 from textclf.plots import without_bidi
 
 MOST = 30  # computed once per model; the slider only shows fewer
@@ -37,9 +38,9 @@ if result is None:
 top = st.slider("Words per topic", 5, MOST, 10, key="topic_words_top")
 flags = {(w, c): reason for w, c, reason in result.suspicious}
 names = list(result.classes)
-columns = st.columns(min(3, len(names)))
+columns = st.columns(min(2, len(names)))
 for i, name in enumerate(names):
-    rows = [{"word": without_bidi(w), "average push": s, "texts with it": result.posts[w],
+    rows = [{"word": without_bidi(w), "average push": s, "in texts": result.posts[w],
              "looks like": flags.get((w, name), "")} for w, s in result.classes[name][:top]]
     with columns[i % len(columns)]:
         st.markdown(f"**{common.plain(without_bidi(name))}**")
@@ -48,7 +49,10 @@ for i, name in enumerate(names):
             continue
         st.dataframe(pd.DataFrame(rows), hide_index=True, key=f"topic_words_{i}",
                      column_config={"average push": st.column_config.ProgressColumn(
-                         format="percent", min_value=0.0, max_value=max(r["average push"] for r in rows))})
+                         format="percent", min_value=0.0, max_value=max(r["average push"] for r in rows),
+                         help="How much the topic's probability falls, on average, when this word is deleted"),
+                         "in texts": st.column_config.NumberColumn(help="Test texts that contain the word"),
+                         "looks like": st.column_config.TextColumn(help="Why the word looks like an artefact")})
 
 shown = [(w, c, r) for w, c, r in result.suspicious if (w, c) in {(w2, c) for w2, _ in result.classes[c][:top]}]
 st.markdown("### Words that look like artefacts, not topic")

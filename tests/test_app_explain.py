@@ -65,7 +65,7 @@ def test_what_each_topic_looks_for_page(tiny_corpus, tiny_model):
     frames = at.dataframe
     assert len(frames) == 3  # one per class, and no artefacts in the tiny corpus
     first = frames[0].value
-    assert list(first.columns) == ["word", "average push", "texts with it", "looks like"]
+    assert list(first.columns) == ["word", "average push", "in texts", "looks like"]
     assert set(first["word"][:3]) <= {"apple", "banana", "cherry", "grape", "melon", "peach", "plum", "lemon"}
     assert "None of the listed words looks like an artefact" in texts(at)
     stored = at.session_state["topic_words"]
