@@ -28,8 +28,9 @@ def render(report: Trust) -> None:
         st.markdown(f"**1. Stable?** LIME run 5 times with different random variants: words overlap "
                     f"{report.jaccard:.0%} between runs.")
         st.plotly_chart(stability_figure(report.stability, report.class_name), key="trust_stability")
-        st.caption("Bars: average weight over the 5 runs; black lines: how much it moved (one standard "
-                   "deviation). Long lines mean the word's weight is luck of the draw.")
+        st.caption(f"Bars: each word's average weight over the 5 runs (blue: towards {name}, orange: against); "
+                   "black lines: how much it moved (one standard deviation). Long lines mean the word's weight "
+                   "is luck of the draw.")
         st.markdown(f"**2. Good fit?** {report.fit_verdict}")
     with right:
         st.markdown(f"**3. Faithful?** Remove the words LIME names and watch *{name}* fall.")
@@ -54,7 +55,8 @@ def render(report: Trust) -> None:
     for column, (key, title) in zip(columns, titles.items()):
         with column:
             st.markdown(f"*{title}*")
-            st.plotly_chart(weights_figure(_weights(report, key)[:10], report.class_name), key=f"trust_{key}")
+            st.plotly_chart(weights_figure(_weights(report, key)[:10], report.class_name, compact=True),
+                            key=f"trust_{key}")
     a = report.agreement
     st.caption(f"Rank agreement (Spearman, over the text's words): LIME vs leave-one-out "
                f"{_agreement(a['lime_occlusion'])}, LIME vs gradients {_agreement(a['lime_gradients'])}, "

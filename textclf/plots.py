@@ -99,15 +99,18 @@ def probabilities_figure(class_names: Sequence[str], probabilities: Sequence[flo
     return fig
 
 
-def weights_figure(weights: Sequence[tuple[str, float]], class_name: str) -> go.Figure:
-    """Returns signed bars of LIME word weights: blue pushes towards `class_name`, vermillion away."""
+def weights_figure(weights: Sequence[tuple[str, float]], class_name: str, compact: bool = False) -> go.Figure:
+    """Returns signed bars of word weights: blue pushes towards `class_name`, vermillion away.
+
+    `compact` shortens the axis title for narrow columns.
+    """
     words = [without_bidi(w) for w, _ in weights]
     values = [v for _, v in weights]
     fig = go.Figure(go.Bar(x=values, y=words, orientation="h",
                            marker_color=[FOR_COLOUR if v > 0 else AGAINST_COLOUR for v in values],
                            hovertemplate="%{y}: %{x:+.4f}<extra></extra>"))
-    fig.update_layout(xaxis_title=f"← against {class_name}   |   towards {class_name} →",
-                      yaxis=dict(autorange="reversed"), height=80 + 28 * max(1, len(words)),
+    title = "← against   |   towards →" if compact else f"← against {class_name}   |   towards {class_name} →"
+    fig.update_layout(xaxis_title=title, yaxis=dict(autorange="reversed"), height=80 + 28 * max(1, len(words)),
                       margin=dict(t=10, b=10))
     return fig
 
@@ -175,7 +178,7 @@ def stability_figure(rows: Sequence[tuple[str, float, float]], class_name: str, 
                            error_x=dict(type="data", array=[s for _, _, s in rows], color="#333333", thickness=1.5),
                            marker_color=[FOR_COLOUR if m > 0 else AGAINST_COLOUR for m in means],
                            hovertemplate="%{y}: %{x:+.4f}<extra></extra>"))
-    fig.update_layout(xaxis_title=f"mean weight over runs (← against | towards {class_name} →)",
+    fig.update_layout(xaxis_title=f"← against   |   towards {class_name} →",
                       yaxis=dict(autorange="reversed"), height=80 + 24 * max(1, len(words)),
                       margin=dict(t=10, b=10))
     return fig
