@@ -1,6 +1,6 @@
 """Explain page with the trust panel, "why A and not B", bidi-safe display; What each topic looks for page."""
 
-from tests.test_app import explained, navigation_through_app_py, on_page, texts, tiny_model  # noqa: F401
+from tests.test_app import explained, on_page, texts, tiny_model  # noqa: F401
 
 VERDICTS = ("Stable and faithful", "Faithful but unstable", "Stable but not faithful", "Neither stable nor faithful",
             "Nothing to check")
@@ -11,7 +11,7 @@ def chart_keys(at) -> set[str]:
 
 
 def test_trust_panel_renders_for_a_test_post(tiny_corpus, tiny_model):
-    at = on_page("pages/explain.py", tiny_corpus, tiny_model)
+    at = on_page("views/explain.py", tiny_corpus, tiny_model)
     at.selectbox[0].set_value(2).run()
     assert at.toggle(key="trust_on").value is True
     [b for b in at.button if b.label == "Explain"][0].click()
@@ -37,7 +37,7 @@ def test_pasted_unknown_words_give_a_clear_message_and_no_panel(tiny_corpus, tin
 
 
 def test_why_a_and_not_b(tiny_corpus, tiny_model):
-    at = on_page("pages/explain.py", tiny_corpus, tiny_model)
+    at = on_page("views/explain.py", tiny_corpus, tiny_model)
     at.text_area(key="explain_text").set_value("goalie puck engine brake rink")
     at.selectbox(key="explain_class").set_value("hockey")
     at.selectbox(key="explain_versus").set_value("cars")
@@ -57,7 +57,7 @@ def test_right_to_left_override_is_not_displayed(tiny_corpus, tiny_model):
 
 
 def test_what_each_topic_looks_for_page(tiny_corpus, tiny_model):
-    at = on_page("pages/topic_words.py", tiny_corpus, tiny_model)
+    at = on_page("views/topic_words.py", tiny_corpus, tiny_model)
     assert not at.exception and "Find what each topic looks for" in [b.label for b in at.button]
     [b for b in at.button if b.label == "Find what each topic looks for"][0].click()
     at.run()
@@ -69,6 +69,6 @@ def test_what_each_topic_looks_for_page(tiny_corpus, tiny_model):
     assert set(first["word"][:3]) <= {"apple", "banana", "cherry", "grape", "melon", "peach", "plum", "lemon"}
     assert "None of the listed words looks like an artefact" in texts(at)
     stored = at.session_state["topic_words"]
-    at.switch_page("pages/explain.py").run()
-    at.switch_page("pages/topic_words.py").run()
+    at.switch_page("views/explain.py").run()
+    at.switch_page("views/topic_words.py").run()
     assert at.session_state["topic_words"][1] is stored[1] and len(at.dataframe) == 3  # kept for the model

@@ -3,7 +3,7 @@ opinions, what flips it, and the highlighted text coloured by any method."""
 
 import streamlit as st
 
-from pages import common
+from views import common
 from textclf.explain import Explanation, Trust
 from textclf.plots import deletion_figure, highlighted_html, stability_figure, weights_figure, without_bidi
 

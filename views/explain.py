@@ -2,15 +2,16 @@
 
 import streamlit as st
 
-from pages import common, trust_panel
-from textclf.data import post_title
+from textclf.data import nouns, post_title
 from textclf.explain import MAX_EXPLAIN_CHARS, MAX_LIME_WORDS, MAX_SAMPLES, ExplainError, explain, trust
 from textclf.plots import probabilities_figure, weights_figure, without_bidi
+from views import common, trust_panel
 
 st.title("4. Explain: which words made the decision?")
 model = common.require_model()
 names = list(model.classifier.class_names)
 corpus = model.corpus
+w = nouns(corpus.description)
 
 pick = st.selectbox("Start from a test post (optional)", range(len(corpus.test_texts)), index=None,
                     format_func=lambda i: without_bidi(f"#{i} [{names[corpus.test_labels[i]]}] "
@@ -27,7 +28,7 @@ text = st.text_area("Text to explain", key="explain_text", height=200, persist_s
 
 source = st.session_state.get("explain_source")
 if source and source[0] == text:
-    st.caption(f"A test post whose true topic is **{common.plain(source[1])}**.")
+    st.caption(f"A test {w.text} whose true {w.cls} is **{common.plain(source[1])}**.")
 c1, c2, c3, c4 = st.columns(4)
 target = c1.selectbox("Explain the topic", ["the predicted topic"] + names, key="explain_class",
                       help="LIME explains one topic at a time: why the text is (or is not) this topic.")
@@ -62,7 +63,7 @@ result = st.session_state.get("explanation")
 if result is None or result.class_names != tuple(names):
     st.stop()
 predicted, explained = names[result.predicted], names[result.explained_class]
-st.markdown(f"### Predicted topic: **{common.plain(predicted)}** ({result.probabilities[result.predicted]:.1%})")
+st.markdown(f"### Predicted {w.cls}: **{common.plain(predicted)}** ({result.probabilities[result.predicted]:.1%})")
 if result.n_known_words == 0:
     st.warning("None of these words are in the model's vocabulary, so it can only guess from what is "
                "common overall, and there is nothing to explain or check. Try text about one of the topics.")

@@ -3,7 +3,7 @@
 import pandas as pd
 import streamlit as st
 
-from pages import common
+from views import common
 from textclf.explain import TopicWords, topic_words
 from textclf.explain.topics import min_posts
 from textclf.plots import without_bidi
@@ -65,5 +65,5 @@ if shown:
                  hide_index=True, key="topic_words_suspicious")
 else:
     st.success("None of the listed words looks like an artefact (addresses, header words, user names, numbers).")
-st.page_link("pages/lesson.py", label="Lesson: leakage, with and without headers", icon=":material/science:")
+st.page_link("views/lesson.py", label="Lesson: leakage, with and without headers", icon=":material/science:")
 st.caption(f"Computed in {result.seconds:.1f} s over {result.n_posts:,} test texts.")
