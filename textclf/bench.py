@@ -91,6 +91,23 @@ def lime_post(corpus: Corpus, words: int = 230) -> str:
     return corpus.test_texts[int(np.argmin(np.abs(counts - words)))]
 
 
+def time_trust(classifier, post: str, repeats: int = 3) -> float:
+    """Returns the median seconds of the whole trust panel (5 LIME runs of 5000 samples and the rest) for `post`."""
+    from textclf.explain import trust
+
+    trust(classifier, post)  # compile once, as the dashboard would have
+    return float(np.median([trust(classifier, post).seconds for _ in range(repeats)]))
+
+
+def time_topic_words(corpus: Corpus) -> tuple[float, float]:
+    """Returns (seconds of "what each topic looks for" over the test set, the same once compiled)."""
+    from textclf.explain.topics import topic_words
+
+    classifier = run_to_end(train(corpus, config=PRESETS["tutorial"].train_config)).classifier
+    first = topic_words(classifier, corpus.test_texts).seconds
+    return first, topic_words(classifier, corpus.test_texts).seconds
+
+
 def run_bench() -> dict:
     """Returns every figure of the bench (see README) after printing progress on stderr."""
     results: dict = {"jax_backend": jax.default_backend()}
@@ -131,6 +148,11 @@ def run_bench() -> dict:
     results["lime_max_abs_diff"] = max(abs(stock_weights[w] - v) for w, v in fast[0].weights)
     results["lime_ratio"] = results["lime_seconds"] / results["lime_stock_seconds"]
     results["lime_post_words"] = len(post.split())
+    _say("trust panel on the same post ...")
+    results["trust_seconds"] = time_trust(classifier, post)
+    _say("what each topic looks for, 20 categories' test set ...")
+    results["topic_words_20cat_seconds"], results["topic_words_20cat_warm_seconds"] = \
+        time_topic_words(load_newsgroups(NEWSGROUPS))
 
     results["accuracy"] = {}
     for name, (categories, removed) in SETTINGS.items():
@@ -159,6 +181,8 @@ def print_table(results: dict) -> None:
     print(f"LIME, 5000 samples, {results['lime_post_words']}-word post: {results['lime_seconds']:.3f} s vs stock "
           f"{results['lime_stock_seconds']:.3f} s (ratio {results['lime_ratio']:.2f}), max weight difference "
           f"{results['lime_max_abs_diff']:.1e}")
+    print(f"trust panel, same post: {results['trust_seconds']:.3f} s; what each topic looks for, 20 categories: "
+          f"{results['topic_words_20cat_seconds']:.1f} s ({results['topic_words_20cat_warm_seconds']:.1f} s again)")
     print("test accuracy   tutorial  recommended  complement_nb  linear_svc")
     for name, row in results["accuracy"].items():
         print(f"{name:14s}  {row['tutorial']:.3f}     {row['recommended']:.3f}        "
