@@ -136,8 +136,10 @@ elif job is not None:
     show_progress(job)
 
 with st.expander("Reference: simple models on the same data", expanded=job is not None and job.done):
-    st.caption("Two classic linear models on the same split. A good network should at least match them.")
+    st.caption("Two classic linear models on the same training posts, each tuned on the same validation posts as "
+               "the network (the winning setting is shown). A good network should at least match them.")
     baselines = common.baselines(corpus)
     cols = st.columns(len(baselines))
     for col, result in zip(cols, baselines.values()):
         col.metric(result["name"], f"{result['accuracy']:.1%}", help=f"Test accuracy; macro F1 {result['macro_f1']:.3f}.")
+        col.caption(f"Won on validation: {result['setting']}")

@@ -1,7 +1,9 @@
 """Chooses the recommended preset on validation posts only, then reports its test accuracy over 5 seeds.
 
-    PYTHONPATH=. .venv/bin/python scripts/search_recommended.py search   # validation accuracy of a few candidates, 4 settings
-    PYTHONPATH=. .venv/bin/python scripts/search_recommended.py seeds    # the preset in textclf/presets.py: test, seeds 42..46
+    PYTHONPATH=. .venv/bin/python scripts/search_recommended.py search [SETTING ...]  # validation accuracy of candidates
+    PYTHONPATH=. .venv/bin/python scripts/search_recommended.py seeds PRESET [SETTING ...]  # test accuracy, seeds 42..46
+
+SETTING is one of 4cat, 4cat_removed, 20cat, 20cat_removed (default: all four).
 
 Prints one JSON line per run (CPU is scarce: a handful of candidates, each a small step from the last preset).
 """
@@ -32,10 +34,11 @@ CANDIDATES = {
 }
 
 
-def main(stage: str) -> None:
-    """Prints one JSON line per (setting, candidate or seed)."""
+def main(stage: str, preset: str, settings: list[str]) -> None:
+    """Prints one JSON line per (setting, candidate or seed), and a summary line per setting for `seeds`."""
     enable_compilation_cache()
-    for setting, (categories, removed) in SETTINGS.items():
+    for setting in settings:
+        categories, removed = SETTINGS[setting]
         corpus = load_newsgroups(categories, removed)
         if stage == "search":
             for name, (features, config) in CANDIDATES.items():
@@ -45,15 +48,20 @@ def main(stage: str) -> None:
                 val = finished.history[best - 1]["val_accuracy"]
                 print(json.dumps({"setting": setting, "candidate": name, "val_accuracy": val, "epoch": best,
                                   "seconds": finished.train_seconds}), flush=True)
-        else:
-            for seed in range(42, 47):
-                started = time.perf_counter()
-                finished = run_to_end(train(corpus, BASE.features, replace(BASE.train_config, seed=seed)))
-                accuracy = float(np.mean(finished.classifier.predict(corpus.test_texts) == corpus.test_labels))
-                print(json.dumps({"setting": setting, "seed": seed, "test_accuracy": accuracy,
-                                  "seconds": time.perf_counter() - started,
-                                  "config": asdict(BASE.train_config) if seed == 42 else None}), flush=True)
+            continue
+        chosen, accuracies = PRESETS[preset], []
+        for seed in range(42, 47):
+            started = time.perf_counter()
+            finished = run_to_end(train(corpus, chosen.features, replace(chosen.train_config, seed=seed)))
+            accuracies.append(float(np.mean(finished.classifier.predict(corpus.test_texts) == corpus.test_labels)))
+            print(json.dumps({"setting": setting, "preset": preset, "seed": seed, "test_accuracy": accuracies[-1],
+                              "seconds": time.perf_counter() - started}), flush=True)
+        print(json.dumps({"summary": [preset, setting], "spread": [min(accuracies), max(accuracies), len(accuracies)],
+                          "mean": float(np.mean(accuracies)), "std": float(np.std(accuracies, ddof=1))}), flush=True)
 
 
 if __name__ == "__main__":
-    main(sys.argv[1] if len(sys.argv) > 1 else "search")
+    args = sys.argv[1:] or ["search"]
+    stage, rest = args[0], args[1:]
+    preset = rest.pop(0) if stage == "seeds" else "recommended"
+    main(stage, preset, rest or list(SETTINGS))

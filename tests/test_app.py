@@ -173,6 +173,13 @@ def test_unknown_words_still_predict_with_a_note(tiny_corpus, tiny_model):
     assert "None of these words are in the model's vocabulary" in texts(at)
 
 
+def test_evaluate_says_whether_the_network_beats_the_best_simple_model(tiny_corpus, tiny_model):
+    at = on_page("pages/evaluate.py", tiny_corpus, model=tiny_model)
+    assert not at.exception, at.exception
+    shown = texts(at)
+    assert "the best simple model" in shown and "not measured for these settings and data" in shown
+
+
 def test_evaluate_explain_this_opens_explain_with_the_post(tiny_corpus, tiny_model):
     at = on_page("pages/evaluate.py", tiny_corpus, model=tiny_model)
     at.selectbox(key="cell_true").set_value("cars")
@@ -238,6 +245,7 @@ def test_leakage_lesson_compares_with_and_without_headers(archive_path):
     with_meta = at.session_state["lesson_jobs"][False].result.corpus.description["remove_metadata"]
     without = at.session_state["lesson_jobs"][True].result.corpus.description["remove_metadata"]
     assert (with_meta, without) == (False, True)
+    assert "The best simple model, tuned on validation, on the same data" in texts(at)
 
 
 def test_teacher_link_can_hide_the_settings(tiny_corpus):
