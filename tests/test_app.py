@@ -173,6 +173,12 @@ def test_unknown_words_still_predict_with_a_note(tiny_corpus, tiny_model):
     assert "None of these words are in the model's vocabulary" in texts(at)
 
 
+def test_train_page_says_fast_updates_are_on_by_default(tiny_corpus):
+    at = on_page("pages/train.py", tiny_corpus)
+    assert at.session_state["lazy_adam"] is True
+    assert "Fast updates (lazy Adam) are on" in texts(at)
+
+
 def test_evaluate_says_whether_the_network_beats_the_best_simple_model(tiny_corpus, tiny_model):
     at = on_page("pages/evaluate.py", tiny_corpus, model=tiny_model)
     assert not at.exception, at.exception
