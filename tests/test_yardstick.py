@@ -39,3 +39,10 @@ def test_bench_settings_and_presets_are_recognised():
     assert preset_of(recommended.features, replace(recommended.train_config, seed=7)) == "recommended"
     assert preset_of(recommended.features, replace(recommended.train_config, dropout=0.1)) is None
     assert stored_spread({"source": "csv"}, recommended.features, recommended.train_config) is None
+
+
+def test_the_recommended_preset_on_the_tutorial_topics_has_a_measured_spread():
+    recommended = PRESETS["recommended"]
+    description = {"source": "20newsgroups", "categories": list(TUTORIAL_CATEGORIES), "remove_metadata": False}
+    low, high, runs = stored_spread(description, recommended.features, replace(recommended.train_config, seed=3))
+    assert 0 < low <= high < 1 and runs == 5
