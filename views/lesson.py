@@ -2,17 +2,17 @@
 
 import streamlit as st
 
-from pages import common
+from views import common
 from textclf.baselines import best_baseline, describe_baseline
-from textclf.data import describe
+from textclf.data import BadDataChoice, DataUnavailable, describe, header_example
 from textclf.jobs import TrainingJob
 from textclf.train import TrainConfig
 
 st.title("Lesson: do headers give the answer away?")
 st.markdown(
-    "Newsgroup posts carry headers such as *Newsgroups: rec.sport.hockey*, signatures and quoted replies. "
-    "A model can score well by reading those instead of the text. This lesson trains the **same model "
-    "twice** on the chosen topics, once with and once without them, and compares the test accuracy.")
+    "Newsgroup posts carry headers (who wrote them, from which organisation, the subject), signatures and "
+    "quoted replies. A model can score well by reading those instead of the text. This lesson trains the "
+    "**same model twice** on the chosen topics, once with and once without them, and compares the test accuracy.")
 if st.session_state.get("custom_corpus") is not None:
     st.info("This lesson uses the newsgroups; you are using your own data. Switch back on the Data page.")
     st.stop()
@@ -20,6 +20,16 @@ categories = tuple(st.session_state["categories"])
 if len(categories) < 2:
     st.warning("Choose at least two newsgroups on the Data page first.")
     st.stop()
+try:
+    with_headers = common.load_corpus(categories, False)
+except (BadDataChoice, DataUnavailable) as err:
+    st.error(f"The lesson needs the newsgroups, which cannot be loaded: {err}")
+    st.page_link("views/data.py", label="See how to provide the data on 1. Data", icon=":material/library_books:")
+    st.stop()
+example = header_example(with_headers.train_texts)
+if example:
+    st.markdown("The first lines of one of these training posts:")
+    st.code("\n".join(example), language=None)
 st.caption(f"Topics: {describe({'source': '20newsgroups', 'categories': categories})}. Settings: the tutorial's, with fast "
            "updates, so both runs take seconds.")
 jobs = st.session_state.get("lesson_jobs")
@@ -58,11 +68,13 @@ elif jobs is not None:
     c1, c2 = st.columns(2)
     c1.metric("With headers, signatures and quotes", f"{with_meta:.1%}")
     c2.metric("Without them", f"{without:.1%}", delta=f"{100 * (without - with_meta):+.1f} points")
-    simple = {removed: best_baseline(common.baselines(jobs[removed].result.corpus)) for removed in (False, True)}
-    st.caption("The best simple model, tuned on validation, on the same data: "
-               f"{simple[False]['accuracy']:.1%} with them ({describe_baseline(simple[False])}), "
-               f"{simple[True]['accuracy']:.1%} without ({describe_baseline(simple[True])}). "
-               "Compare its drop with the network's: a leak helps any model that reads the words.")
+    simple = {removed: common.baselines(jobs[removed].result.corpus) for removed in (False, True)}
+    if all(simple.values()):  # None while they are computed in the background
+        best = {removed: best_baseline(results) for removed, results in simple.items()}
+        st.caption("The best simple model, tuned on validation, on the same data: "
+                   f"{best[False]['accuracy']:.1%} with them ({describe_baseline(best[False])}), "
+                   f"{best[True]['accuracy']:.1%} without ({describe_baseline(best[True])}). "
+                   "Compare its drop with the network's: a leak helps any model that reads the words.")
     drop = 100 * (with_meta - without)
     if drop > 0:
         st.success(f"Removing them cost **{drop:.1f} points** of accuracy: that much of the first score came from "
