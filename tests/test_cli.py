@@ -116,6 +116,7 @@ def test_baseline_json(newsgroups_home, archive_path):
     assert {"complement_nb", "linear_svc"} <= result.keys()
     for key in ["complement_nb", "linear_svc"]:
         assert result[key]["accuracy"] > 0.9 and 0 < result[key]["macro_f1"] <= 1
+        assert result[key]["setting"].endswith(("words", "words+pairs")) and 0 < result[key]["val_accuracy"] <= 1
 
 
 @pytest.mark.parametrize("args, says", [

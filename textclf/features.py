@@ -61,7 +61,13 @@ class Featurizer:
     @classmethod
     def fit(cls, texts: Iterable[str], config: FeatureConfig = FeatureConfig(),
             budget: tuple[int, int] | None = None) -> "Featurizer":
-        """Returns a featurizer whose vocabulary comes from `texts` (training texts only).
+        """Returns a featurizer whose vocabulary comes from `texts` (training texts only)."""
+        return cls.fit_transform(texts, config, budget)[0]
+
+    @classmethod
+    def fit_transform(cls, texts: Iterable[str], config: FeatureConfig = FeatureConfig(),
+                      budget: tuple[int, int] | None = None) -> tuple["Featurizer", sp.csr_matrix]:
+        """Returns (featurizer fitted on `texts`, their scaled rows [n, vocab] CSR), reading the texts once.
 
         Args:
             budget: (bytes, weight bytes per word) from limits.vocabulary_budget: only the most frequent words
@@ -69,7 +75,7 @@ class Featurizer:
         """
         counter = CountVectorizer(analyzer=keras_tokenize, min_df=config.min_df,
                                   max_features=config.max_features, dtype=np.float32)
-        counts = counter.fit_transform(texts)  # [n, vocab] CSR
+        counts = counter.fit_transform(texts)  # [n, vocab] CSR, columns in vocabulary order
         vocabulary = counter.get_feature_names_out().tolist()
         capped_from = None
         if budget is not None and not limits.surely_fits(vocabulary, *budget):
@@ -86,7 +92,7 @@ class Featurizer:
             idf = TfidfTransformer().fit(counts).idf_
         featurizer = cls(config, vocabulary, idf)
         featurizer.capped_from = capped_from
-        return featurizer
+        return featurizer, featurizer.scale(sp.csr_matrix(counts, dtype=np.float32))
 
     @property
     def vocab_size(self) -> int:
