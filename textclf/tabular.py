@@ -276,6 +276,7 @@ def corpus_from_table(df: pd.DataFrame, text_column: str, label_column: str, spl
         marked = split.isin(SPLIT_VALUES)
         rows_dropped_split = int((keep & ~marked).sum())
         keep &= marked
+    file_rows = np.flatnonzero(keep.to_numpy())  # [n_rows] the data row of each kept text
     texts, labels = texts[keep].tolist(), labels[keep].to_numpy(dtype=str)
     class_names = tuple(sorted(set(labels.tolist())))
     if len(class_names) < 2:
@@ -326,6 +327,7 @@ def corpus_from_table(df: pd.DataFrame, text_column: str, label_column: str, spl
                      # with a split column this is the share the column gives, not the argument
                      "test_share": test_share if split_column is None else round(len(test_idx) / len(y), 4),
                      "rows_dropped": rows_dropped_empty + rows_dropped_split, "rows_used": len(y)},
+        file_rows=(file_rows[train_idx], file_rows[test_idx]),
     )
     counts_by_part = corpus.class_counts()
     for class_name, (n_train, n_test) in counts_by_part.items():
