@@ -14,7 +14,7 @@ import pandas as pd
 from textclf.classifier import Classifier
 from textclf.evaluate import Evaluation, evaluate_predictions
 from textclf.model import ModelSpec, head, round_up
-from textclf.tabular import BadTable
+from textclf.tabular import BadTable, guess_columns, read_table
 
 TOP_WORDS = 3
 # Below this probability the model gives its first choice less than even odds: a person should look.
@@ -207,6 +207,16 @@ def check_labels(labels: Sequence[str], predictions: Predictions) -> LabelCheck:
         evaluation = evaluate_predictions(y_true, predictions.predicted[usable], names)
     return LabelCheck(evaluation, int(usable.sum()), int(len(unknown)),
                       tuple(unknown.value_counts().index[:3]), int((known & ~predictions.has_text).sum()))
+
+
+def read_new_texts(data: bytes, filename: str = "") -> pd.DataFrame:
+    """Returns a CSV/TSV file of texts to classify (a single column is fine), or raises BadTable."""
+    return read_table(data, filename, min_columns=1)
+
+
+def guess_text_column(table: pd.DataFrame) -> str:
+    """Returns the column most likely to hold the texts."""
+    return str(table.columns[0]) if table.shape[1] == 1 else guess_columns(table)[0]
 
 
 def check_text_column(table: pd.DataFrame, column: str) -> None:
