@@ -13,6 +13,7 @@ page = st.navigation([
     st.Page("pages/train.py", title="2. Train", icon=":material/model_training:", url_path="train"),
     st.Page("pages/evaluate.py", title="3. Evaluate", icon=":material/analytics:", url_path="evaluate"),
     st.Page("pages/explain.py", title="4. Explain", icon=":material/search_insights:", url_path="explain"),
+    st.Page("pages/classify.py", title="5. Classify new texts", icon=":material/label:", url_path="classify"),
     st.Page("pages/runs.py", title="Saved runs", icon=":material/history:", url_path="runs"),
     st.Page("pages/lesson.py", title="Lesson: leakage", icon=":material/science:", url_path="lesson"),
 ])

@@ -10,7 +10,7 @@ from textclf.features import FeatureConfig
 from textclf.train import TrainConfig, run_to_end, train
 
 PAGES = ["pages/home.py", "pages/data.py", "pages/train.py", "pages/evaluate.py", "pages/explain.py",
-         "pages/lesson.py", "pages/runs.py"]
+         "pages/lesson.py", "pages/runs.py", "pages/classify.py"]
 
 
 @pytest.fixture(autouse=True)
