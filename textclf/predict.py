@@ -13,7 +13,7 @@ import pandas as pd
 
 from textclf.classifier import Classifier
 from textclf.evaluate import Evaluation, evaluate_predictions
-from textclf.model import ModelSpec, head, round_up
+from textclf.model import ModelSpec, head
 from textclf.tabular import BadTable, guess_columns, read_table
 
 TOP_WORDS = 3
@@ -21,6 +21,7 @@ TOP_WORDS = 3
 DEFAULT_THRESHOLD = 0.5
 MAX_JSON_ROWS = 1000  # the CLI's JSON lists at most this many rows; --out writes them all
 ENTRY_CHUNK = 16_384  # occluded copies computed per compiled call (fixed, so it compiles once per model)
+ROW_CHUNK = 2048  # texts per compiled call for the plain probabilities
 NO_TEXT = "no text"
 NO_KNOWN_WORDS = "no known words"
 
@@ -50,15 +51,15 @@ def _probs(params: dict, h0: jax.Array, spec: ModelSpec) -> jax.Array:
 
 
 @partial(jax.jit, static_argnames=("spec",))
-def _occluded_probs(params: dict, h0_raw: jax.Array, rows: jax.Array, words: jax.Array, values: jax.Array,
-                    inv_norm: jax.Array, target: jax.Array, spec: ModelSpec) -> jax.Array:
-    """Returns the probability of class `target` [entries] for each row with one word taken out.
+def _occluded_probs(params: dict, h0_raw: jax.Array, words: jax.Array, values: jax.Array, inv_norm: jax.Array,
+                    target: jax.Array, spec: ModelSpec) -> jax.Array:
+    """Returns the probability of class `target` [entries] for each text with one word taken out.
 
-    h0_raw [rows, hidden0] is the row's unnormalised first-layer input; an entry removes `values` x the
+    h0_raw [entries, hidden0] is the text's unnormalised first-layer input; an entry removes `values` x the
     word's weight row from it and rescales by `inv_norm` (the inverse length of what is left, 1 without tf-idf).
     """
     embed_rows = params["embed"].at[words].get(mode="fill", fill_value=0.0)  # [entries, hidden0]
-    h0 = (h0_raw[rows] - values[:, None] * embed_rows) * inv_norm[:, None]
+    h0 = (h0_raw - values[:, None] * embed_rows) * inv_norm[:, None]
     probs = jax.nn.softmax(head.apply(params["head"], None, h0, spec, False))
     return jnp.take_along_axis(probs, target[:, None], axis=1)[:, 0]
 
@@ -97,11 +98,13 @@ def predict_texts(classifier: Classifier, texts: Sequence[str], top: int = TOP_W
     embed = np.asarray(classifier.params["embed"])  # [vocab, hidden0]
     h0_raw = np.asarray(raw @ embed, dtype=np.float32)  # [n, hidden0]
     inv = np.ones(n, np.float32) if lengths is None else 1.0 / np.where(lengths > 0, lengths, 1.0)
-    rows_padded = round_up(n, 1024)  # few distinct shapes, so few compilations
-    h0_all = np.zeros((rows_padded, spec.hidden[0]), np.float32)
-    h0_all[:n] = h0_raw
-    probabilities = np.array(_probs(classifier.params, jnp.asarray(h0_all * _pad(inv, rows_padded, 1.0)[:, None]),
-                                      spec))[:n]  # [n, classes]
+    h0 = h0_raw * inv[:, None]  # [n, hidden0]
+    probabilities = np.zeros((n, spec.n_classes), np.float32)
+    for start in range(0, n, ROW_CHUNK):  # fixed shapes: one compilation per model
+        stop = min(start + ROW_CHUNK, n)
+        block = np.zeros((ROW_CHUNK, spec.hidden[0]), np.float32)
+        block[: stop - start] = h0[start:stop]
+        probabilities[start:stop] = np.asarray(_probs(classifier.params, block, spec))[: stop - start]
     order = np.argsort(-probabilities, axis=1, kind="stable")
     predicted, runner_up = order[:, 0], order[:, 1]
     n_entries = raw.nnz
@@ -114,13 +117,14 @@ def predict_texts(classifier: Classifier, texts: Sequence[str], top: int = TOP_W
             rest = lengths[entry_rows].astype(np.float64) ** 2 - raw.data.astype(np.float64) ** 2
             alone = np.diff(raw.indptr)[entry_rows] == 1  # removing the only word leaves an empty text
             left = np.where(alone | (rest <= 0), 0.0, 1.0 / np.sqrt(np.maximum(rest, 1e-30))).astype(np.float32)
-        h0_device = jnp.asarray(h0_all)
         target = predicted[entry_rows].astype(np.int32)
+        h0_rows = np.zeros((ENTRY_CHUNK, spec.hidden[0]), np.float32)
         for start in range(0, n_entries, ENTRY_CHUNK):
             stop = min(start + ENTRY_CHUNK, n_entries)
             part = slice(start, stop)
-            p = _occluded_probs(classifier.params, h0_device, _pad(entry_rows[part], ENTRY_CHUNK),
-                                _pad(raw.indices[part].astype(np.int32), ENTRY_CHUNK, spec.vocab_size),
+            h0_rows[: stop - start] = h0_raw[entry_rows[part]]
+            p = _occluded_probs(classifier.params, h0_rows, _pad(raw.indices[part].astype(np.int32), ENTRY_CHUNK,
+                                                                 spec.vocab_size),
                                 _pad(raw.data[part], ENTRY_CHUNK), _pad(left[part], ENTRY_CHUNK),
                                 _pad(target[part], ENTRY_CHUNK), spec)
             drops[part] = probabilities[entry_rows[part], target[part]] - np.asarray(p)[: stop - start]
