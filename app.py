@@ -2,20 +2,20 @@
 
 import streamlit as st
 
-from pages import common
+from views import common
 
-st.set_page_config(page_title="textclf: train and explain a text classifier", page_icon=":material/text_fields:", layout="wide")
+st.set_page_config(page_title="textclf: train and explain a text classifier", page_icon="📝", layout="wide")
 common.init_session()
 
 page = st.navigation([
-    st.Page("pages/home.py", title="Start here", icon=":material/home:", default=True),
-    st.Page("pages/data.py", title="1. Data", icon=":material/library_books:", url_path="data"),
-    st.Page("pages/train.py", title="2. Train", icon=":material/model_training:", url_path="train"),
-    st.Page("pages/evaluate.py", title="3. Evaluate", icon=":material/analytics:", url_path="evaluate"),
-    st.Page("pages/explain.py", title="4. Explain", icon=":material/search_insights:", url_path="explain"),
-    st.Page("pages/classify.py", title="5. Classify new texts", icon=":material/label:", url_path="classify"),
-    st.Page("pages/runs.py", title="Saved runs", icon=":material/history:", url_path="runs"),
-    st.Page("pages/lesson.py", title="Lesson: leakage", icon=":material/science:", url_path="lesson"),
+    st.Page("views/home.py", title="Start here", icon=":material/home:", default=True),
+    st.Page("views/data.py", title="1. Data", icon=":material/library_books:", url_path="data"),
+    st.Page("views/train.py", title="2. Train", icon=":material/model_training:", url_path="train"),
+    st.Page("views/evaluate.py", title="3. Evaluate", icon=":material/analytics:", url_path="evaluate"),
+    st.Page("views/explain.py", title="4. Explain", icon=":material/search_insights:", url_path="explain"),
+    st.Page("views/classify.py", title="5. Classify new texts", icon=":material/label:", url_path="classify"),
+    st.Page("views/runs.py", title="Saved runs", icon=":material/history:", url_path="runs"),
+    st.Page("views/lesson.py", title="Lesson: leakage", icon=":material/science:", url_path="lesson"),
 ])
 common.render_status()
 page.run()

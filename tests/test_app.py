@@ -1,7 +1,6 @@
 """Page tests with Streamlit's AppTest: every page renders, and the main buttons do what they say."""
 
 import pytest
-from streamlit.runtime.pages_manager import PagesManager
 from streamlit.testing.v1 import AppTest
 
 from textclf.evaluate import evaluate_predictions
@@ -9,21 +8,8 @@ from textclf.jobs import TrainedModel
 from textclf.features import FeatureConfig
 from textclf.train import TrainConfig, run_to_end, train
 
-PAGES = ["pages/home.py", "pages/data.py", "pages/train.py", "pages/evaluate.py", "pages/explain.py",
-         "pages/lesson.py", "pages/runs.py", "pages/classify.py"]
-
-
-@pytest.fixture(autouse=True)
-def navigation_through_app_py(monkeypatch):
-    """Runs every page through app.py's st.navigation, as the real server does after pages/common.py's
-    switch; AppTest otherwise treats the pages/ folder as old-style pages on every run."""
-    original = PagesManager.__init__
-
-    def init(self, *args, **kwargs):
-        original(self, *args, **kwargs)
-        PagesManager.uses_pages_directory = False
-
-    monkeypatch.setattr(PagesManager, "__init__", init)
+PAGES = ["views/home.py", "views/data.py", "views/train.py", "views/evaluate.py", "views/explain.py",
+         "views/lesson.py", "views/runs.py", "views/classify.py"]
 
 
 def new_app() -> AppTest:
@@ -66,7 +52,7 @@ def test_every_page_renders_without_model(page, tiny_corpus):
     at.switch_page(page).run()
     assert not at.exception, at.exception
     assert at.title, "every page has a title"
-    if page in ("pages/evaluate.py", "pages/explain.py"):
+    if page in ("views/evaluate.py", "views/explain.py"):
         assert "No model yet" in texts(at)
 
 
@@ -83,17 +69,17 @@ def test_every_page_renders_with_model(page, tiny_corpus, tiny_model):
 
 def test_no_category_chosen_shows_message_not_error():
     at = new_app().run()
-    at.switch_page("pages/data.py").run()
+    at.switch_page("views/data.py").run()
     at.multiselect(key="categories").set_value([]).run()
     assert not at.exception
     assert "at least two" in texts(at)
-    at.switch_page("pages/train.py").run()
+    at.switch_page("views/train.py").run()
     assert not at.exception
     assert "at least two" in texts(at)
 
 
 def test_train_button_trains_in_background_and_sets_the_model(tiny_corpus):
-    at = on_page("pages/train.py", tiny_corpus)
+    at = on_page("views/train.py", tiny_corpus)
     at.text_input(key="hidden_text").set_value("16")
     at.number_input(key="epochs").set_value(2)
     at.number_input(key="batch_size").set_value(8)
@@ -108,13 +94,13 @@ def test_train_button_trains_in_background_and_sets_the_model(tiny_corpus):
     assert "Training took" in texts(at)
     model = at.session_state["model"]
     assert model is job.result and model.config.epochs == 2 and model.config.hidden == (16,)
-    at.switch_page("pages/evaluate.py").run()
+    at.switch_page("views/evaluate.py").run()
     assert not at.exception
     assert any(m.label == "Test accuracy" for m in at.metric)
 
 
 def test_bad_hidden_sizes_show_a_message(tiny_corpus):
-    at = on_page("pages/train.py", tiny_corpus)
+    at = on_page("views/train.py", tiny_corpus)
     at.text_input(key="hidden_text").set_value("lots")
     at.button[0].click()
     at.run()
@@ -124,7 +110,7 @@ def test_bad_hidden_sizes_show_a_message(tiny_corpus):
 
 
 def test_stop_keeps_the_model_trained_so_far(tiny_corpus):
-    at = on_page("pages/train.py", tiny_corpus)
+    at = on_page("views/train.py", tiny_corpus)
     at.text_input(key="hidden_text").set_value("16")
     at.number_input(key="epochs").set_value(200)
     at.number_input(key="batch_size").set_value(1)
@@ -144,7 +130,7 @@ def test_stop_keeps_the_model_trained_so_far(tiny_corpus):
 
 def explained(text, corpus, model) -> AppTest:
     """Returns the app after pasting `text` on the Explain page and pressing Explain."""
-    at = on_page("pages/explain.py", corpus, model)
+    at = on_page("views/explain.py", corpus, model)
     at.text_area(key="explain_text").set_value(text)
     [b for b in at.button if b.label == "Explain"][0].click()
     at.run()
@@ -154,7 +140,7 @@ def explained(text, corpus, model) -> AppTest:
 
 def test_explain_shows_prediction_and_escapes_html(tiny_corpus, tiny_model):
     at = explained("The goalie <script>alert(1)</script> puck rink faceoff", tiny_corpus, tiny_model)
-    assert "Predicted topic: **hockey**" in texts(at)
+    assert "Predicted class: **hockey**" in texts(at)  # a file's words: "class", not the newsgroups' "topic"
     html = "".join(e.proto.body for e in at.get("html"))
     assert "<script" not in html and "&lt;" in html and "&gt;" in html
 
@@ -174,7 +160,7 @@ def test_unknown_words_still_predict_with_a_note(tiny_corpus, tiny_model):
 
 
 def test_evaluate_explain_this_opens_explain_with_the_post(tiny_corpus, tiny_model):
-    at = on_page("pages/evaluate.py", tiny_corpus, model=tiny_model)
+    at = on_page("views/evaluate.py", tiny_corpus, model=tiny_model)
     at.selectbox(key="cell_true").set_value("cars")
     at.selectbox(key="cell_pred").set_value("cars").run()
     buttons = [b for b in at.button if b.label == "Explain this"]
@@ -184,12 +170,12 @@ def test_evaluate_explain_this_opens_explain_with_the_post(tiny_corpus, tiny_mod
     assert not at.exception
     assert at.title[0].value.startswith("4. Explain")
     assert at.text_area(key="explain_text").value in tiny_corpus.test_texts
-    assert "Predicted topic" in texts(at), "the explanation is computed on arrival"
-    assert "true topic is **cars**" in texts(at)
+    assert "Predicted class" in texts(at), "the explanation is computed on arrival"
+    assert "true class is **cars**" in texts(at)
 
 
 def test_recommended_preset_fills_the_form_and_word_options(tiny_corpus):
-    at = on_page("pages/train.py", tiny_corpus)
+    at = on_page("views/train.py", tiny_corpus)
     assert at.number_input(key="epochs").value == 5 and at.text_input(key="hidden_text").value == "128,64"
     at.button_group[0].set_value("recommended").run()  # the "Start from" segmented control
     assert not at.exception, at.exception
@@ -209,12 +195,12 @@ def test_teacher_link_preselects_and_locks(tiny_corpus):
     at.run()
     assert not at.exception
     assert at.session_state["categories"] == ["rec.autos", "sci.space"]
-    at.switch_page("pages/data.py").run()
+    at.switch_page("views/data.py").run()
     assert not at.exception
     assert at.multiselect(key="categories").disabled
     assert "unknown link parameter 'colour' ignored" in texts(at) and "lr='lots' ignored" in texts(at)
     at.session_state["custom_corpus"] = tiny_corpus  # keep the Train page fast and offline
-    at.switch_page("pages/train.py").run()
+    at.switch_page("views/train.py").run()
     assert not at.exception
     assert at.number_input(key="epochs").value == 3 and at.number_input(key="epochs").disabled
     link = at.code[0].value
@@ -225,7 +211,7 @@ def test_leakage_lesson_compares_with_and_without_headers(archive_path):
     at = new_app()
     at.session_state["categories"] = ["rec.autos", "rec.sport.hockey"]
     at.run()
-    at.switch_page("pages/lesson.py").run()
+    at.switch_page("views/lesson.py").run()
     [b for b in at.button if b.label == "Run the lesson"][0].click()
     at.run()
     assert not at.exception, at.exception
@@ -247,7 +233,7 @@ def test_teacher_link_can_hide_the_settings(tiny_corpus):
     at.query_params["hide"] = "hyperparameters,data"
     at.session_state["custom_corpus"] = tiny_corpus
     at.run()
-    at.switch_page("pages/train.py").run()
+    at.switch_page("views/train.py").run()
     assert not at.exception, at.exception
     assert not at.number_input, "no settings are shown"
     assert "chosen by your teacher's link" in texts(at)

@@ -5,7 +5,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.test_app import navigation_through_app_py, on_page, texts, tiny_model  # noqa: F401 - fixtures
+from tests.test_app import on_page, texts, tiny_model  # noqa: F401 - the model is a fixture
 from textclf.tabular import MAX_ROWS
 
 NEW_TEXTS = (b"id,text,label\n1,the puck and the goalie,hockey\n2,,fruit\n3,apple and banana today,fruit\n"
@@ -13,7 +13,7 @@ NEW_TEXTS = (b"id,text,label\n1,the puck and the goalie,hockey\n2,,fruit\n3,appl
 
 
 def classify_page(tiny_corpus, tiny_model, content=NEW_TEXTS, name="new.csv"):
-    at = on_page("pages/classify.py", tiny_corpus, tiny_model)
+    at = on_page("views/classify.py", tiny_corpus, tiny_model)
     assert not at.exception, at.exception
     at.file_uploader(key="classify_upload").upload(name, content, "text/csv").run()
     assert not at.exception, at.exception
@@ -79,12 +79,12 @@ def test_a_file_of_texts_alone_works(tiny_corpus, tiny_model):
 
 def test_without_any_model_the_page_points_to_training(tiny_corpus, tmp_path, monkeypatch):
     monkeypatch.setenv("TEXTCLF_RUNS_DIR", str(tmp_path))
-    at = on_page("pages/classify.py", tiny_corpus)
+    at = on_page("views/classify.py", tiny_corpus)
     assert not at.exception and "No model yet" in texts(at)
 
 
 def test_evaluate_offers_downloads_the_test_table_and_label_errors(tiny_corpus, tiny_model):
-    at = on_page("pages/evaluate.py", tiny_corpus, tiny_model)
+    at = on_page("views/evaluate.py", tiny_corpus, tiny_model)
     assert not at.exception, at.exception
     posts = frame_with(at, "correct")
     assert len(posts) == len(tiny_corpus.test_texts)

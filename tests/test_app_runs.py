@@ -3,7 +3,7 @@
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from tests.test_app import navigation_through_app_py, new_app, on_page, texts  # noqa: F401 - the fixture is autouse
+from tests.test_app import new_app, on_page, texts
 from textclf.bundles import bundle_bytes
 from textclf.runs import RunStore
 from textclf.train import TrainConfig, run_to_end, train
@@ -29,7 +29,7 @@ def runs_page(corpus=None, select=None) -> AppTest:
     if select is not None:
         at.session_state["runs_table"] = {"selection": {"rows": select, "columns": [], "cells": []}}
     at.run()
-    return at.switch_page("pages/runs.py").run()
+    return at.switch_page("views/runs.py").run()
 
 
 def test_empty_store_says_how_runs_appear(store):
@@ -39,7 +39,7 @@ def test_empty_store_says_how_runs_appear(store):
 
 
 def test_training_on_the_train_page_saves_a_run(store, tiny_corpus):
-    at = on_page("pages/train.py", tiny_corpus)
+    at = on_page("views/train.py", tiny_corpus)
     at.text_input(key="hidden_text").set_value("8")
     at.number_input(key="epochs").set_value(1)
     at.button[0].click()
@@ -49,7 +49,7 @@ def test_training_on_the_train_page_saves_a_run(store, tiny_corpus):
     assert "Saved under Saved runs" in texts(at)
     runs = RunStore().list()  # a new store object: what a restarted server would read
     assert len(runs) == 1 and runs[0].data["source"] == "tiny synthetic corpus"
-    at.switch_page("pages/runs.py").run()
+    at.switch_page("views/runs.py").run()
     assert not at.exception
     assert len(at.dataframe[0].value) == 1
 
@@ -84,7 +84,7 @@ def test_loading_a_run_of_the_current_data_makes_it_the_model(store, tiny_corpus
     assert not at.exception, at.exception
     assert "Loaded \"loadable\"" in texts(at)
     assert at.session_state["model"].run_id == run.id
-    at.switch_page("pages/evaluate.py").run()
+    at.switch_page("views/evaluate.py").run()
     assert not at.exception and any(m.label == "Test accuracy" for m in at.metric)
 
 

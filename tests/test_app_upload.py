@@ -5,7 +5,8 @@ import zipfile
 
 import pytest
 
-from tests.test_app import navigation_through_app_py, new_app, texts  # noqa: F401 - the fixture is autouse
+from tests.test_app import new_app, texts
+from views.common import plain
 from textclf.bundles import bundle_bytes
 from textclf.runs import RunStore
 from textclf.train import TrainConfig, run_to_end, train
@@ -25,7 +26,7 @@ def tickets_csv() -> bytes:
 
 def data_page():
     at = new_app().run()
-    at.switch_page("pages/data.py").run()
+    at.switch_page("views/data.py").run()
     at.button_group(key="source").set_value("Your own file").run()
     return at
 
@@ -43,8 +44,8 @@ def test_upload_guess_columns_preview_and_use(tmp_path, monkeypatch):
     corpus = at.session_state["custom_corpus"]
     assert corpus.class_names == ("accounts", "billing", "network")
     assert len(corpus.train_texts) + len(corpus.test_texts) == 60
-    assert "tickets.csv" in texts(at)  # the sidebar and the page name the data in use
-    at.switch_page("pages/train.py").run()
+    assert plain("tickets.csv") in texts(at)  # the sidebar and the page name the data in use (escaped)
+    at.switch_page("views/train.py").run()
     assert not at.exception and "60" not in [t.value for t in at.error]
 
 
@@ -70,7 +71,7 @@ def test_bundle_upload_on_the_runs_page(tmp_path, monkeypatch, tiny_corpus):
     bundle = bundle_bytes(run.path)
     monkeypatch.setenv("TEXTCLF_RUNS_DIR", str(tmp_path / "other_machine"))
     at = new_app().run()
-    at.switch_page("pages/runs.py").run()
+    at.switch_page("views/runs.py").run()
     at.file_uploader(key="bundle_upload").upload("shared.zip", bundle, "application/zip").run()
     assert not at.exception, at.exception
     assert 'Added the run "shared"' in texts(at)

@@ -29,3 +29,10 @@ def test_bad_form_values_raise_value_error():
     with pytest.raises(ValueError, match="learning rate"):
         config_from_form(dict(form_values("tutorial"), lr=0))
     assert isinstance(config_from_form(form_values("recommended")), TrainConfig)
+
+
+@pytest.mark.parametrize("text", ["²", "1²8", "١٢٨", "12.5", "-3"])
+def test_odd_digits_in_hidden_sizes_get_a_plain_sentence(text):
+    with pytest.raises(ValueError, match="hidden sizes must be whole numbers") as err:
+        config_from_form(dict(form_values("tutorial"), hidden_text=text))
+    assert "invalid literal" not in str(err.value)

@@ -62,6 +62,18 @@ class Corpus:
         return content_fingerprint(self.train_texts, self.train_labels, self.test_texts, self.test_labels,
                                    self.class_names)
 
+    def same_data(self, other: "Corpus | None") -> bool:
+        """Returns True when `other` holds the same texts and labels (cheap: by choice or stored fingerprint)."""
+        if other is None:
+            return False
+        if self is other:
+            return True
+        mine, theirs = self.description, other.description
+        if mine.get("source") == theirs.get("source") == "20newsgroups":
+            return (sorted(mine.get("categories", [])), bool(mine.get("remove_metadata"))) == \
+                (sorted(theirs.get("categories", [])), bool(theirs.get("remove_metadata")))
+        return self.fingerprint() == other.fingerprint()
+
     def class_counts(self) -> dict[str, tuple[int, int]]:
         """Returns {class name: (train count, test count)}."""
         tr = np.bincount(self.train_labels, minlength=self.n_classes)
@@ -92,6 +104,40 @@ def describe(description: dict) -> str:
     return str(description.get("name") or description.get("source") or "unknown data")
 
 
+@dataclass(frozen=True)
+class Nouns:
+    """How the pages name one text, many texts, one class and many classes of a corpus."""
+
+    text: str
+    texts: str
+    cls: str
+    classes: str
+
+
+def nouns(description: dict) -> Nouns:
+    """Returns the words for a corpus: posts and topics for the newsgroups, texts and classes otherwise."""
+    if description.get("source") == "20newsgroups":
+        return Nouns("post", "posts", "topic", "topics")
+    return Nouns("text", "texts", "class", "classes")
+
+
+HEADER_EXAMPLE = ("From", "Subject", "Organization", "Lines")
+
+
+def header_example(texts: Sequence[str], names: Sequence[str] = HEADER_EXAMPLE, limit: int = 200) -> list[str]:
+    """Returns the header lines `names` of the first of `texts` (up to `limit`) that has them all, else []."""
+    for text in texts[:limit]:
+        head = text.split("\n\n", 1)[0].splitlines()
+        found = {}
+        for line in head:
+            name, sep, _ = line.partition(":")
+            if sep and name in names and name not in found:
+                found[name] = line.strip()
+        if len(found) == len(names):
+            return [found[name] for name in names]
+    return []
+
+
 def post_title(text: str, width: int = 80) -> str:
     """Returns a one-line title for a post: its Subject header if it has one, else its first line, shortened."""
     lines = [line.strip() for line in text.strip().splitlines() if line.strip()]
@@ -103,8 +149,11 @@ def post_title(text: str, width: int = 80) -> str:
 
 
 def check_categories(categories: Sequence[str]) -> tuple[str, ...]:
-    """Returns the categories de-duplicated in the given order, or raises BadDataChoice."""
-    chosen = tuple(dict.fromkeys(c.strip() for c in categories if c.strip()))
+    """Returns the categories de-duplicated and sorted, or raises BadDataChoice.
+
+    Sorted so that the same set, in whatever order it was picked, gives the same labels, run and tables.
+    """
+    chosen = tuple(sorted(dict.fromkeys(c.strip() for c in categories if c.strip())))
     unknown = [c for c in chosen if c not in NEWSGROUPS]
     if unknown:
         raise BadDataChoice(
@@ -199,7 +248,7 @@ def _offline_message(reason: str) -> str:
 def load_newsgroups(categories: Sequence[str] = TUTORIAL_CATEGORIES, remove_metadata: bool = False,
                     archive: str | os.PathLike | None = None, data_home: str | None = None,
                     allow_download: bool = True) -> Corpus:
-    """Returns the bydate train/test split of the chosen newsgroups, labels in the given order."""
+    """Returns the bydate train/test split of the chosen newsgroups, labels in alphabetical order."""
     chosen = check_categories(categories)
     source = ensure_newsgroups(archive, data_home, allow_download)
     remove = REMOVE_PARTS if remove_metadata else ()
@@ -217,7 +266,7 @@ def load_newsgroups(categories: Sequence[str] = TUTORIAL_CATEGORIES, remove_meta
             build_cache_from_archive(archive, data_home)  # rebuild once from the archive, then read it
             source = "archive"
             bunch = _fetch(subset, chosen, remove, data_home, download=False)
-        # scikit-learn numbers the categories alphabetically; renumber to the user's order.
+        # scikit-learn numbers the categories alphabetically too; the renumbering guards that agreement.
         to_ours = np.array([chosen.index(name) for name in bunch.target_names])
         parts[subset] = (list(bunch.data), to_ours[bunch.target].astype(np.int32))
     return Corpus(

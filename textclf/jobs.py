@@ -29,6 +29,12 @@ class Progress:
     message: str = ""
     phase: str = "train"  # "refit": retraining on every training post for the chosen number of epochs
     offset: int = 0  # steps of earlier phases
+    refit_steps_per_epoch: int = 0  # steps per epoch of the retraining (more posts: more steps)
+
+    @property
+    def refit_from(self) -> int | None:
+        """Returns the step where retraining on every training post began, or None without a retraining."""
+        return self.offset if self.phase == "refit" else None
 
     @property
     def fraction(self) -> float:
@@ -134,7 +140,7 @@ class TrainingJob:
             p = self._progress
             return Progress(p.status, p.step, p.total_steps, p.steps_per_epoch, list(p.step_losses),
                             list(p.epochs), time.perf_counter() - self._started if not self.done else p.elapsed,
-                            p.message, p.phase, p.offset)
+                            p.message, p.phase, p.offset, p.refit_steps_per_epoch)
 
     def _run(self) -> None:
         try:
@@ -179,6 +185,7 @@ class TrainingJob:
             p.status = "stopping" if self._stop.is_set() else "running"
             if event.phase == "refit":  # the curve goes on; the chart's epochs stay those of the first phase
                 p.phase, p.offset, p.total_steps = "refit", p.step, p.step + event.total_steps
+                p.refit_steps_per_epoch = event.steps_per_epoch
             else:
                 p.total_steps, p.steps_per_epoch = event.total_steps, event.steps_per_epoch
         elif isinstance(event, StepLoss):
@@ -187,3 +194,17 @@ class TrainingJob:
         elif isinstance(event, EpochEnd) and p.phase == "train":
             p.epochs.append({"epoch": event.epoch, "train_loss": event.train_loss,
                              "train_accuracy": event.train_accuracy, "val_accuracy": event.val_accuracy})
+
+
+class JobStillRunning(RuntimeError):
+    """A new run was asked for while the previous one of the same session is still going."""
+
+
+def start_next(previous: TrainingJob | None, job: TrainingJob) -> TrainingJob:
+    """Returns `job`, started; raises JobStillRunning (starting nothing) while `previous` has not ended.
+
+    A session holds one run at a time: replacing a running job would lose it unsaved.
+    """
+    if previous is not None and not previous.done:
+        raise JobStillRunning("a training run is still going: wait for it to end, or press Stop first")
+    return job.start()

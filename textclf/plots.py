@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import html
-from typing import Sequence
+from typing import Iterable, Sequence
 
 import numpy as np
 import plotly.graph_objects as go
@@ -14,16 +14,36 @@ from textclf.features import WORD_SEPARATORS
 FOR_COLOUR = "#0072B2"  # blue: pushes towards the class
 AGAINST_COLOUR = "#D55E00"  # vermillion: pushes away from it
 TRAIN_COLOUR, TEST_COLOUR, VAL_COLOUR = "#0072B2", "#E69F00", "#009E73"
+REFIT_COLOUR = "#CC79A7"  # reddish purple: the retraining phase
 
 
-def class_counts_figure(counts: dict[str, tuple[int, int]]) -> go.Figure:
-    """Returns grouped bars of posts per class in train and test."""
+def label(text: object) -> str:
+    """Returns user text safe for a Plotly label: its pseudo-HTML (<a href>, <b>, &...;) shown as typed."""
+    return str(text).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def labels(texts: Iterable[object]) -> list[str]:
+    """Returns each of `texts` through `label`."""
+    return [label(t) for t in texts]
+
+
+def log_ticks(values: Sequence[float]) -> dict:
+    """Returns a log axis's tickvals/ticktext at powers of ten, written as plain decimals ("0.001", not "1m")."""
+    positive = [v for v in values if v is not None and v > 0 and np.isfinite(v)]
+    low, high = (min(positive), max(positive)) if positive else (0.01, 1.0)
+    powers = range(int(np.floor(np.log10(low))), int(np.ceil(np.log10(high))) + 1)
+    return dict(tickvals=[10.0 ** p for p in powers],
+                ticktext=[f"{10.0 ** p:.{max(0, -p)}f}" if p < 6 else f"{10.0 ** p:.0e}" for p in powers])
+
+
+def class_counts_figure(counts: dict[str, tuple[int, int]], noun: str = "posts") -> go.Figure:
+    """Returns grouped bars of texts (`noun`) per class in train and test."""
     names = list(counts)
     fig = go.Figure([
-        go.Bar(name="train", x=names, y=[counts[n][0] for n in names], marker_color=TRAIN_COLOUR),
-        go.Bar(name="test", x=names, y=[counts[n][1] for n in names], marker_color=TEST_COLOUR),
+        go.Bar(name="train", x=labels(names), y=[counts[n][0] for n in names], marker_color=TRAIN_COLOUR),
+        go.Bar(name="test", x=labels(names), y=[counts[n][1] for n in names], marker_color=TEST_COLOUR),
     ])
-    fig.update_layout(barmode="group", yaxis_title="posts", margin=dict(t=30, b=10), height=320,
+    fig.update_layout(barmode="group", yaxis_title=label(noun), margin=dict(t=30, b=10), height=320,
                       legend=dict(orientation="h", y=1.12))
     return fig
 
@@ -39,14 +59,33 @@ def _two_rows(top_title: str, bottom_title: str, gap: float = 0.2) -> go.Figure:
 
 
 def training_figure(step_losses: Sequence[tuple[int, float]], epochs: Sequence[dict], steps_per_epoch: int,
-                    total_steps: int) -> go.Figure:
-    """Returns the live training chart: loss per step (top) and accuracy per epoch (bottom)."""
+                    total_steps: int, refit_from: int | None = None, refit_steps_per_epoch: int = 0) -> go.Figure:
+    """Returns the live training chart: loss per step (top) and accuracy per epoch (bottom).
+
+    With `refit_from` (the first step of the retraining phase), the retraining on every training post is drawn
+    as its own curve on a shaded, labelled band after the epochs chosen on the validation posts.
+    """
     # Redrawn several times a second while training runs, so it is built without make_subplots.
     fig = _two_rows("Training loss (lower is better)", "Accuracy after each epoch", gap=0.24)
-    if step_losses:
-        steps, losses = zip(*step_losses)
-        fig.add_trace(go.Scatter(x=[s / steps_per_epoch for s in steps], y=losses, mode="lines",
+    per_epoch = max(steps_per_epoch, 1)
+    first = [(s, v) for s, v in step_losses if refit_from is None or s <= refit_from]
+    if first:
+        fig.add_trace(go.Scatter(x=[s / per_epoch for s, _ in first], y=[v for _, v in first], mode="lines",
                                  name="training loss", line=dict(color=TRAIN_COLOUR)))
+    n_epochs = max(1.0, total_steps / per_epoch)
+    if refit_from is not None:
+        start = refit_from / per_epoch
+        per_refit = max(refit_steps_per_epoch, 1)
+        end = start + (total_steps - refit_from) / per_refit
+        refit = [(s, v) for s, v in step_losses if s > refit_from]
+        fig.add_trace(go.Scatter(x=[start + (s - refit_from) / per_refit for s, _ in refit], y=[v for _, v in refit],
+                                 mode="lines", name="retraining on all training posts (starts afresh)",
+                                 line=dict(color=REFIT_COLOUR, dash="dot")))
+        fig.add_shape(type="rect", x0=start, x1=end, y0=0, y1=1, xref="x", yref="y domain", fillcolor=REFIT_COLOUR,
+                      opacity=0.08, line_width=0, layer="below")
+        fig.add_annotation(x=(start + end) / 2, y=1, xref="x", yref="y domain", yanchor="bottom", showarrow=False,
+                           text="retraining on all posts", font=dict(size=12, color=REFIT_COLOUR))
+        n_epochs = end
     done = [e["epoch"] for e in epochs]
     fig.add_trace(go.Scatter(x=done, y=[e["train_accuracy"] for e in epochs], mode="lines+markers", xaxis="x2",
                              yaxis="y2", name="train accuracy", line=dict(color=TRAIN_COLOUR)))
@@ -54,13 +93,13 @@ def training_figure(step_losses: Sequence[tuple[int, float]], epochs: Sequence[d
     if val:
         fig.add_trace(go.Scatter(x=[v[0] for v in val], y=[v[1] for v in val], mode="lines+markers", xaxis="x2",
                                  yaxis="y2", name="validation accuracy", line=dict(color=VAL_COLOUR, dash="dash")))
-    n_epochs = max(1.0, total_steps / max(steps_per_epoch, 1))
+    last_epoch = max(1.0, (refit_from / per_epoch) if refit_from is not None else n_epochs)
     fig.update_layout(
         xaxis=dict(range=[0, n_epochs * 1.02], dtick=1, title_text="epoch"),
-        yaxis=dict(type="log", dtick=1, title_text="loss (log scale)"),  # one label per power of ten
-        xaxis2=dict(range=[0.5, n_epochs + 0.5], dtick=1, title_text="epoch"),
+        yaxis=dict(type="log", title_text="loss (log scale)", **log_ticks([v for _, v in step_losses])),
+        xaxis2=dict(range=[0.5, last_epoch + 0.5], dtick=1, title_text="epoch"),
         yaxis2=dict(range=[0, 1.02], tickformat=".0%", title_text="accuracy"),
-        height=520, margin=dict(t=40, b=10), legend=dict(orientation="h", y=-0.12),
+        height=460, margin=dict(t=40, b=10), legend=dict(orientation="h", y=-0.14),
         uirevision="training")  # keeps zoom while the chart refreshes
     return fig
 
@@ -78,20 +117,24 @@ def confusion_figure(confusion: np.ndarray, class_names: Sequence[str], percent:
     fig = go.Figure(go.Heatmap(z=values, x=names, y=names, text=text, texttemplate="%{text}",
                                colorscale="Blues", showscale=False, hoverinfo="skip"))
     cells = [(t, p) for t in range(len(names)) for p in range(len(names))]
+    # The data keeps the raw names (a click reports them); what is drawn goes through `label`.
     fig.add_trace(go.Scatter(
         x=[names[p] for _, p in cells], y=[names[t] for t, _ in cells], mode="markers",
         marker=dict(size=40, symbol="square", opacity=0.01, color="#000000"), showlegend=False,
-        customdata=[text[t][p] for t, p in cells],
-        hovertemplate="true: %{y}<br>predicted: %{x}<br>%{customdata}<br>click to list these posts<extra></extra>"))
-    fig.update_layout(xaxis_title="predicted class", yaxis_title="true class", height=140 + 60 * len(names),
-                      yaxis=dict(autorange="reversed"), margin=dict(t=20, b=10), clickmode="event+select")
+        customdata=[[label(names[t]), label(names[p]), text[t][p]] for t, p in cells],
+        hovertemplate="true: %{customdata[0]}<br>predicted: %{customdata[1]}<br>%{customdata[2]}<br>"
+                      "click to list these posts<extra></extra>"))
+    ticks = dict(tickmode="array", tickvals=names, ticktext=labels(names))
+    fig.update_layout(xaxis=dict(title_text="predicted class", **ticks),
+                      yaxis=dict(title_text="true class", autorange="reversed", **ticks),
+                      height=140 + 60 * len(names), margin=dict(t=20, b=10), clickmode="event+select")
     return fig
 
 
 def probabilities_figure(class_names: Sequence[str], probabilities: Sequence[float], predicted: int) -> go.Figure:
     """Returns horizontal bars of class probabilities, the predicted class highlighted."""
     colours = [FOR_COLOUR if i == predicted else "#999999" for i in range(len(class_names))]
-    fig = go.Figure(go.Bar(x=list(probabilities), y=list(class_names), orientation="h", marker_color=colours,
+    fig = go.Figure(go.Bar(x=list(probabilities), y=labels(class_names), orientation="h", marker_color=colours,
                            text=[f"{p:.1%}" for p in probabilities], textposition="outside",
                            cliponaxis=False))
     fig.update_layout(xaxis=dict(range=[0, 1.15], tickformat=".0%", title="probability", tickvals=[0, .25, .5, .75, 1]),
@@ -101,8 +144,9 @@ def probabilities_figure(class_names: Sequence[str], probabilities: Sequence[flo
 
 def weights_figure(weights: Sequence[tuple[str, float]], class_name: str) -> go.Figure:
     """Returns signed bars of LIME word weights: blue pushes towards `class_name`, vermillion away."""
-    words = [w for w, _ in weights]
+    words = labels(w for w, _ in weights)
     values = [v for _, v in weights]
+    class_name = label(class_name)
     fig = go.Figure(go.Bar(x=values, y=words, orientation="h",
                            marker_color=[FOR_COLOUR if v > 0 else AGAINST_COLOUR for v in values],
                            hovertemplate="%{y}: %{x:+.4f}<extra></extra>"))
@@ -143,7 +187,7 @@ def runs_figure(runs: Sequence[tuple[str, Sequence[dict]]]) -> go.Figure:
     fig = _two_rows("Validation accuracy after each epoch", "Training loss after each epoch")
     palette = ["#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#F0E442", "#000000"]
     for i, (name, history) in enumerate(runs):
-        colour = palette[i % len(palette)]
+        colour, name = palette[i % len(palette)], label(name)
         epochs = [h["epoch"] for h in history]
         fig.add_trace(go.Scatter(x=epochs, y=[h.get("val_accuracy") for h in history], mode="lines+markers",
                                  name=name, legendgroup=name, line=dict(color=colour)))
@@ -151,7 +195,8 @@ def runs_figure(runs: Sequence[tuple[str, Sequence[dict]]]) -> go.Figure:
                                  xaxis="x2", yaxis="y2", name=name, legendgroup=name, showlegend=False,
                                  line=dict(color=colour)))
     fig.update_layout(yaxis=dict(tickformat=".0%", title_text="accuracy", range=[0, 1.02]),
-                      yaxis2=dict(type="log", dtick=1, title_text="loss (log scale)"),
+                      yaxis2=dict(type="log", title_text="loss (log scale)",
+                                  **log_ticks([h.get("train_loss") for _, history in runs for h in history])),
                       xaxis=dict(title_text="epoch", dtick=1), xaxis2=dict(title_text="epoch", dtick=1),
                       height=560, margin=dict(t=40, b=10), legend=dict(orientation="h", y=-0.15))
     return fig

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import re
 import time
 from dataclasses import asdict, dataclass, field, replace
 from functools import partial
@@ -72,7 +73,8 @@ class TrainConfig:
 def parse_hidden_sizes(text: str) -> tuple[int, ...]:
     """Returns layer sizes from text like "128,64", or raises ValueError saying what is wrong."""
     parts = [p.strip() for p in str(text).replace(" ", ",").split(",") if p.strip()]
-    if not parts or not all(p.isdigit() for p in parts):
+    # Only ASCII digits: str.isdigit() also accepts "²", which int() then refuses with Python's own words.
+    if not parts or not all(re.fullmatch(r"[0-9]+", p) for p in parts):
         raise ValueError(f"hidden sizes must be whole numbers separated by commas, e.g. 128,64 (got {text!r})")
     sizes = tuple(int(p) for p in parts)
     if min(sizes) < 1 or max(sizes) > 4096 or len(sizes) > 8:
@@ -132,6 +134,20 @@ class Finished:
     def stopped(self) -> bool:
         """Returns True when training ended before its last epoch (Stop, early stopping or divergence)."""
         return self.reason != "completed"
+
+    @property
+    def unfinished(self) -> bool:
+        """Returns True when the model is not what the settings asked for (Stop pressed, or divergence).
+
+        Early stopping is part of the settings: a model it chose is finished.
+        """
+        return self.reason in ("stopped", "diverged")
+
+    def ending(self) -> str:
+        """Returns how training ended in a few words, e.g. "stopped by you" ("" when every epoch ran)."""
+        return {"stopped": "stopped by you, unfinished", "diverged": "diverged, unfinished",
+                "early_stopping": f"early stopping chose epoch {self.best_epoch}" if self.best_epoch
+                else "early stopping"}.get(self.reason, "")
 
 
 Event = Union[Started, StepLoss, EpochEnd, Finished]

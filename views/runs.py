@@ -3,7 +3,7 @@
 import pandas as pd
 import streamlit as st
 
-from pages import common
+from views import common
 from textclf.bundles import BadBundle, bundle_bytes
 from textclf.data import BadDataChoice, DataUnavailable, describe
 from textclf.jobs import trained_model_from_run
@@ -52,9 +52,9 @@ if upload is not None and st.session_state.get("imported") != upload.file_id:
     st.session_state["imported"] = upload.file_id  # a rerun must not import the same file twice
     try:
         added = store.import_bundle(upload.getvalue(), name=upload.name.removesuffix(".zip"))
-        st.success(f"Added the run \"{added.name}\".")
+        st.success(f"Added the run \"{common.plain(added.name)}\".")
     except BadBundle as err:
-        st.error(f"This file was not added: {err}")
+        st.error(f"This file was not added: {common.plain(str(err))}")
 
 runs = store.list()
 if store.skipped:
@@ -96,12 +96,12 @@ if c1.button("Load into Evaluate and Explain", type="primary", icon=":material/u
     st.rerun()  # so the sidebar, drawn before this page, shows the loaded model
 message = st.session_state.pop("load_message", None)
 if message:
-    (st.success if message.startswith("Loaded") else st.warning)(message)
+    (st.success if message.startswith("Loaded") else st.warning)(common.plain(message))
 try:
     c2.download_button("Download bundle (.zip)", bundle_bytes(run.path), file_name=f"textclf-run-{run.id}.zip",
                        mime="application/zip", icon=":material/download:")
 except BadModelFile as err:
-    c2.warning(f"This run's model files are damaged: {err}")
+    c2.warning(f"This run's model files are damaged: {common.plain(str(err))}")
 with c3.popover("Rename or delete", icon=":material/edit:"):
     new_name = st.text_input("New name", run.name, max_chars=100, key=f"rename_{run.id}")
     if st.button("Rename", key="rename"):

@@ -2,6 +2,7 @@
 
 import streamlit as st
 
+from views.common import plain
 from textclf.plots import class_counts_figure
 from textclf.tabular import MAX_BYTES, MAX_CLASSES, BadTable, corpus_from_table, guess_columns, read_table
 
@@ -27,7 +28,7 @@ def render_upload() -> None:
             text, label, split = guess_columns(st.session_state["table"])
             st.session_state.update(text_column=text, label_column=label, split_column=split or NO_SPLIT)
     if st.session_state.get("table_error"):
-        st.error(f"This file cannot be used: {st.session_state['table_error']}")
+        st.error(f"This file cannot be used: {plain(st.session_state['table_error'])}")
         return
     table = st.session_state["table"]
     columns = list(table.columns)
@@ -46,11 +47,11 @@ def render_upload() -> None:
                                            None if split_column == NO_SPLIT else split_column, share,
                                            name=upload.name)
     except BadTable as err:
-        st.error(str(err))
+        st.error(plain(str(err)))
         return
-    st.info(f"Preview: {report.summary()} Press **Use this data** to train on this file; until then the "
+    st.info(f"Preview: {plain(report.summary())} Press **Use this data** to train on this file; until then the "
             f"other pages keep using the newsgroups.")
     if st.button("Use this data", type="primary", icon=":material/check:"):
         st.session_state["custom_corpus"] = corpus
         st.rerun()
-    st.plotly_chart(class_counts_figure(report.class_counts), key="csv_counts")
+    st.plotly_chart(class_counts_figure(report.class_counts, "texts"), key="csv_counts")

@@ -3,47 +3,53 @@
 import pandas as pd
 import streamlit as st
 
-from pages import common
-from textclf.data import post_title
+from views import common
+from textclf.data import nouns, post_title
 from textclf.evaluate import confusion_cell, largest_mistake
 from textclf.plots import confusion_figure
 
-st.title("3. Evaluate: how good is it on posts it never saw?")
+shown = common.current_model()
+w = nouns(shown.corpus.description if shown else {})  # "posts"/"topic" for the newsgroups, "texts"/"class" else
+st.title(f"3. Evaluate: how good is it on {w.texts} it never saw?")
 model = common.require_model()
 ev, corpus = model.evaluation, model.corpus
 names = list(ev.class_names)
 
 c1, c2, c3 = st.columns(3)
 c1.metric("Test accuracy", f"{ev.accuracy:.1%}",
-          help="Share of the test posts whose topic the model got right.")
+          help=f"Share of the test {w.texts} whose {w.cls} the model got right.")
 c2.metric("Macro F1", f"{ev.macro_f1:.3f}",
-          help="F1 balances missed posts and false alarms for each topic (1 is perfect), averaged so every "
-               "topic counts equally, however many posts it has.")
-c3.metric("Test posts", f"{len(corpus.test_texts):,}", help="Posts held back from training and used only here.")
-if model.finished.reason != "completed":
-    st.info(f"This model's training ended early: {model.finished.message}")
+          help=f"F1 balances missed {w.texts} and false alarms for each {w.cls} (1 is perfect), averaged so every "
+               f"{w.cls} counts equally, however many {w.texts} it has.")
+c3.metric(f"Test {w.texts}", f"{len(corpus.test_texts):,}",
+          help=f"{w.texts.capitalize()} held back from training and used only here.")
+if model.finished.unfinished:
+    st.info(f"This model is unfinished ({model.finished.ending()}): {model.finished.message}")
+elif model.finished.reason == "early_stopping":
+    st.caption(f"Trained as set: {model.finished.ending()}. {model.finished.message}")
 
 with st.expander("Compared with two simple models", expanded=True):
-    st.caption("Classic linear models trained on the same training posts (tf-idf word weights). "
+    st.caption(f"Classic linear models trained on the same training {w.texts} (tf-idf word weights). "
                "A network that loses to them is not worth its extra complexity.")
     rows = {"This network": {"accuracy": ev.accuracy, "macro F1": ev.macro_f1}}
     rows.update({r["name"]: {"accuracy": r["accuracy"], "macro F1": r["macro_f1"]}
-                 for r in common.baselines(corpus).values()})
+                 for r in (common.baselines(corpus) or {}).values()})
     st.dataframe(pd.DataFrame(rows).T.style.format({"accuracy": "{:.1%}", "macro F1": "{:.3f}"}))
 
-st.subheader("Per topic")
-st.caption("Precision: of the posts it labelled with this topic, the share that were right. "
-           "Recall: of the posts really in this topic, the share it found. F1 combines the two (1 is perfect).")
+st.subheader(f"Per {w.cls}")
+st.caption(f"Precision: of the {w.texts} it labelled with this {w.cls}, the share that were right. "
+           f"Recall: of the {w.texts} really in this {w.cls}, the share it found. F1 combines the two (1 is perfect).")
 report = pd.DataFrame({n: ev.report[n] for n in names}).T[["precision", "recall", "f1-score", "support"]]
-report = report.rename(columns={"f1-score": "F1 (balance of the two)", "support": "test posts"})
-report["test posts"] = report["test posts"].astype(int)
-st.dataframe(report.style.format("{:.3f}", subset=["precision", "recall", "F1 (balance of the two)"]))
+report = report.rename(columns={"f1-score": "F1 (balance of the two)", "support": f"test {w.texts}"})
+report[f"test {w.texts}"] = report[f"test {w.texts}"].astype(int)
+st.dataframe(report.style.format("{:.3f}", subset=["precision", "recall", "F1 (balance of the two)"]),
+             height=common.table_height(len(report)))  # every row in view: no scrolling inside the table
 
 st.subheader("Confusion matrix")
-st.caption("Rows: the true topic. Columns: what the model predicted. The diagonal is correct; everything "
-           "else is a mistake. Click a cell (or pick below) to read those posts.")
-percent = st.segmented_control("Show", ["counts", "% of true topic"], default="counts", key="cm_mode") == \
-    "% of true topic"
+st.caption(f"Rows: the true {w.cls}. Columns: what the model predicted. The diagonal is correct; everything "
+           f"else is a mistake. Click a cell (or pick below) to read those {w.texts}.")
+percent = st.segmented_control("Show", ["counts", f"% of true {w.cls}"], default="counts", key="cm_mode") == \
+    f"% of true {w.cls}"
 event = st.plotly_chart(confusion_figure(ev.confusion, names, percent), key="confusion", on_select="rerun",
                         selection_mode="points")
 points = (event.selection.points if event and event.selection else []) or []
@@ -57,12 +63,12 @@ elif st.session_state.get("cell_true") not in names or st.session_state.get("cel
     st.session_state["cell_true"], st.session_state["cell_pred"] = names[true_i], names[pred_i]
 
 t1, t2 = st.columns(2)
-true_name = t1.selectbox("True topic", names, key="cell_true")
-pred_name = t2.selectbox("Predicted topic", names, key="cell_pred")
+true_name = t1.selectbox(f"True {w.cls}", names, key="cell_true")
+pred_name = t2.selectbox(f"Predicted {w.cls}", names, key="cell_pred")
 idx = confusion_cell(ev, corpus.test_labels, names.index(true_name), names.index(pred_name))
 kind = "correctly classified" if true_name == pred_name else "mistaken"
-st.markdown(f"**{len(idx)} {kind} test post{'s' if len(idx) != 1 else ''}**: true *{true_name}*, "
-            f"predicted *{pred_name}*.")
+st.markdown(f"**{len(idx)} {kind} test {w.text if len(idx) == 1 else w.texts}**: true "
+            f"*{common.plain(true_name)}*, predicted *{common.plain(pred_name)}*.")
 for i in idx[:20]:
     text = corpus.test_texts[i]
     with st.expander(common.plain(post_title(text))):
@@ -71,11 +77,11 @@ for i in idx[:20]:
             st.session_state["explain_text"] = text
             st.session_state["explain_now"] = True  # arrive with the explanation already computed
             st.session_state["explain_source"] = (text, names[corpus.test_labels[i]])
-            st.switch_page("pages/explain.py")
+            st.switch_page("views/explain.py")
 if len(idx) > 20:
     st.caption(f"Showing the first 20 of {len(idx)}.")
 
 # Take it away (issue 11): downloads of the tables above, every test text in a filterable table, label errors.
-from pages.takeaway import render_takeaway  # noqa: E402 - kept in its own block, apart from the page above
+from views.takeaway import render_takeaway  # noqa: E402 - kept in its own block, apart from the page above
 
 render_takeaway(model)

@@ -63,5 +63,5 @@ def render_label_errors(corpus: Corpus, key: str) -> None:
         st.session_state["explain_text"] = text
         st.session_state["explain_now"] = True
         st.session_state["explain_source"] = (text, given)
-        st.switch_page("pages/explain.py")
+        st.switch_page("views/explain.py")
     st.text(text[:2000] + ("\n[... cut ...]" if len(text) > 2000 else ""))

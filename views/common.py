@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import streamlit as st
-from streamlit.runtime.pages_manager import PagesManager
 
+from textclf.background import Background
 from textclf.baselines import run_baselines
 from textclf.data import TUTORIAL_CATEGORIES, BadDataChoice, Corpus, DataUnavailable, describe, load_newsgroups
 from textclf.features import FeatureConfig
@@ -12,13 +12,6 @@ from textclf.jobs import TrainedModel, TrainingJob
 from textclf.model import enable_compilation_cache
 from textclf.links import parse_setup
 from textclf.presets import features_from_form, form_values
-
-# A first visit straight to a deep link (e.g. /train) makes Streamlit guess that pages/ is an old-style
-# multipage folder and run the page without app.py. Every page imports this module first, so on that
-# first run we switch to app.py's st.navigation and start the run again.
-if PagesManager.uses_pages_directory:
-    PagesManager.uses_pages_directory = False
-    st.rerun()
 
 DEFAULTS = {
     "categories": list(TUTORIAL_CATEGORIES),
@@ -75,7 +68,7 @@ def require_corpus() -> Corpus:
     corpus, reason = chosen_corpus()
     if corpus is None:
         st.warning(f"The data is not ready: {reason}")
-        st.page_link("pages/data.py", label="Go to 1. Data", icon=":material/library_books:")
+        st.page_link("views/data.py", label="Go to 1. Data", icon=":material/library_books:")
         st.stop()
     return corpus
 
@@ -100,13 +93,13 @@ def require_model() -> TrainedModel:
     job: TrainingJob | None = st.session_state.get("job")
     if model is None and job is not None and not job.done:
         st.info(f"Training is running ({job.progress().fraction:.0%} done). This page fills in when it ends.")
-        st.page_link("pages/train.py", label="Watch it on 2. Train", icon=":material/model_training:")
+        st.page_link("views/train.py", label="Watch it on 2. Train", icon=":material/model_training:")
         st.stop()
     if model is None:
         st.info("No model yet in this browser tab. Train one (it takes a few seconds), or load an earlier "
                 "one from Saved runs.")
-        st.page_link("pages/train.py", label="Go to 2. Train", icon=":material/model_training:")
-        st.page_link("pages/runs.py", label="Open Saved runs", icon=":material/history:")
+        st.page_link("views/train.py", label="Go to 2. Train", icon=":material/model_training:")
+        st.page_link("views/runs.py", label="Open Saved runs", icon=":material/history:")
         st.stop()
     return model
 
@@ -118,6 +111,11 @@ def plain(text: str) -> str:
     return escaped.replace("@", "@\u200b")
 
 
+def table_height(rows: int) -> int:
+    """Returns the pixel height at which st.dataframe shows a header and `rows` rows without scrolling."""
+    return 38 + 35 * rows + 3  # Streamlit's row height is 35 px; 3 px of borders
+
+
 def chosen_description() -> dict:
     """Returns the description of the newsgroups chosen on the Data page (without loading them)."""
     return {"source": "20newsgroups", "categories": list(st.session_state["categories"]),
@@ -125,46 +123,85 @@ def chosen_description() -> dict:
 
 
 def render_status() -> None:
-    """Shows, in the sidebar, the chosen data, the training state and the next step."""
+    """Shows, in the sidebar, the chosen data, the training state and the next step (live while a run goes)."""
+    job: TrainingJob | None = st.session_state.get("job")
+    with st.sidebar:
+        if job is not None and not job.done:
+            _live_status()
+        else:
+            _status()
+
+
+def _status() -> None:
+    """Writes the sidebar's "Where you are" lines."""
     s = st.session_state
     model = current_model()
     job: TrainingJob | None = s.get("job")
-    with st.sidebar:
-        st.markdown("**Where you are**")
-        cats = s["categories"]
-        custom = s.get("custom_corpus")
-        if custom is not None:
-            st.markdown(f"**Data:** {describe(custom.description)} ({custom.n_classes} classes)")
-        else:
-            st.markdown(f"**Data:** {describe(chosen_description())}" if len(cats) >= 2
-                        else "**Data:** choose at least two categories")
-        if job is not None and not job.done:
-            st.markdown(f"**Training:** {job.progress().fraction:.0%} done")
-        if model is not None:
-            ended = "" if model.finished.reason == "completed" else " (stopped early)"
-            st.markdown(f"**Model:** trained{ended} on {describe(model.corpus.description)}, "
-                        f"test accuracy **{model.evaluation.accuracy:.1%}**")
-        elif job is None or job.done:
-            st.markdown("**Model:** not trained yet")
-        if model is None:
-            nxt = "1. Data" if len(cats) < 2 and custom is None else "2. Train"
-            st.caption(f"Next step: **{nxt}**. The path: 1. Data → 2. Train → 3. Evaluate → 4. Explain.")
-        else:
-            st.caption("All steps are open: 3. Evaluate shows its mistakes, 4. Explain shows its reasons.")
+    st.markdown("**Where you are**")
+    cats = s["categories"]
+    custom = s.get("custom_corpus")
+    if custom is not None:
+        st.markdown(f"**Data:** {plain(describe(custom.description))} ({custom.n_classes} classes)")
+    else:
+        st.markdown(f"**Data:** {describe(chosen_description())}" if len(cats) >= 2
+                    else "**Data:** choose at least two categories")
+    if job is not None and not job.done:
+        st.markdown(f"**Training:** {job.progress().fraction:.0%} done")
+    if model is not None:
+        ending = model.finished.ending()
+        st.markdown(f"**Model:** trained{f' ({ending})' if ending else ''} on "
+                    f"{plain(describe(model.corpus.description))}, test accuracy **{model.evaluation.accuracy:.1%}**")
+    elif job is None or job.done:
+        st.markdown("**Model:** not trained yet")
+    if model is None:
+        nxt = "1. Data" if len(cats) < 2 and custom is None else "2. Train"
+        st.caption(f"Next step: **{nxt}**. The path: 1. Data → 2. Train → 3. Evaluate → 4. Explain.")
+    else:
+        st.caption("All steps are open: 3. Evaluate shows its mistakes, 4. Explain shows its reasons.")
 
 
-@st.cache_data(max_entries=16, show_spinner="Training the reference models ...")
-def _baselines(categories: tuple[str, ...], remove_metadata: bool) -> dict:
-    return run_baselines(load_corpus(categories, remove_metadata))
+@st.fragment(run_every=1.0)
+def _live_status() -> None:
+    """The sidebar while a run goes: redrawn every second; the whole page reruns once the run ends."""
+    job: TrainingJob | None = st.session_state.get("job")
+    if job is None or job.done:
+        st.rerun(scope="app")  # every page fills in with the new model
+    _status()
 
 
-def baselines(corpus: Corpus) -> dict:
-    """Returns the baselines' test metrics on `corpus` (cached per data choice)."""
-    if corpus.description.get("source") != "20newsgroups":
-        return _custom_baselines(corpus.fingerprint(), corpus)
-    return _baselines(tuple(corpus.class_names), bool(corpus.description.get("remove_metadata")))
+def baseline_work(corpus: Corpus) -> Background:
+    """Returns the reference models' computation on `corpus`: one per data choice, shared, in the background."""
+    if corpus.description.get("source") == "20newsgroups":
+        key = f"20newsgroups:{','.join(sorted(corpus.class_names))}:{bool(corpus.description.get('remove_metadata'))}"
+    else:
+        key = corpus.fingerprint()
+    return _baseline_work(key, corpus)
 
 
-@st.cache_data(max_entries=4, show_spinner="Training the reference models ...")
-def _custom_baselines(fingerprint: str, _corpus: Corpus) -> dict:
-    return run_baselines(_corpus)  # keyed by the fingerprint; the leading underscore keeps the corpus unhashed
+@st.cache_resource(max_entries=16, show_spinner=False)
+def _baseline_work(key: str, _corpus: Corpus) -> Background:
+    return Background(run_baselines, _corpus, name="textclf-baselines")  # the underscore: keyed by `key` only
+
+
+def baselines(corpus: Corpus) -> dict | None:
+    """Returns the reference models' test metrics on `corpus`, or None (saying why) while they are not ready.
+
+    They are computed in a background thread, so the page stays usable; it reruns by itself once they are in.
+    """
+    work = baseline_work(corpus)
+    if work.done and work.error:
+        st.caption(f"The reference models could not be computed on this data: {plain(work.error)}")
+        return None
+    if not work.done:
+        _wait_for_baselines(work)
+        return None
+    return work.result
+
+
+@st.fragment(run_every=1.0)
+def _wait_for_baselines(work: Background) -> None:
+    """Says that the reference models are being computed; reruns the page when they are ready."""
+    if work.done:
+        st.rerun(scope="app")
+    st.caption(":material/hourglass_empty: Computing the reference models in the background (a few seconds; "
+               "up to a minute with many topics). You can train meanwhile.")

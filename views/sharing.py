@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from pages import common
+from views import common
 from textclf.links import setup_query
 
 
@@ -36,9 +36,14 @@ def setup_link(locks: list[str], hides: list[str]) -> str:
 
 
 def share_setup() -> None:
-    """Shows the "Copy link to this setup" popover."""
+    """Shows the "Copy link to this setup" popover (not to whoever opened a link that hides part of its setup)."""
+    if st.session_state["link"].hidden:
+        return  # its link would show what the teacher's link keeps out of sight
     with st.popover("Copy link to this setup", icon=":material/link:",
                     help="A link that opens the app with these topics and settings, e.g. for a class."):
+        if st.session_state.get("custom_corpus") is not None:
+            st.warning("A link cannot carry your own file. This link opens the newsgroups topics chosen on the "
+                       "Data page, with the settings below; share the file separately.")
         locks = st.multiselect("Lock for whoever opens the link", ["data", "hyperparameters"],
                                key="share_locks", help="Locked controls are shown but cannot be changed.")
         hides = st.multiselect("Hide for whoever opens the link", ["data", "hyperparameters"],

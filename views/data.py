@@ -2,10 +2,10 @@
 
 import streamlit as st
 
-from pages import common, sharing
-from pages.label_errors import render_label_errors
-from pages.upload import render_upload
-from textclf.data import ARCHIVE_ENV, NEWSGROUPS, describe, post_title
+from views import common, sharing
+from views.label_errors import render_label_errors
+from views.upload import render_upload
+from textclf.data import ARCHIVE_ENV, NEWSGROUPS, describe, header_example, post_title
 from textclf.features import SCALINGS
 from textclf.plots import class_counts_figure
 
@@ -25,14 +25,14 @@ else:
     if custom is not None and source == "20 Newsgroups":
         st.session_state["custom_corpus"] = custom = None
 if custom is not None:
-    st.info(f"Using your own data: **{custom.description.get('name', 'your texts')}**, "
+    st.info(f"Using your own data: **{common.plain(str(custom.description.get('name', 'your texts')))}**, "
             f"{len(custom.train_texts):,} training and {len(custom.test_texts):,} test texts in "
             f"{custom.n_classes} classes.")
     if st.button("Use another file or other columns"):
         st.session_state["custom_corpus"] = None
         st.rerun()
-    st.plotly_chart(class_counts_figure(custom.class_counts()), key="custom_counts")
-    st.page_link("pages/train.py", label="Go to 2. Train", icon=":material/model_training:")
+    st.plotly_chart(class_counts_figure(custom.class_counts(), "texts"), key="custom_counts")
+    st.page_link("views/train.py", label="Go to 2. Train", icon=":material/model_training:")
     with st.expander("Likely label errors in your file", icon=":material/rule:"):
         render_label_errors(custom, "data")
     st.stop()
@@ -45,8 +45,9 @@ if not sharing.hidden("data"):
     st.toggle(
         "Remove headers, signatures and quoted replies", key="remove_metadata", **locked,
         help="Headers name the newsgroup a post was sent to, so a model can cheat by reading them.")
-    st.caption("Why it matters: headers (e.g. *Newsgroups: rec.sport.hockey*) and signatures give the answer "
-               "away. With them removed, accuracy drops, but it is an honest measure of understanding the text.")
+    st.caption("Why it matters: headers (who wrote the post, from which organisation, its subject) and "
+               "signatures give the answer away. With them removed, accuracy drops, but it is an honest measure "
+               "of understanding the text.")
     with st.expander("Advanced: how words become numbers"):
         c1, c2, c3 = st.columns(3)
         c1.selectbox("Word weighting", SCALINGS, key="scaling", **locked,
@@ -76,10 +77,17 @@ counts = corpus.class_counts()
 n_train, n_test = len(corpus.train_texts), len(corpus.test_texts)
 st.success(f"Loaded {n_train:,} training posts and {n_test:,} test posts in {corpus.n_classes} topics. "
            "Next: **2. Train**.")
-st.page_link("pages/train.py", label="Go to 2. Train", icon=":material/model_training:")
+st.page_link("views/train.py", label="Go to 2. Train", icon=":material/model_training:")
 st.subheader("Posts per topic")
 st.caption("The model learns from the training posts; the test posts are kept aside to grade it fairly.")
 st.plotly_chart(class_counts_figure(counts), key="class_counts")
+
+example = header_example(corpus.train_texts)
+if example:
+    with st.expander("What headers look like: the first lines of a training post"):
+        st.code("\n".join(example), language=None)
+        st.caption("A model can learn that a sender or an organisation always writes about one topic: a shortcut "
+                   "that fails on new writers. Remove them above to measure honestly.")
 
 st.subheader("Sample posts")
 topic = st.selectbox("Show posts from", corpus.class_names, key="sample_topic")

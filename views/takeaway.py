@@ -4,7 +4,7 @@ import numpy as np
 import pandas as pd
 import streamlit as st
 
-from pages.label_errors import render_label_errors
+from views.label_errors import render_label_errors
 from textclf.data import post_title
 from textclf.export import to_csv_bytes
 from textclf.jobs import TrainedModel

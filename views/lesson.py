@@ -2,16 +2,16 @@
 
 import streamlit as st
 
-from pages import common
-from textclf.data import describe
+from views import common
+from textclf.data import BadDataChoice, DataUnavailable, describe, header_example
 from textclf.jobs import TrainingJob
 from textclf.train import TrainConfig
 
 st.title("Lesson: do headers give the answer away?")
 st.markdown(
-    "Newsgroup posts carry headers such as *Newsgroups: rec.sport.hockey*, signatures and quoted replies. "
-    "A model can score well by reading those instead of the text. This lesson trains the **same model "
-    "twice** on the chosen topics, once with and once without them, and compares the test accuracy.")
+    "Newsgroup posts carry headers (who wrote them, from which organisation, the subject), signatures and "
+    "quoted replies. A model can score well by reading those instead of the text. This lesson trains the "
+    "**same model twice** on the chosen topics, once with and once without them, and compares the test accuracy.")
 if st.session_state.get("custom_corpus") is not None:
     st.info("This lesson uses the newsgroups; you are using your own data. Switch back on the Data page.")
     st.stop()
@@ -19,6 +19,16 @@ categories = tuple(st.session_state["categories"])
 if len(categories) < 2:
     st.warning("Choose at least two newsgroups on the Data page first.")
     st.stop()
+try:
+    with_headers = common.load_corpus(categories, False)
+except (BadDataChoice, DataUnavailable) as err:
+    st.error(f"The lesson needs the newsgroups, which cannot be loaded: {err}")
+    st.page_link("views/data.py", label="See how to provide the data on 1. Data", icon=":material/library_books:")
+    st.stop()
+example = header_example(with_headers.train_texts)
+if example:
+    st.markdown("The first lines of one of these training posts:")
+    st.code("\n".join(example), language=None)
 st.caption(f"Topics: {describe({'source': '20newsgroups', 'categories': categories})}. Settings: the tutorial's, with fast "
            "updates, so both runs take seconds.")
 jobs = st.session_state.get("lesson_jobs")

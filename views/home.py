@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from pages import common, sharing
+from views import common, sharing
 from textclf.data import TUTORIAL_CATEGORIES, describe
 
 st.title("Train a text classifier and see why it decides")
@@ -13,10 +13,10 @@ st.markdown(
 )
 cols = st.columns(4)
 steps = [
-    ("pages/data.py", "1. Data", ":material/library_books:", "Pick the topics (newsgroups) the model should tell apart."),
-    ("pages/train.py", "2. Train", ":material/model_training:", "Train the network and watch its loss fall and accuracy rise."),
-    ("pages/evaluate.py", "3. Evaluate", ":material/analytics:", "Test it on posts it never saw; find its mistakes."),
-    ("pages/explain.py", "4. Explain", ":material/search_insights:", "Paste any text and see which words pushed the decision."),
+    ("views/data.py", "1. Data", ":material/library_books:", "Pick the topics (newsgroups) the model should tell apart."),
+    ("views/train.py", "2. Train", ":material/model_training:", "Train the network and watch its loss fall and accuracy rise."),
+    ("views/evaluate.py", "3. Evaluate", ":material/analytics:", "Test it on posts it never saw; find its mistakes."),
+    ("views/explain.py", "4. Explain", ":material/search_insights:", "Paste any text and see which words pushed the decision."),
 ]
 for col, (path, label, icon, text) in zip(cols, steps):
     with col.container(border=True):
@@ -24,7 +24,7 @@ for col, (path, label, icon, text) in zip(cols, steps):
         st.caption(text)
 sharing.link_notes()
 if st.session_state["custom_corpus"] is not None:
-    chosen = f"your file {describe(st.session_state['custom_corpus'].description)} is"
+    chosen = f"your file {common.plain(describe(st.session_state['custom_corpus'].description))} is"
 elif tuple(st.session_state["categories"]) == TUTORIAL_CATEGORIES:
     chosen = "the tutorial's four topics are"
 else:

@@ -3,7 +3,7 @@
 import pandas as pd
 import streamlit as st
 
-from pages import common
+from views import common
 from textclf.data import describe
 from textclf.export import to_csv_bytes
 from textclf.modelfiles import BadModelFile
@@ -26,7 +26,7 @@ def choose_model():
     options = ([CURRENT] if model is not None else []) + [r.id for r in runs]
     if not options:
         st.info("No model yet. Train one on 2. Train (a few seconds), or upload a run on Saved runs.")
-        st.page_link("pages/train.py", label="Go to 2. Train", icon=":material/model_training:")
+        st.page_link("views/train.py", label="Go to 2. Train", icon=":material/model_training:")
         st.stop()
     names = {r.id: f"Saved run: {r.name} ({r.created:%d %b %H:%M}, {describe(r.data)})" for r in runs}
     if model is not None:

@@ -2,8 +2,8 @@
 
 import streamlit as st
 
-from pages import common
-from textclf.data import post_title
+from views import common
+from textclf.data import nouns, post_title
 from textclf.explain import MAX_EXPLAIN_CHARS, ExplainError, explain
 from textclf.plots import highlighted_html, probabilities_figure, weights_figure
 
@@ -11,6 +11,7 @@ st.title("4. Explain: which words made the decision?")
 model = common.require_model()
 names = list(model.classifier.class_names)
 corpus = model.corpus
+w = nouns(corpus.description)
 
 pick = st.selectbox("Start from a test post (optional)", range(len(corpus.test_texts)), index=None,
                     format_func=lambda i: f"#{i} [{names[corpus.test_labels[i]]}] "
@@ -27,7 +28,7 @@ text = st.text_area("Text to explain", key="explain_text", height=200, persist_s
 
 source = st.session_state.get("explain_source")
 if source and source[0] == text:
-    st.caption(f"A test post whose true topic is **{source[1]}**.")
+    st.caption(f"A test {w.text} whose true {w.cls} is **{common.plain(source[1])}**.")
 c1, c2, c3 = st.columns(3)
 target = c1.selectbox("Explain the topic", ["the predicted topic"] + names, key="explain_class",
                       help="LIME explains one topic at a time: why the text is (or is not) this topic.")
@@ -51,7 +52,7 @@ result = st.session_state.get("explanation")
 if result is None or result.class_names != tuple(names):
     st.stop()
 predicted, explained = names[result.predicted], names[result.explained_class]
-st.markdown(f"### Predicted topic: **{predicted}** ({result.probabilities[result.predicted]:.1%})")
+st.markdown(f"### Predicted {w.cls}: **{common.plain(predicted)}** ({result.probabilities[result.predicted]:.1%})")
 if result.n_known_words == 0:
     st.warning("None of these words are in the model's vocabulary, so it can only guess from what is "
                "common overall. Try text about one of the topics.")
@@ -60,12 +61,12 @@ with left:
     st.markdown("**How sure is the model?**")
     st.plotly_chart(probabilities_figure(names, result.probabilities, result.predicted), key="probabilities")
 with right:
-    st.markdown(f"**Words that mattered for *{explained}***")
+    st.markdown(f"**Words that mattered for *{common.plain(explained)}***")
     if result.n_known_words == 0 or not any(w for _, w in result.weights):
         st.caption("No word changed the prediction: the model does not know any of them.")
         st.stop()
     st.plotly_chart(weights_figure(result.weights, explained), key="weights")
-    st.caption(f"Blue words push towards {explained}; orange words push away from it. "
+    st.caption(f"Blue words push towards {common.plain(explained)}; orange words push away from it. "
                f"LIME's local fit explains {max(result.score, 0):.0%} of the variation it saw "
                f"({result.seconds:.2f} s, {num_samples:,} samples).")
 st.markdown("**The text, with those words highlighted**")

@@ -1,0 +1,220 @@
+"""The Train page as a class uses it: one run at a time, teacher links that hold, honest results and references."""
+
+import dataclasses
+import re
+import threading
+
+import pytest
+
+from views import common
+from tests.test_app import new_app, on_page, texts, tiny_model  # noqa: F401 - tiny_model is a fixture
+from textclf.data import Corpus
+from textclf.evaluate import evaluate_predictions
+from textclf.jobs import JobStillRunning, TrainedModel, TrainingJob, start_next
+from textclf.train import TrainConfig
+
+
+def long_run(at) -> TrainingJob:
+    """Presses Train with settings that keep the run going until stopped; returns the job."""
+    at.text_input(key="hidden_text").set_value("16")
+    at.number_input(key="epochs").set_value(200)
+    at.number_input(key="batch_size").set_value(1)
+    train_button(at).click()
+    at.run()
+    assert not at.exception, at.exception
+    job = at.session_state["job"]
+    assert not job.done
+    return job
+
+
+def train_button(at):
+    return [b for b in at.button if b.label == "Train"][0]
+
+
+def finish(job: TrainingJob) -> None:
+    job.stop()
+    job.join(60)
+
+
+def other_corpus(corpus: Corpus, name: str) -> Corpus:
+    """Returns a different data set of the same shape (the texts reversed), named like an uploaded file."""
+    return Corpus([t[::-1] for t in corpus.train_texts], corpus.train_labels, [t[::-1] for t in corpus.test_texts],
+                  corpus.test_labels, corpus.class_names, {"source": "csv", "name": name})
+
+
+def test_train_is_disabled_while_a_run_goes(tiny_corpus):
+    at = on_page("views/train.py", tiny_corpus)
+    job = long_run(at)
+    try:
+        assert train_button(at).disabled, "Train is disabled in the very redraw that follows the click"
+        at.run()
+        assert train_button(at).disabled and at.session_state["job"] is job
+    finally:
+        finish(job)
+    at.run()
+    assert not train_button(at).disabled
+
+
+def test_the_core_refuses_to_replace_a_running_job(tiny_corpus):
+    config = TrainConfig(hidden=(8,), epochs=200, batch_size=1)
+    first = TrainingJob(tiny_corpus, common.FeatureConfig(), config).start()
+    second = TrainingJob(tiny_corpus, common.FeatureConfig(), TrainConfig(hidden=(8,), epochs=1, batch_size=8))
+    try:
+        with pytest.raises(JobStillRunning, match="still going"):
+            start_next(first, second)
+        assert second.progress().status == "starting" and not first.done, "nothing started, nothing lost"
+    finally:
+        finish(first)
+    assert start_next(first, second) is second
+    second.join(60)
+    assert second.result is not None
+
+
+def test_a_hidden_setup_keeps_train_disabled_and_hides_the_preset_and_the_link(tiny_corpus):
+    at = new_app()
+    at.query_params["epochs"] = "200"
+    at.query_params["batch_size"] = "1"
+    at.query_params["hide"] = "hyperparameters"
+    at.session_state["custom_corpus"] = tiny_corpus
+    at.run()
+    at.switch_page("views/train.py").run()
+    assert not at.exception, at.exception
+    assert not at.button_group, "no Tutorial/Recommended switch to replace the teacher's settings"
+    assert not at.code, "no link that would show the hidden values"
+    train_button(at).click()
+    at.run()
+    job = at.session_state["job"]
+    try:
+        assert train_button(at).disabled
+        assert job.config.epochs == 200
+    finally:
+        finish(job)
+
+
+def test_the_copied_link_carries_the_settings_as_they_are_now(tiny_corpus):
+    at = on_page("views/train.py", tiny_corpus)
+    assert not at.get("form"), "settings in an st.form reach the server only on Train, so a link would miss them"
+    at.number_input(key="epochs").set_value(3).run()
+    assert "epochs=3" in at.code[0].value
+    assert "cannot carry your own file" in "\n".join(w.value for w in at.warning)
+
+
+def test_after_a_data_change_the_last_run_is_not_shown_as_this_datas(tiny_corpus):
+    at = on_page("views/train.py", tiny_corpus)
+    at.text_input(key="hidden_text").set_value("8")
+    at.number_input(key="epochs").set_value(1)
+    train_button(at).click()
+    at.run()
+    at.session_state["job"].join(60)
+    at.run()
+    assert "Training took" in texts(at)
+    at.session_state["custom_corpus"] = other_corpus(tiny_corpus, "tickets.csv")
+    at.run()
+    assert not at.exception, at.exception
+    shown = texts(at)
+    assert "Training took" not in shown and "Your last run was trained on **tiny synthetic corpus**" in shown
+    assert not at.get("plotly_chart"), "the old run's chart is not drawn next to the new data"
+
+
+def test_reference_models_never_block_the_page(tiny_corpus, monkeypatch):
+    release = threading.Event()
+
+    def slow_baselines(corpus):
+        assert release.wait(60)
+        return {"nb": {"name": "Slow reference", "accuracy": 0.5, "macro_f1": 0.5, "seconds": 1.0}}
+
+    monkeypatch.setattr(common, "run_baselines", slow_baselines)
+    common._baseline_work.clear()  # earlier tests computed the real ones for this data
+    corpus = other_corpus(tiny_corpus, "slow.csv")
+    at = new_app()
+    at.session_state["custom_corpus"] = corpus
+    at.run()
+    at.switch_page("views/train.py")
+    at.run(timeout=20)  # the reference models are still running: the page must not wait for them
+    assert not at.exception, at.exception
+    assert "Computing the reference models in the background" in texts(at)
+    release.set()
+    assert common.baseline_work(corpus).wait(30)
+    at.run()
+    assert [m.label for m in at.metric] == ["Slow reference"]
+
+
+def test_early_stopping_is_not_reported_as_a_stop(tiny_corpus, tiny_model):
+    finished = dataclasses.replace(tiny_model.finished, reason="early_stopping", best_epoch=2)
+    model = TrainedModel(finished, tiny_model.evaluation, tiny_corpus, tiny_model.features, tiny_model.config)
+    at = on_page("views/evaluate.py", tiny_corpus, model)
+    assert not at.exception, at.exception
+    shown = texts(at)
+    assert "stopped early" not in shown and "ended early" not in shown
+    assert "early stopping chose epoch 2" in shown
+    stopped = TrainedModel(dataclasses.replace(tiny_model.finished, reason="stopped"), tiny_model.evaluation,
+                           tiny_corpus, tiny_model.features, tiny_model.config)
+    assert "stopped by you" in texts(on_page("views/evaluate.py", tiny_corpus, stopped))
+
+
+def test_labels_from_files_never_become_links(tiny_corpus, tiny_model):
+    evil = "[x](http://evil.example) <a href='http://evil.example'>y</a>"
+    names = (evil, "cars", "hockey")
+    corpus = dataclasses.replace(tiny_corpus, class_names=names, description={"source": "csv", "name": evil})
+    ev = evaluate_predictions(corpus.test_labels, tiny_model.evaluation.predictions, names)
+    model = TrainedModel(tiny_model.finished, ev, corpus, tiny_model.features, tiny_model.config)
+    for page in ("views/data.py", "views/train.py", "views/evaluate.py"):
+        at = on_page(page, corpus, model)
+        assert not at.exception, at.exception
+        shown = texts(at)
+        assert "](http://evil" not in shown and not re.search(r"(?<!\\)<a href", shown), page
+        for chart in at.get("plotly_chart"):
+            assert "<a href" not in chart.proto.spec, page
+
+
+@pytest.mark.parametrize("archive", ["missing", "truncated"])
+def test_lesson_without_readable_data_says_so(archive, tmp_path, monkeypatch):
+    path = tmp_path / "20news-bydate.tar.gz"
+    if archive == "truncated":
+        path.write_bytes(b"\x1f\x8b\x08\x00" + b"\0" * 100)
+    monkeypatch.setenv("TEXTCLF_20NEWS_ARCHIVE", str(path))
+    monkeypatch.setenv("SCIKIT_LEARN_DATA", str(tmp_path / "empty_cache"))
+    common.load_corpus.clear()
+    at = new_app()
+    at.session_state["categories"] = ["sci.crypt", "sci.med"]
+    at.run()
+    at.switch_page("views/lesson.py").run()
+    for button in [b for b in at.button if b.label == "Run the lesson"]:
+        button.click()
+        at.run()
+    assert not at.exception, at.exception
+    assert "cannot be loaded" in texts(at)
+
+
+def test_the_per_class_table_shows_every_row_without_scrolling(tiny_corpus, tiny_model, monkeypatch):
+    import streamlit as st
+
+    calls, original = [], st.dataframe
+
+    def recording(data, *args, **kwargs):
+        calls.append((getattr(data, "data", data), kwargs))
+        return original(data, *args, **kwargs)
+
+    monkeypatch.setattr(st, "dataframe", recording)
+    at = on_page("views/evaluate.py", tiny_corpus, tiny_model)
+    assert not at.exception, at.exception
+    report = [(frame, kwargs) for frame, kwargs in calls if "precision" in getattr(frame, "columns", [])]
+    assert report, "the per-class report is drawn"
+    frame, kwargs = report[-1]
+    assert kwargs.get("height", 0) >= 35 * (len(frame) + 1), "tall enough for the header and every row"
+
+
+def test_the_tab_icon_is_not_fetched_from_the_internet(monkeypatch):
+    import streamlit as st
+
+    icons, original = [], st.set_page_config
+
+    def recording(*args, **kwargs):
+        icons.append(kwargs.get("page_icon"))
+        return original(*args, **kwargs)
+
+    monkeypatch.setattr(st, "set_page_config", recording)
+    at = new_app().run()
+    assert not at.exception, at.exception
+    # Streamlit's browser side loads a ":material/...:" tab icon from fonts.gstatic.com; an emoji is drawn locally.
+    assert icons and not any(str(icon).startswith(":material") for icon in icons)

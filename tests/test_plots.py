@@ -1,0 +1,68 @@
+"""Figures as pure functions: user text drawn as typed, the retraining phase marked, readable log ticks."""
+
+import json
+
+import numpy as np
+
+from textclf.data import header_example, nouns
+from textclf.plots import (class_counts_figure, confusion_figure, label, probabilities_figure, runs_figure,
+                           training_figure, weights_figure)
+
+EVIL = "<a href='http://evil.example'>click</a> & <b>bold</b>"
+
+
+def drawn(fig) -> str:
+    return json.dumps(fig.to_plotly_json(), default=str)
+
+
+def test_user_text_in_charts_is_escaped():
+    assert label(EVIL) == "&lt;a href='http://evil.example'&gt;click&lt;/a&gt; &amp; &lt;b&gt;bold&lt;/b&gt;"
+    names = [EVIL, "cars"]
+    figures = [class_counts_figure({EVIL: (3, 1), "cars": (2, 2)}), probabilities_figure(names, [0.3, 0.7], 1),
+               weights_figure([("goal", 0.2)], EVIL), runs_figure([(EVIL, [{"epoch": 1, "val_accuracy": 0.5,
+                                                                             "train_loss": 0.3}])])]
+    for fig in figures:
+        assert "<a href" not in drawn(fig) and "<b>" not in drawn(fig)
+    confusion = confusion_figure(np.array([[1, 0], [0, 1]]), names)
+    layout = confusion.layout
+    assert list(layout.xaxis.ticktext) == [label(EVIL), "cars"] and list(layout.xaxis.tickvals) == names
+    assert all("<a href" not in str(c) for c in confusion.data[1].customdata)
+    assert confusion.data[1].x[0] == EVIL, "a click still reports the raw class name"
+
+
+def test_log_axis_ticks_are_plain_decimals():
+    losses = [(s, 2.0 * 0.3 ** s) for s in range(1, 8)]  # from 0.6 down to 0.00044
+    fig = training_figure(losses, [], 4, 12)
+    ticks = list(fig.layout.yaxis.ticktext)
+    assert ticks == ["0.0001", "0.001", "0.01", "0.1", "1"]
+    assert not any("µ" in t or "m" in t for t in ticks)
+    runs = runs_figure([("a", [{"epoch": 1, "train_loss": 0.0004, "val_accuracy": 0.9}])])
+    assert "µ" not in "".join(runs.layout.yaxis2.ticktext)
+
+
+def test_the_retraining_phase_is_its_own_marked_segment():
+    # 3 epochs of 10 steps chosen on validation, then a retraining of 2 epochs of 12 steps from step 30
+    losses = [(s, 1.0 / s) for s in range(1, 31)] + [(30 + s, 2.0 / s) for s in range(1, 25)]
+    epochs = [{"epoch": e, "train_accuracy": 0.9, "val_accuracy": 0.8} for e in (1, 2, 3)]
+    fig = training_figure(losses, epochs, 10, 54, refit_from=30, refit_steps_per_epoch=12)
+    first, refit = fig.data[0], fig.data[1]
+    assert "retraining" in refit.name and refit.line.dash == "dot" and refit.line.color != first.line.color
+    assert max(first.x) == 3.0 and min(refit.x) > 3.0 and max(refit.x) == 5.0
+    assert [s.type for s in fig.layout.shapes] == ["rect"] and fig.layout.shapes[0].x0 == 3.0
+    assert any("retraining" in a.text for a in fig.layout.annotations)
+    plain = training_figure(losses[:30], epochs, 10, 30)
+    assert len(plain.data) == 3 and not plain.layout.shapes, "no retraining: one loss curve, no band"
+
+
+def test_nouns_follow_the_data():
+    assert nouns({"source": "20newsgroups"}).texts == "posts" and nouns({"source": "20newsgroups"}).cls == "topic"
+    assert (nouns({"source": "csv", "name": "t.csv"}).texts, nouns({"source": "csv"}).cls) == ("texts", "class")
+
+
+def test_header_example_comes_from_a_real_post():
+    texts = ["No headers at all.",
+             "From: ann@example.org (Ann)\nSubject: Re: goalies\nOrganization: Uni\nLines: 3\n\nBody\nFrom: not me",
+             "From: bob@example.org\nSubject: x\nOrganization: y\nLines: 1\n\nz"]
+    assert header_example(texts) == ["From: ann@example.org (Ann)", "Subject: Re: goalies", "Organization: Uni",
+                                     "Lines: 3"]
+    assert header_example(["Subject: only this\n\nbody"]) == []

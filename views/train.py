@@ -1,0 +1,171 @@
+"""Train page: hyperparameters, a background training run, its live chart, and Stop."""
+
+import streamlit as st
+
+from views import common, sharing
+from textclf.data import describe, nouns
+from textclf.jobs import JobStillRunning, TrainingJob, start_next
+from textclf.plots import training_figure
+from textclf.presets import PRESETS, config_from_form, form_values
+from textclf.runs import RunStore
+
+
+def apply_preset() -> None:
+    """Fills the form (and the Data page's word options) with the chosen preset's settings."""
+    st.session_state.update(form_values(st.session_state["preset"]))
+
+
+def start_training() -> None:
+    """Starts a run from the form's values (a callback: the page then redraws with Train already disabled)."""
+    s = st.session_state
+    s["train_error"] = None
+    corpus, reason = common.chosen_corpus()
+    try:
+        if corpus is None:
+            raise ValueError(reason)
+        config = config_from_form(s)
+    except ValueError as err:
+        s["train_error"] = f"Please fix the settings: {err}."
+        return
+    name = f"{describe(corpus.description)}, {','.join(map(str, config.hidden))} units, {config.epochs} epochs"
+    try:
+        s["job"] = start_next(s.get("job"), TrainingJob(corpus, common.feature_config(), config, store=RunStore(),
+                                                         name=name))
+    except JobStillRunning as err:
+        s["train_error"] = f"Not started: {err}."
+
+
+def show_progress(job: TrainingJob) -> None:
+    """Draws the progress bar (while running) and the training chart of `job`."""
+    p = job.progress()
+    if not job.done:
+        st.progress(p.fraction, text=p.describe())
+    # While training runs the chart is static: no hover/zoom layer to rebuild on every refresh.
+    st.plotly_chart(training_figure(p.step_losses, p.epochs, p.steps_per_epoch, p.total_steps, p.refit_from,
+                                    p.refit_steps_per_epoch),
+                    key="live_chart", config={"staticPlot": not job.done})
+
+
+@st.fragment(run_every=0.5)
+def live_view() -> None:
+    """Refreshes the progress while the background job runs; reruns the page once it ends."""
+    job: TrainingJob = st.session_state["job"]
+    if job.done:
+        st.rerun(scope="app")
+    if st.button("Stop", icon=":material/stop_circle:", help="Ends training now and keeps the model trained so far."):
+        job.stop()
+    show_progress(job)
+
+
+def show_result(job: TrainingJob, corpus) -> None:
+    """Shows how the last run ended, or only which data it was for when the chosen data has changed since."""
+    if not job.corpus.same_data(corpus):
+        st.info(f"Your last run was trained on **{common.plain(describe(job.corpus.description))}**, not on the "
+                f"data chosen now. Press **Train** for a model of this data; the last one stays under Saved runs.")
+        return
+    p = job.progress()
+    if p.status == "failed":
+        st.error(p.message)
+        return
+    result = job.result
+    ending = result.finished.ending()
+    st.success(f"{p.message} Training took {result.finished.train_seconds:.1f} s. "
+               f"Test accuracy: **{result.evaluation.accuracy:.1%}**."
+               + (" Saved under Saved runs." if result.run_id else ""))
+    if result.finished.unfinished:
+        st.caption(f"This model is unfinished ({ending}).")
+    if job.save_error:
+        st.warning(job.save_error)
+    st.page_link("views/evaluate.py", label="See where it goes wrong: 3. Evaluate", icon=":material/analytics:")
+    show_progress(job)
+
+
+st.title("2. Train: teach the network")
+sharing.link_notes()
+corpus = common.require_corpus()
+words = nouns(corpus.description)
+fixed = sharing.locked("hyperparameters")
+st.caption(f"Data: {common.plain(describe(corpus.description))}: "
+           f"{len(corpus.train_texts):,} training {words.texts}, {corpus.n_classes} {words.classes}.")
+if len(corpus.train_texts) < 200:
+    st.warning(f"Only {len(corpus.train_texts)} training {words.texts}: the validation and test scores rest on a "
+               "handful of examples and will jump from run to run. More data gives steadier results.")
+job: TrainingJob | None = st.session_state["job"]
+running = job is not None and not job.done
+error = st.session_state.pop("train_error", None)  # set by start_training, shown once
+if error:
+    st.error(error)
+
+# Progress and result first: at 1280x720 they must be in view right after pressing Train.
+if running:
+    live_view()
+elif job is not None:
+    show_result(job, corpus)
+
+if not sharing.hidden("hyperparameters"):  # a hidden setup's preset is the link's, and so is its switch
+    st.segmented_control(
+        "Start from", list(PRESETS), format_func=lambda k: PRESETS[k].label, key="preset",
+        on_change=apply_preset, required=True, persist_state="session", disabled=fixed,
+        help="Tutorial: exactly the tutorial's settings. Recommended: settings chosen on the validation posts, "
+             "better on harder data (for example with headers removed). You can change any setting below.")
+LABELS = {"hidden_text": "hidden layer sizes", "epochs": "epochs", "batch_size": "batch size", "lr": "learning rate",
+          "seed": "seed", "val_share": "validation share", "lazy_adam": "fast updates", "dropout": "dropout",
+          "patience": "early stopping", "monitor": "early stopping watches", "refit": "retrain at the end",
+          "scaling": "word weighting", "min_df": "rare words", "max_features": "vocabulary size"}
+preset = st.session_state["preset"]
+changed = [LABELS[k] for k, v in form_values(preset).items() if k in LABELS and st.session_state.get(k) != v]
+if sharing.hidden("hyperparameters"):
+    st.caption("The settings are chosen by your teacher's link.")
+else:
+    st.caption(PRESETS[preset].description if not changed else
+               f"Based on the {PRESETS[preset].label} preset, with your own changes ({', '.join(changed)}).")
+    # Not an st.form: the settings reach the session as they change, so "Copy link" always carries them.
+    with st.container(border=True):
+        st.markdown("**Settings**")
+        locked = {"persist_state": "session", "disabled": fixed}
+        c1, c2, c3 = st.columns(3)
+        c1.text_input("Hidden layer sizes", key="hidden_text", **locked,
+                      help="Units in each hidden layer, separated by commas. More units can learn more, "
+                           "but also memorise more.")
+        c2.number_input("Epochs", 1, 200, key="epochs", **locked,
+                        help="How many times the network reads the whole training set.")
+        c3.number_input("Batch size", 1, 2048, key="batch_size", **locked,
+                        help=f"{words.texts.capitalize()} looked at before each weight update. Smaller: more, noisier updates.")
+        c1.number_input("Learning rate", 1e-6, 1.0, step=1e-4, format="%.4f", key="lr", **locked,
+                        help="Size of each weight update. Too large and training blows up; too small and it "
+                             "crawls.")
+        c2.number_input("Seed", 0, 2**31 - 1, key="seed", **locked,
+                        help="Fixes the random start: the same seed gives the same result.")
+        c3.slider("Validation share", 0.0, 0.5, step=0.05, key="val_share", **locked,
+                  help=f"Part of the training {words.texts} held back to check progress after each epoch. "
+                       f"The test {words.texts} are only used once, on the Evaluate page.")
+        with st.expander("Advanced"):
+            a1, a2, a3 = st.columns(3)
+            a1.toggle("Fast updates (lazy Adam)", key="lazy_adam", **locked,
+                      help="Off: every weight is updated at every step, as in the tutorial. On: only the "
+                           "weights of words present in the batch are updated: 2-3 times faster, about "
+                           "as accurate.")
+            a1.toggle(f"Retrain on all {words.texts} at the end", key="refit", **locked,
+                      help=f"After choosing the number of epochs on the validation {words.texts}, train once "
+                           f"more on every training {words.text} (validation ones included) for that many epochs.")
+            a2.slider("Dropout", 0.0, 0.8, step=0.05, key="dropout", **locked,
+                      help="Randomly silences this share of units while training; fights memorisation.")
+            a3.number_input("Early stopping patience", 0, 50, key="patience", **locked,
+                            help="Stop when the validation score has not improved for this many epochs, and "
+                                 "keep the best epoch's model. 0: always run every epoch.")
+            a3.selectbox("Early stopping watches", ["val_loss", "val_accuracy"], key="monitor", **locked,
+                         format_func={"val_loss": "validation loss", "val_accuracy": "validation accuracy"}.get,
+                         help="Loss changes smoothly; accuracy on a few hundred posts moves in jumps.")
+            st.caption("Word weighting and vocabulary size are on the Data page, under Advanced.")
+st.button("Train", type="primary", disabled=running, on_click=start_training,
+          help="Starts training in the background: you can switch pages meanwhile.")
+sharing.share_setup()
+
+with st.expander("Reference: simple models on the same data", expanded=job is not None and job.done):
+    st.caption("Two classic linear models on the same split. A good network should at least match them.")
+    baselines = common.baselines(corpus)
+    if baselines:
+        cols = st.columns(len(baselines))
+        for col, result in zip(cols, baselines.values()):
+            col.metric(result["name"], f"{result['accuracy']:.1%}",
+                       help=f"Test accuracy; macro F1 {result['macro_f1']:.3f}.")
