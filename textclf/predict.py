@@ -20,7 +20,7 @@ TOP_WORDS = 3
 # Below this probability the model gives its first choice less than even odds: a person should look.
 DEFAULT_THRESHOLD = 0.5
 MAX_JSON_ROWS = 1000  # the CLI's JSON lists at most this many rows; --out writes them all
-ENTRY_CHUNK = 16_384  # occluded copies computed per compiled call (fixed, so it compiles once per model)
+ENTRY_CHUNK = 32_768  # occluded copies computed per compiled call (fixed, so it compiles once per model)
 ROW_CHUNK = 2048  # texts per compiled call for the plain probabilities
 NO_TEXT = "no text"
 NO_KNOWN_WORDS = "no known words"

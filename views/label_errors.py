@@ -15,7 +15,7 @@ def render_label_errors(corpus: Corpus, key: str) -> None:
     st.caption(f"Every real data set has some wrong labels. textclf checks all {len(texts):,} {what}: five models, "
                "each trained without a fifth of the rows, judge the rows they never saw, and cleanlab lists the "
                f"rows whose given label those models find unlikely. Method: {METHOD}.")
-    state_key = f"label_issues_{key}"
+    state_key = "label_issues"  # one result per session, shown on Data and Evaluate alike
     stored = st.session_state.get(state_key)
     if stored is not None and stored[0] != corpus.fingerprint():
         stored = None  # computed on other data
