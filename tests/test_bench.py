@@ -39,7 +39,8 @@ def test_table_prints_every_figure_and_names_optimizers(capsys):
                "peak_rss_20cat_mb": 900.0, "lime_post_words": 230, "lime_seconds": 0.1, "lime_stock_seconds": 1.0,
                "lime_ratio": 0.1, "lime_max_abs_diff": 1e-9, "accuracy": {"4cat": row},
                "predict_10k_seconds": 1.25, "label_issues_20cat_seconds": 20.0, "label_issues_flip_precision": 0.8,
-               "label_issues_flip_recall": 0.79,
+               "label_issues_flip_recall": 0.79, "trust_seconds": 0.5, "topic_words_20cat_seconds": 3.0,
+               "topic_words_20cat_warm_seconds": 1.0,
                "accuracy_optimizers": {"tutorial": "lazy_adam", "recommended": "lazy_adam"},
                "baselines": {"4cat": {"complement_nb": {"setting": "alpha=0.03, words"},
                                       "linear_svc": {"setting": "C=0.3, words+pairs"}}}}
