@@ -120,3 +120,31 @@ def test_streamlit_table_export_is_off():
     from streamlit import config as st_config
 
     assert "client.disableDataExport" in st_config._config_options_template  # a real option of this version
+
+
+def test_only_this_visitors_and_published_runs_are_offered(tmp_path, monkeypatch, tiny_corpus):
+    from tests.test_app import new_app
+    from textclf.train import TrainConfig, run_to_end, train
+    from textclf.workspaces import new_workspace, published_store, workspace_store
+
+    monkeypatch.setenv("TEXTCLF_RUNS_DIR", str(tmp_path / "runs"))
+    finished = run_to_end(train(tiny_corpus, config=TrainConfig(hidden=(8,), epochs=1, batch_size=8)))
+
+    def save(store, name):
+        return store.save(finished.classifier, name=name, data={"source": "tiny synthetic corpus"},
+                          history=finished.history, metrics={"accuracy": 0.5}, train_seconds=1.0, reason="completed")
+
+    mine_ws, other_ws = new_workspace(), new_workspace()
+    mine = save(workspace_store(mine_ws), "my run")
+    save(workspace_store(other_ws), "someone else's run")
+    published = save(published_store(), "the teacher's run")
+    at = new_app()
+    at.query_params["ws"] = mine_ws
+    at.run()
+    at.switch_page("views/classify.py").run()
+    assert not at.exception, at.exception
+    box = at.selectbox(key="classify_model")
+    assert {o.split(" (")[0] for o in box.options} == {"Saved run: my run", "Saved run: the teacher's run"}
+    box.set_value(published.id).run()
+    assert not at.exception, at.exception
+    assert at.session_state["classify_loaded"][0] == published.id and mine.id != published.id

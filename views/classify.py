@@ -10,7 +10,8 @@ from textclf.modelfiles import BadModelFile
 from textclf.plots import confusion_figure
 from textclf.predict import (DEFAULT_THRESHOLD, TOP_WORDS, check_labels, check_text_column, guess_text_column,
                              prediction_table, predict_texts, read_new_texts)
-from textclf.runs import RunNotFound, RunStore
+from textclf.runs import RunNotFound
+from textclf.workspaces import published_store
 from textclf.tabular import LABEL_NAMES, MAX_BYTES, MAX_ROWS, BadTable
 
 CURRENT = "current"
@@ -21,8 +22,9 @@ SAFE = "Opens safely in Excel: accents kept, and no cell is ever read as a formu
 def choose_model():
     """Returns (the chosen classifier, a key naming it); stops the page when there is none to choose."""
     model = common.current_model()
-    store = RunStore()
-    runs = store.list()
+    # Only this visitor's workspace and the class's published runs: never another student's.
+    stores = {run.id: store for store in (common.run_store(), published_store()) for run in store.list()}
+    runs = [run for store in (common.run_store(), published_store()) for run in store.list()]
     options = ([CURRENT] if model is not None else []) + [r.id for r in runs]
     if not options:
         st.info("No model yet. Train one on 2. Train (a few seconds), or upload a run on Saved runs.")
@@ -32,15 +34,16 @@ def choose_model():
     if model is not None:
         names[CURRENT] = f"The current model ({describe(model.corpus.description)})"
     choice = st.selectbox("Model", options, format_func=names.get, key="classify_model",
-                          help="The model trained last in this tab, or any saved run.")
+                          help="The model trained last in this tab, or any of your saved runs (and those your "
+                               "teacher published).")
     if choice == CURRENT:
         return model.classifier, f"current-{id(model.classifier)}"
     loaded = st.session_state.get("classify_loaded")
     if loaded is None or loaded[0] != choice:
         try:
-            loaded = (choice, store.load_classifier(choice))
+            loaded = (choice, stores[choice].load_classifier(choice))
         except (BadModelFile, RunNotFound) as err:
-            st.error(f"This saved run cannot be used: {err}")
+            st.error(f"This saved run cannot be used: {common.plain(str(err))}")
             st.stop()
         st.session_state["classify_loaded"] = loaded
     return loaded[1], choice
