@@ -58,10 +58,6 @@ _positive_int = _whole_number(1)
 _seed = _whole_number(*limits.SEED)
 
 
-<<<<<<< HEAD
-def _learning_rate(text: str) -> float:
-    low, high = limits.LEARNING_RATE
-=======
 def _share(text: str) -> float:
     try:
         value = float(text)
@@ -78,8 +74,8 @@ def _max_json_rows() -> int:
     return MAX_JSON_ROWS
 
 
-def _positive_float(text: str) -> float:
->>>>>>> main
+def _learning_rate(text: str) -> float:
+    low, high = limits.LEARNING_RATE
     try:
         value = float(text)
     except ValueError:
@@ -134,21 +130,13 @@ def build_parser() -> argparse.ArgumentParser:
     train = sub.add_parser("train", help="train the MLP and report test metrics")
     _add_data_options(train)
     train.add_argument("--preset", choices=("tutorial", "recommended"), default="tutorial",
-<<<<<<< HEAD
-                       help="tutorial: exactly the tutorial's settings (default); recommended: tuned on the "
-                            "validation split. Options below override the preset.")
+                       help="tutorial: the tutorial's settings with fast lazy Adam (default); recommended: tuned "
+                            "on the validation split. Options below override the preset.")
     train.add_argument("--epochs", type=_whole_number(*limits.EPOCHS),
                        help=f"passes over the training posts ({limits.EPOCHS[0]}-{limits.EPOCHS[1]})")
     train.add_argument("--batch-size", type=_whole_number(*limits.BATCH_SIZE),
                        help=f"posts per update ({limits.BATCH_SIZE[0]}-{limits.BATCH_SIZE[1]})")
     train.add_argument("--lr", type=_learning_rate, help="Adam learning rate")
-=======
-                       help="tutorial: the tutorial's settings with fast lazy Adam (default); recommended: tuned "
-                            "on the validation split. Options below override the preset.")
-    train.add_argument("--epochs", type=_positive_int)
-    train.add_argument("--batch-size", type=_positive_int)
-    train.add_argument("--lr", type=_positive_float, help="Adam learning rate")
->>>>>>> main
     train.add_argument("--hidden", type=_hidden, help="hidden layer sizes, e.g. 128,64")
     train.add_argument("--seed", type=_seed)
     train.add_argument("--optimizer", choices=("lazy_adam", "adam"),

@@ -1,9 +1,11 @@
-<<<<<<< HEAD
-"""Ceilings on what a user can ask for, shared by the app's widgets and the command line."""
+"""Ceilings shared by the app's widgets and the command line: training settings, model and bundle sizes, the
+server's training queue."""
 
 from __future__ import annotations
 
+import json
 import os
+from typing import Sequence
 
 # Training settings: (lowest, highest) accepted by the Train page's widgets and by `train` on the command line.
 EPOCHS = (1, 200)
@@ -40,13 +42,7 @@ def max_trainings() -> int:
             raise ValueError(f"{MAX_TRAININGS_ENV} must be a whole number of at least 1, not {text!r}")
         return value
     return os.cpu_count() or 1
-=======
-"""Ceilings shared by the app and the CLI: how big a saved model and a bundle may get."""
 
-from __future__ import annotations
-
-import json
-from typing import Sequence
 
 # .streamlit/config.toml's maxUploadSize (Streamlit counts megabytes of 2**20 bytes); a bundle must fit it.
 UPLOAD_LIMIT_BYTES = 50 * 2**20
@@ -100,4 +96,3 @@ def words_that_fit(costs: Sequence[int], budget: int) -> int:
             break
         n += 1
     return n
->>>>>>> main
