@@ -20,7 +20,6 @@ from textclf import limits
 from textclf.classifier import Classifier
 from textclf.data import Corpus
 from textclf.features import FeatureConfig, Featurizer
-from textclf.limits import HIDDEN_LAYERS, HIDDEN_UNITS
 from textclf.model import (ModelSpec, SparseBatch, first_layer, gather_rows, head, init_params,
                            predict_proba_sparse, stack_batches, batch_capacity)
 
@@ -80,9 +79,9 @@ def parse_hidden_sizes(text: str) -> tuple[int, ...]:
     if not parts or not all(re.fullmatch(r"[0-9]+", p) for p in parts):
         raise ValueError(f"hidden sizes must be whole numbers separated by commas, e.g. 128,64 (got {text!r})")
     sizes = tuple(int(p) for p in parts)
-    low, high = HIDDEN_UNITS
-    if min(sizes) < low or max(sizes) > high or len(sizes) > HIDDEN_LAYERS:
-        raise ValueError(f"hidden sizes must be between {low} and {high}, with at most {HIDDEN_LAYERS} layers")
+    low, high = limits.HIDDEN_UNITS
+    if min(sizes) < low or max(sizes) > high or len(sizes) > limits.HIDDEN_LAYERS:
+        raise ValueError(f"hidden sizes must be between {low} and {high}, with at most {limits.HIDDEN_LAYERS} layers")
     return sizes
 
 
