@@ -35,12 +35,9 @@ def start_training() -> None:
         s["train_error"] = f"Not started: {err}."
 
 
-def show_progress(job: TrainingJob) -> None:
-    """Draws the progress bar (while running) and the training chart of `job`."""
+def show_chart(job: TrainingJob) -> None:
+    """Draws the training chart of `job` (static while it runs: no hover layer to rebuild on every refresh)."""
     p = job.progress()
-    if not job.done:
-        st.progress(p.fraction, text=p.describe())
-    # While training runs the chart is static: no hover/zoom layer to rebuild on every refresh.
     st.plotly_chart(training_figure(p.step_losses, p.epochs, p.steps_per_epoch, p.total_steps, p.refit_from,
                                     p.refit_steps_per_epoch),
                     key="live_chart", config={"staticPlot": not job.done})
@@ -52,9 +49,12 @@ def live_view() -> None:
     job: TrainingJob = st.session_state["job"]
     if job.done:
         st.rerun(scope="app")
-    if st.button("Stop", icon=":material/stop_circle:", help="Ends training now and keeps the model trained so far."):
+    bar, stop = st.columns([6, 1], vertical_alignment="bottom")  # one row: the chart stays in view at 720 px
+    if stop.button("Stop", icon=":material/stop_circle:", help="Ends training now and keeps the model trained so far."):
         job.stop()
-    show_progress(job)
+    p = job.progress()
+    bar.progress(p.fraction, text=p.describe())
+    show_chart(job)
 
 
 def show_result(job: TrainingJob, corpus) -> None:
@@ -77,7 +77,7 @@ def show_result(job: TrainingJob, corpus) -> None:
     if job.save_error:
         st.warning(job.save_error)
     st.page_link("views/evaluate.py", label="See where it goes wrong: 3. Evaluate", icon=":material/analytics:")
-    show_progress(job)
+    show_chart(job)
 
 
 st.title("2. Train: teach the network")
