@@ -92,11 +92,17 @@ async def _classroom(url: str) -> list[str]:
         await epochs.fill("60")
         await epochs.press("Enter")
         await page.wait_for_timeout(1000)
+        await page.get_by_role("button", name="Copy link to this setup").click()
+        link = await page.locator('[data-testid="stCode"]').first.inner_text()
+        assert "epochs=60" in link, ("the link carries the settings as typed, not the last trained ones", link)
+        await page.keyboard.press("Escape")
         await page.get_by_role("button", name="Train", exact=True).click()
         bar = page.locator('[data-testid="stProgress"]')
         await bar.get_by_text("Epoch").wait_for()  # past "Preparing the vocabulary"
         chart = page.locator('[data-testid="stPlotlyChart"]').first
         await chart.locator(".main-svg").first.wait_for()
+        await page.wait_for_function("() => /step [1-9]/.test(document.querySelector("
+                                     "'[data-testid=\"stProgress\"]').innerText)", timeout=120_000)
         await page.wait_for_timeout(1000)
         await page.screenshot(path=str(OUT / "train_running_1280x720.png"))
         for name, element in (("progress bar", bar), ("live chart", chart)):
@@ -104,8 +110,6 @@ async def _classroom(url: str) -> list[str]:
             assert box and box["y"] >= 0 and box["y"] + box["height"] <= 720, (name, box, "not in view")
         assert await page.get_by_role("button", name="Train", exact=True).is_disabled()
         sidebar = page.locator('[data-testid="stSidebar"]')
-        await page.wait_for_function("() => /step [1-9]/.test(document.querySelector("
-                                     "'[data-testid=\"stProgress\"]').innerText)", timeout=120_000)
         first = later = await sidebar.inner_text()
         for _ in range(60):  # nothing is clicked meanwhile
             await page.wait_for_timeout(500)

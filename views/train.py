@@ -68,12 +68,9 @@ def show_result(job: TrainingJob, corpus) -> None:
         st.error(p.message)
         return
     result = job.result
-    ending = result.finished.ending()
     st.success(f"{p.message} Training took {result.finished.train_seconds:.1f} s. "
                f"Test accuracy: **{result.evaluation.accuracy:.1%}**."
                + (" Saved under Saved runs." if result.run_id else ""))
-    if result.finished.unfinished:
-        st.caption(f"This model is unfinished ({ending}).")
     if job.save_error:
         st.warning(job.save_error)
     st.page_link("views/evaluate.py", label="See where it goes wrong: 3. Evaluate", icon=":material/analytics:")
