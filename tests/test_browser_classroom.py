@@ -106,7 +106,12 @@ async def _classroom(url: str) -> list[str]:
         await page.wait_for_timeout(1000)
         await page.screenshot(path=str(OUT / "train_running_1280x720.png"))
         for name, element in (("progress bar", bar), ("live chart", chart)):
-            box = await element.bounding_box()
+            box = None
+            for _ in range(10):  # the fragment redraws twice a second: measure between two redraws
+                box = await element.bounding_box()
+                if box:
+                    break
+                await page.wait_for_timeout(200)
             assert box and box["y"] >= 0 and box["y"] + box["height"] <= 720, (name, box, "not in view")
         assert await page.get_by_role("button", name="Train", exact=True).is_disabled()
         sidebar = page.locator('[data-testid="stSidebar"]')
