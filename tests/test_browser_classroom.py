@@ -69,7 +69,7 @@ async def _classroom(url: str) -> list[str]:
             page.on("request", lambda r: outside.append(r.url) if urlparse(r.url).hostname not in
                     ("127.0.0.1", None) and not r.url.startswith("data:") else None)
             await page.goto(url + path)
-            await page.locator("h1").first.wait_for(timeout=120_000)
+            await page.locator("h1, [data-testid='stException']").first.wait_for(timeout=120_000)
             await page.wait_for_timeout(1500)
             body = await page.locator("body").inner_text()
             await context.close()
