@@ -1,5 +1,7 @@
 """Page tests with Streamlit's AppTest: every page renders, and the main buttons do what they say."""
 
+import time
+
 import pytest
 from streamlit.testing.v1 import AppTest
 
@@ -9,7 +11,7 @@ from textclf.features import FeatureConfig
 from textclf.train import TrainConfig, run_to_end, train
 
 PAGES = ["views/home.py", "views/data.py", "views/train.py", "views/evaluate.py", "views/explain.py",
-         "views/lesson.py", "views/runs.py"]
+         "views/lesson.py", "views/runs.py", "views/topic_words.py"]
 
 
 def new_app() -> AppTest:
@@ -52,7 +54,7 @@ def test_every_page_renders_without_model(page, tiny_corpus):
     at.switch_page(page).run()
     assert not at.exception, at.exception
     assert at.title, "every page has a title"
-    if page in ("views/evaluate.py", "views/explain.py"):
+    if page in ("views/evaluate.py", "views/explain.py", "views/topic_words.py"):
         assert "No model yet" in texts(at)
 
 
@@ -159,6 +161,24 @@ def test_unknown_words_still_predict_with_a_note(tiny_corpus, tiny_model):
     assert "None of these words are in the model's vocabulary" in texts(at)
 
 
+def test_train_page_says_fast_updates_are_on_by_default(tiny_corpus):
+    at = on_page("views/train.py", tiny_corpus)
+    assert at.session_state["lazy_adam"] is True
+    assert "Fast updates (lazy Adam) are on" in texts(at)
+
+
+def test_evaluate_says_whether_the_network_beats_the_best_simple_model(tiny_corpus, tiny_model):
+    at = on_page("views/evaluate.py", tiny_corpus, model=tiny_model)
+    for _ in range(120):  # the reference models are computed in the background
+        if "the best simple model" in texts(at) or at.exception:
+            break
+        time.sleep(0.5)
+        at.run()
+    assert not at.exception, at.exception
+    shown = texts(at)
+    assert "the best simple model" in shown and "not measured for these settings and data" in shown
+
+
 def test_evaluate_explain_this_opens_explain_with_the_post(tiny_corpus, tiny_model):
     at = on_page("views/evaluate.py", tiny_corpus, model=tiny_model)
     at.selectbox(key="cell_true").set_value("cars")
@@ -224,6 +244,7 @@ def test_leakage_lesson_compares_with_and_without_headers(archive_path):
     with_meta = at.session_state["lesson_jobs"][False].result.corpus.description["remove_metadata"]
     without = at.session_state["lesson_jobs"][True].result.corpus.description["remove_metadata"]
     assert (with_meta, without) == (False, True)
+    assert "The best simple model, tuned on validation, on the same data" in texts(at)
 
 
 def test_teacher_link_can_hide_the_settings(tiny_corpus):

@@ -121,7 +121,8 @@ def test_reference_models_never_block_the_page(tiny_corpus, monkeypatch):
 
     def slow_baselines(corpus):
         assert release.wait(60)
-        return {"nb": {"name": "Slow reference", "accuracy": 0.5, "macro_f1": 0.5, "seconds": 1.0}}
+        return {"nb": {"name": "Slow reference", "setting": "alpha=1, words", "accuracy": 0.5, "macro_f1": 0.5,
+                       "seconds": 1.0}}
 
     monkeypatch.setattr(common, "run_baselines", slow_baselines)
     common._baseline_work.clear()  # earlier tests computed the real ones for this data

@@ -2,7 +2,8 @@
 
 from dataclasses import replace
 
-from textclf.bench import lime_post, live_chart_slowdown, print_table, time_dense_reference, time_training
+from textclf.bench import (lime_post, live_chart_slowdown, print_table, time_dense_reference, time_to_first_point,
+                           time_training)
 from textclf.train import TrainConfig
 
 CONFIG = TrainConfig(hidden=(16,), epochs=2, batch_size=8, learning_rate=1e-2)
@@ -24,13 +25,25 @@ def test_lime_post_is_closest_to_the_length_asked(tiny_corpus):
     assert abs(len(post.split()) - 7) == min(abs(len(t.split()) - 7) for t in tiny_corpus.test_texts)
 
 
-def test_table_prints_every_figure(capsys):
+def test_first_point_comes_before_the_run_ends(tiny_corpus):
+    first = time_to_first_point(tiny_corpus, CONFIG, repeats=1)
+    assert 0 < first < time_training(tiny_corpus, CONFIG)[0] + 5
+
+
+def test_table_prints_every_figure_and_names_optimizers(capsys):
     row = {"tutorial": 0.9, "recommended": 0.95, "complement_nb": 0.91, "linear_svc": 0.93}
     results = {"train_4cat_reference_seconds": 6.0, "train_4cat_exact_seconds": 3.0, "train_4cat_seconds": 1.0,
                "train_4cat_ratio": 1 / 6, "train_4cat_warm_seconds": 0.5, "live_chart_train_seconds": 1.1,
-               "quiet_train_seconds": 1.0, "live_chart_slowdown": 1.1, "train_20cat_seconds": 8.0,
+               "quiet_train_seconds": 1.0, "live_chart_slowdown": 1.1, "train_20cat_default_seconds": 8.0,
+               "first_point_seconds": 0.4, "default_optimizer": "lazy_adam",
                "peak_rss_20cat_mb": 900.0, "lime_post_words": 230, "lime_seconds": 0.1, "lime_stock_seconds": 1.0,
-               "lime_ratio": 0.1, "lime_max_abs_diff": 1e-9, "accuracy": {"4cat": row}}
+               "lime_ratio": 0.1, "lime_max_abs_diff": 1e-9, "accuracy": {"4cat": row},
+               "accuracy_optimizers": {"tutorial": "lazy_adam", "recommended": "lazy_adam"},
+               "baselines": {"4cat": {"complement_nb": {"setting": "alpha=0.03, words"},
+                                      "linear_svc": {"setting": "C=0.3, words+pairs"}}}}
     print_table(results)
     out = capsys.readouterr().out
     assert "ratio 0.17" in out and "x1.10" in out and "900 MB" in out and "4cat" in out and "0.950" in out
+    first = out.splitlines()[0]
+    assert "20 categories" in first and "tutorial preset, lazy_adam" in first and "8.00 s" in first
+    assert "0.40 s" in out and "exact adam 3.00 s" in out and "C=0.3, words+pairs" in out

@@ -4,6 +4,7 @@ Screenshots go to test-output/browser/; with TEXTCLF_UPDATE_DOCS=1 the four page
 """
 
 import os
+import re
 import shutil
 import socket
 import subprocess
@@ -140,6 +141,31 @@ def test_newcomer_flow(server, page):
     assert page.get_by_text("alert('x')").count() >= 1
     no_traceback(page)
     shot(page, "explain")
+
+    # The trust panel is on by default: its verdict is shown, in plain words.
+    page.get_by_text("Should you believe this explanation?").wait_for()
+    verdict = page.get_by_text(re.compile(r"^(Stable and faithful|Faithful but unstable|Stable but not faithful|"
+                                          r"Neither stable nor faithful|Nothing to check)")).first
+    verdict.wait_for()
+    assert "%" in verdict.inner_text()
+    page.get_by_text("What flips it?").wait_for()
+    page.get_by_text("Leave one word out", exact=True).click()  # colour the text by another method
+    page.locator("mark").first.wait_for()
+    no_traceback(page)
+    page.set_viewport_size({"width": 1280, "height": 720})  # a projector
+    page.get_by_text("Should you believe this explanation?").scroll_into_view_if_needed()
+    page.mouse.wheel(0, -60)
+    page.mouse.move(5, 715)
+    page.wait_for_timeout(1200)
+    page.screenshot(path=str(OUT / "trust.png"))
+    page.set_viewport_size({"width": 1400, "height": 1000})
+
+    page.get_by_role("link", name="What each topic looks for").first.click()
+    page.get_by_role("button", name="Find what each topic looks for").click()
+    page.get_by_text("Words that look like artefacts, not topic").wait_for(timeout=120_000)
+    page.get_by_test_id("stDataFrame").first.wait_for()
+    no_traceback(page)
+    shot(page, "topic_words")
 
 
 def test_analyst_flow_with_own_csv(server, page, tmp_path):

@@ -60,7 +60,47 @@ def test_explain_a_saved_model(trained):
     assert result["predicted"] == "rec.autos"
     assert set(result["probabilities"]) == set(CATEGORIES)
     assert sum(result["probabilities"].values()) == pytest.approx(1.0, abs=1e-5)
-    assert result["weights"] and all(word in text for word, _ in result["weights"])
+    assert result["weights"] and all(word in text.lower() for word, _ in result["weights"])
+    assert "trust" not in result
+
+
+def test_explain_with_trust_carries_every_field(trained):
+    _, folder = trained
+    text = "My car's engine stalls, and the brakes squeal. Which dealer fixes a Ford?"
+    result = last_json(run_cli("explain", "--model", folder, "--text", text, "--num-samples", "500", "--trust",
+                               "--json"))
+    trust = result["trust"]
+    assert trust["stability"]["seeds"] == 5 and trust["stability"]["top_k"] == 10
+    assert all(len(row) == 3 for row in trust["stability"]["weights"])
+    assert len(trust["deletion"]["top"]) == len(trust["deletion"]["random"]) >= 2
+    for key in ("comprehensiveness", "sufficiency", "occlusion", "gradients", "agreement", "flip", "verdict",
+                "seconds", "fit"):
+        assert key in trust, key
+    assert set(trust["agreement"]) == {"lime_occlusion", "lime_gradients", "occlusion_gradients"}
+    assert trust["flip"] is None or trust["flip"]["new_class"] in CATEGORIES
+    assert trust["seconds"] > 0 and trust["verdict"]
+
+
+def test_explain_versus_explains_log_odds(trained):
+    _, folder = trained
+    result = last_json(run_cli("explain", "--model", folder, "--text", "engine brakes and a 3D rendering",
+                               "--class", "rec.autos", "--versus", "comp.graphics", "--num-samples", "300", "--json"))
+    assert result["explained_class"] == "rec.autos" and result["versus"] == "comp.graphics"
+    assert_one_line_error(run_cli("explain", "--model", folder, "--text", "x", "--versus", "sci.space"), "sci.space")
+
+
+def test_words_flags_artefacts_more_with_headers(trained, newsgroups_home, archive_path):
+    _, folder = trained
+    common = ("words", "--model", folder, "--categories", ",".join(CATEGORIES), "--archive", archive_path,
+              "--top", "20", "--json")
+    kept = last_json(run_cli(*common, data_home=newsgroups_home))
+    removed = last_json(run_cli(*common, "--remove-metadata", data_home=newsgroups_home))
+    assert list(kept["classes"]) == CATEGORIES
+    for rows in kept["classes"].values():
+        assert len(rows) == 20 and all(len(row) == 2 and row[1] > 0 for row in rows)
+        assert all(kept["posts"][word] >= 2 for word, _ in rows)
+    assert all(len(row) == 3 and row[1] in CATEGORIES for row in kept["suspicious"])
+    assert len(kept["suspicious"]) > len(removed["suspicious"])
 
 
 def test_explain_refuses_empty_text_in_one_line(trained):
@@ -76,6 +116,7 @@ def test_baseline_json(newsgroups_home, archive_path):
     assert {"complement_nb", "linear_svc"} <= result.keys()
     for key in ["complement_nb", "linear_svc"]:
         assert result[key]["accuracy"] > 0.9 and 0 < result[key]["macro_f1"] <= 1
+        assert result[key]["setting"].endswith(("words", "words+pairs")) and 0 < result[key]["val_accuracy"] <= 1
 
 
 @pytest.mark.parametrize("args, says", [
@@ -87,6 +128,8 @@ def test_baseline_json(newsgroups_home, archive_path):
     (["explain", "--text", "hello"], "--model"),
     (["explain", "--model", "/nonexistent/model", "--text", "hello"], "not a folder"),
     (["train", "--seed", "-1"], "--seed"),
+    (["explain", "--model", "m", "--text", "hello", "--num-samples", "10000000"], "--num-samples"),
+    (["words", "--top", "5"], "--model"),
 ])
 def test_bad_arguments_give_one_line_and_status_2(args, says, tmp_path):
     assert_one_line_error(run_cli(*args, data_home=str(tmp_path)), says)

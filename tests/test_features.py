@@ -111,3 +111,12 @@ def test_json_round_trip_keeps_vocabulary_and_scaling():
 def test_feature_config_validation(kwargs):
     with pytest.raises(ValueError):
         FeatureConfig(**kwargs)
+
+
+@pytest.mark.parametrize("scaling", ["count", "tfidf"])
+def test_fit_transform_equals_fit_then_transform(scaling):
+    config = FeatureConfig(scaling=scaling)
+    featurizer, x = Featurizer.fit_transform(TRAIN, config)
+    again = Featurizer.fit(TRAIN, config)
+    assert featurizer.vocabulary == again.vocabulary
+    assert abs(x - again.transform(TRAIN)).max() < 1e-6

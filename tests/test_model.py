@@ -6,7 +6,7 @@ import pytest
 import scipy.sparse as sp
 
 from textclf.model import (ModelSpec, batch_capacity, init_params, logits_sparse, make_batch, predict_proba_sparse,
-                           probs_dense)
+                           probs_dense, round_up)
 
 SPEC = ModelSpec(vocab_size=50, hidden=(8, 4), n_classes=3)
 
@@ -79,3 +79,14 @@ def test_probs_dense_over_the_texts_own_columns_equals_sparse(tiny_classifier):
         x = np.concatenate([row[:, ids].toarray(), np.zeros((1, 3), np.float32)], axis=1)
         dense = np.asarray(probs_dense(clf.params, x, padded, clf.spec))
         np.testing.assert_allclose(dense, predict_proba_sparse(clf.params, clf.spec, row), rtol=1e-5, atol=1e-6)
+
+
+def test_batch_capacity_counts_every_batch_exactly():
+    x = sp.random(300, 2000, density=0.01, format="csr", random_state=0)
+    rng = np.random.default_rng(0)
+    batches = [p[i:i + 7] for p in (rng.permutation(300) for _ in range(3)) for i in range(0, 300, 7)]
+    entries = max(int(x[b].nnz) for b in batches)
+    words = max(len(np.unique(x[b].indices)) for b in batches)
+    assert batch_capacity(x, batches) == (round_up(entries, 1024), round_up(words, 512))
+    assert batch_capacity(x, [batches[0]]) == (round_up(x[batches[0]].nnz, 1024),
+                                               round_up(len(np.unique(x[batches[0]].indices)), 512))

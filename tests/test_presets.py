@@ -1,5 +1,7 @@
 """Presets: the tutorial's is the tutorial; the Train page's form values round-trip to the same settings."""
 
+from dataclasses import replace
+
 import pytest
 
 from textclf.features import FeatureConfig
@@ -7,12 +9,18 @@ from textclf.presets import PRESETS, config_from_form, features_from_form, form_
 from textclf.train import TrainConfig
 
 
-def test_tutorial_preset_is_the_tutorial():
+def test_tutorial_preset_is_the_tutorial_with_fast_updates():
     tutorial = PRESETS["tutorial"]
     assert tutorial.features == FeatureConfig()
     c = tutorial.train_config
     assert (c.hidden, c.learning_rate, c.batch_size, c.epochs, c.optimizer, c.dropout) == ((128, 64), 1e-3, 32, 5,
-                                                                                          "adam", 0.0)
+                                                                                          "lazy_adam", 0.0)
+    assert "lazy Adam" in PRESETS["tutorial"].description
+
+
+def test_exact_adam_is_one_switch_away():
+    assert config_from_form(dict(form_values("tutorial"), lazy_adam=False)) == replace(
+        PRESETS["tutorial"].train_config, optimizer="adam")
 
 
 @pytest.mark.parametrize("name", list(PRESETS))

@@ -206,3 +206,12 @@ def test_train_config_validation(kwargs):
     with pytest.raises(ValueError) as err:
         TrainConfig(**kwargs)
     assert str(err.value)
+
+
+def test_a_new_seed_or_epoch_count_reuses_the_compiled_update(tiny_corpus):
+    """Only the update rule (optimizer, learning rate, weight decay) is static: seed and epochs don't recompile."""
+    base = TrainConfig(hidden=(8,), batch_size=8, val_fraction=0.0, epochs=1, seed=0)
+    run_to_end(train(tiny_corpus, config=base))
+    compiled = train_steps._cache_size()
+    run_to_end(train(tiny_corpus, config=replace(base, seed=1, epochs=2, early_stopping=1)))
+    assert train_steps._cache_size() == compiled

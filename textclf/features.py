@@ -58,14 +58,21 @@ class Featurizer:
     @classmethod
     def fit(cls, texts: Iterable[str], config: FeatureConfig = FeatureConfig()) -> "Featurizer":
         """Returns a featurizer whose vocabulary comes from `texts` (training texts only)."""
+        return cls.fit_transform(texts, config)[0]
+
+    @classmethod
+    def fit_transform(cls, texts: Iterable[str], config: FeatureConfig = FeatureConfig()
+                      ) -> tuple["Featurizer", sp.csr_matrix]:
+        """Returns (featurizer fitted on `texts`, their scaled rows [n, vocab] CSR), reading the texts once."""
         counter = CountVectorizer(analyzer=keras_tokenize, min_df=config.min_df,
                                   max_features=config.max_features, dtype=np.float32)
-        counts = counter.fit_transform(texts)  # [n, vocab] CSR
+        counts = counter.fit_transform(texts)  # [n, vocab] CSR, columns in vocabulary order
         vocabulary = counter.get_feature_names_out().tolist()
         idf = None
         if config.scaling == "tfidf":
             idf = TfidfTransformer().fit(counts).idf_
-        return cls(config, vocabulary, idf)
+        featurizer = cls(config, vocabulary, idf)
+        return featurizer, featurizer.scale(sp.csr_matrix(counts, dtype=np.float32))
 
     @property
     def vocab_size(self) -> int:

@@ -50,8 +50,13 @@ def batch_capacity(x: sp.csr_matrix, batches: list[np.ndarray]) -> tuple[int, in
 
     Computed once for a whole run so the update compiles once.
     """
-    entries = max(int(x[b].nnz) for b in batches)
-    words = max(len(np.unique(x[b].indices)) for b in batches)
+    sizes = [len(b) for b in batches]
+    rows = np.concatenate(batches).astype(np.int64)
+    member = sp.csr_matrix((np.ones(len(rows), np.float32), (np.repeat(np.arange(len(batches)), sizes), rows)),
+                           shape=(len(batches), x.shape[0]))  # [n_batches, n]: one sparse product, no Python loop
+    entries = int((member @ np.diff(x.indptr)).max())
+    words = int((member @ sp.csr_matrix((np.ones(x.nnz, np.float32), x.indices, x.indptr), shape=x.shape)
+                 ).getnnz(axis=1).max())  # distinct words of each batch
     return round_up(entries, 1024), round_up(words, 512)
 
 

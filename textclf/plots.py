@@ -17,9 +17,19 @@ TRAIN_COLOUR, TEST_COLOUR, VAL_COLOUR = "#0072B2", "#E69F00", "#009E73"
 REFIT_COLOUR = "#CC79A7"  # reddish purple: the retraining phase
 
 
+# Unicode's bidirectional controls (e.g. U+202E, right-to-left override) would display user text reversed.
+BIDI_CONTROLS = dict.fromkeys(map(ord, "\u061c\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069"))
+
+
+def without_bidi(text: str) -> str:
+    """Returns `text` without bidirectional control characters, so it displays in the order it was typed."""
+    return text.translate(BIDI_CONTROLS)
+
+
 def label(text: object) -> str:
-    """Returns user text safe for a Plotly label: its pseudo-HTML (<a href>, <b>, &...;) shown as typed."""
-    return str(text).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    """Returns user text safe for a Plotly label: its pseudo-HTML (<a href>, <b>, &...;) shown as typed, and
+    no bidirectional controls."""
+    return without_bidi(str(text)).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
 def labels(texts: Iterable[object]) -> list[str]:
@@ -142,30 +152,33 @@ def probabilities_figure(class_names: Sequence[str], probabilities: Sequence[flo
     return fig
 
 
-def weights_figure(weights: Sequence[tuple[str, float]], class_name: str) -> go.Figure:
-    """Returns signed bars of LIME word weights: blue pushes towards `class_name`, vermillion away."""
+def weights_figure(weights: Sequence[tuple[str, float]], class_name: str, compact: bool = False) -> go.Figure:
+    """Returns signed bars of word weights: blue pushes towards `class_name`, vermillion away.
+
+    `compact` shortens the axis title for narrow columns.
+    """
     words = labels(w for w, _ in weights)
     values = [v for _, v in weights]
     class_name = label(class_name)
     fig = go.Figure(go.Bar(x=values, y=words, orientation="h",
                            marker_color=[FOR_COLOUR if v > 0 else AGAINST_COLOUR for v in values],
                            hovertemplate="%{y}: %{x:+.4f}<extra></extra>"))
-    fig.update_layout(xaxis_title=f"← against {class_name}   |   towards {class_name} →",
-                      yaxis=dict(autorange="reversed"), height=80 + 28 * max(1, len(words)),
+    title = "← against   |   towards →" if compact else f"← against {class_name}   |   towards {class_name} →"
+    fig.update_layout(xaxis_title=title, yaxis=dict(autorange="reversed"), height=80 + 28 * max(1, len(words)),
                       margin=dict(t=10, b=10))
     return fig
 
 
 def highlighted_html(text: str, weights: Sequence[tuple[str, float]], max_chars: int = 20_000) -> str:
-    """Returns the text as escaped HTML with each weighted word on a background of its sign and size."""
-    text = text[:max_chars]
-    weight = dict(weights)
+    """Returns the text as escaped HTML with each weighted word (any case) on a background of its sign and size."""
+    text = without_bidi(text[:max_chars])
+    weight = {without_bidi(w).lower(): v for w, v in weights}
     scale = max((abs(v) for v in weight.values()), default=0.0) or 1.0
     parts, last = [], 0
     for match in WORD_SEPARATORS.finditer(text + " "):
         word = text[last:match.start()]
         if word:
-            parts.append(_mark(word, weight.get(word), scale))
+            parts.append(_mark(word, weight.get(word.lower()), scale))
         parts.append(html.escape(text[match.start():min(match.end(), len(text))]))
         last = match.end()
     body = "".join(parts).replace("\n", "<br>")
@@ -199,4 +212,34 @@ def runs_figure(runs: Sequence[tuple[str, Sequence[dict]]]) -> go.Figure:
                                   **log_ticks([h.get("train_loss") for _, history in runs for h in history])),
                       xaxis=dict(title_text="epoch", dtick=1), xaxis2=dict(title_text="epoch", dtick=1),
                       height=560, margin=dict(t=40, b=10), legend=dict(orientation="h", y=-0.15))
+    return fig
+
+
+def stability_figure(rows: Sequence[tuple[str, float, float]], class_name: str, top: int = 15) -> go.Figure:
+    """Returns LIME's mean weight per word over several seeds with +-1 standard deviation as error bars."""
+    rows = list(rows)[:top]
+    words = labels(w for w, _, _ in rows)
+    means = [m for _, m, _ in rows]
+    fig = go.Figure(go.Bar(x=means, y=words, orientation="h",
+                           error_x=dict(type="data", array=[s for _, _, s in rows], color="#333333", thickness=1.5),
+                           marker_color=[FOR_COLOUR if m > 0 else AGAINST_COLOUR for m in means],
+                           hovertemplate="%{y}: %{x:+.4f}<extra></extra>"))
+    fig.update_layout(xaxis_title=f"← against   |   towards {label(class_name)} →",
+                      yaxis=dict(autorange="reversed"), height=80 + 24 * max(1, len(words)),
+                      margin=dict(t=10, b=10))
+    return fig
+
+
+def deletion_figure(top: Sequence[float], random: Sequence[float], class_name: str) -> go.Figure:
+    """Returns the probability of `class_name` as the top words, or as many random words, are removed."""
+    steps = list(range(len(top)))
+    fig = go.Figure([
+        go.Scatter(x=steps, y=list(top), mode="lines+markers", name="removing the explanation's top words",
+                   line=dict(color=FOR_COLOUR)),
+        go.Scatter(x=steps, y=list(random), mode="lines+markers", name="removing random words (average)",
+                   line=dict(color=AGAINST_COLOUR, dash="dash"), marker=dict(symbol="square")),
+    ])
+    fig.update_layout(xaxis=dict(title="words removed", dtick=1), height=300, margin=dict(t=10, b=10),
+                      yaxis=dict(title=f"probability of {label(class_name)}", range=[0, 1.02], tickformat=".0%"),
+                      legend=dict(orientation="h", y=-0.3))
     return fig

@@ -1,11 +1,11 @@
-"""Explain page: any text in, predicted topic, class probabilities and LIME word weights out."""
+"""Explain page: any text in, predicted topic, class probabilities, LIME word weights and the trust panel out."""
 
 import streamlit as st
 
-from views import common
 from textclf.data import nouns, post_title
-from textclf.explain import MAX_EXPLAIN_CHARS, ExplainError, explain
-from textclf.plots import highlighted_html, probabilities_figure, weights_figure
+from textclf.explain import MAX_EXPLAIN_CHARS, MAX_LIME_WORDS, MAX_SAMPLES, ExplainError, explain, trust
+from textclf.plots import probabilities_figure, weights_figure, without_bidi
+from views import common, trust_panel
 
 st.title("4. Explain: which words made the decision?")
 model = common.require_model()
@@ -14,8 +14,8 @@ corpus = model.corpus
 w = nouns(corpus.description)
 
 pick = st.selectbox("Start from a test post (optional)", range(len(corpus.test_texts)), index=None,
-                    format_func=lambda i: f"#{i} [{names[corpus.test_labels[i]]}] "
-                                          f"{post_title(corpus.test_texts[i], 70)}",
+                    format_func=lambda i: without_bidi(f"#{i} [{names[corpus.test_labels[i]]}] "
+                                                       f"{post_title(corpus.test_texts[i], 70)}"),
                     placeholder="Choose a test post, or type your own text below")
 if pick is not None and st.session_state.get("picked") != pick:
     st.session_state["picked"] = pick
@@ -29,23 +29,34 @@ text = st.text_area("Text to explain", key="explain_text", height=200, persist_s
 source = st.session_state.get("explain_source")
 if source and source[0] == text:
     st.caption(f"A test {w.text} whose true {w.cls} is **{common.plain(source[1])}**.")
-c1, c2, c3 = st.columns(3)
+c1, c2, c3, c4 = st.columns(4)
 target = c1.selectbox("Explain the topic", ["the predicted topic"] + names, key="explain_class",
                       help="LIME explains one topic at a time: why the text is (or is not) this topic.")
-num_features = c2.slider("Words to show", 3, 30, 10, key="num_features",
+versus = c2.selectbox("…and not this topic (optional)", names, index=None, key="explain_versus",
+                      placeholder="no second topic",
+                      help="Why A and not B: the words that separate the two topics for this text.")
+num_features = c3.slider("Words to show", 3, 30, 10, key="num_features",
                          help="How many of the most influential words to list.")
-num_samples = c3.select_slider("LIME samples", [250, 500, 1000, 2000, 5000, 10000], 5000, key="num_samples",
+num_samples = c4.select_slider("LIME samples", [250, 500, 1000, 2000, 5000, MAX_SAMPLES], 5000, key="num_samples",
                                help="LIME deletes random words this many times and watches the prediction. "
                                     "More samples: steadier weights, slower.")
+check = st.toggle("Also check how far to trust the explanation", value=True, key="trust_on",
+                  help="Repeats LIME with 5 seeds, removes the top words to see if the topic really drops, asks "
+                       "two other methods, and finds the fewest words whose removal changes the topic (about 1 s).")
 
 if st.button("Explain", type="primary", icon=":material/search_insights:") or st.session_state.pop("explain_now", False):
     class_index = None if target == "the predicted topic" else names.index(target)
+    st.session_state.update(explanation=None, contrast=None, trust=None)
     try:
         with st.spinner("Asking the model about thousands of variants of your text ..."):
-            st.session_state["explanation"] = explain(model.classifier, text, class_index, num_features,
-                                                      num_samples)
+            result = explain(model.classifier, text, class_index, num_features, num_samples)
+            st.session_state["explanation"] = result
+            if versus is not None and versus != names[result.explained_class]:
+                st.session_state["contrast"] = explain(model.classifier, text, result.explained_class,
+                                                       num_features, num_samples, versus=names.index(versus))
+            if check and result.n_known_words:
+                st.session_state["trust"] = trust(model.classifier, text, class_index, num_features, num_samples)
     except ExplainError as err:
-        st.session_state["explanation"] = None
         st.warning(str(err))
 
 result = st.session_state.get("explanation")
@@ -55,7 +66,7 @@ predicted, explained = names[result.predicted], names[result.explained_class]
 st.markdown(f"### Predicted {w.cls}: **{common.plain(predicted)}** ({result.probabilities[result.predicted]:.1%})")
 if result.n_known_words == 0:
     st.warning("None of these words are in the model's vocabulary, so it can only guess from what is "
-               "common overall. Try text about one of the topics.")
+               "common overall, and there is nothing to explain or check. Try text about one of the topics.")
 left, right = st.columns(2)
 with left:
     st.markdown("**How sure is the model?**")
@@ -68,6 +79,22 @@ with right:
     st.plotly_chart(weights_figure(result.weights, explained), key="weights")
     st.caption(f"Blue words push towards {common.plain(explained)}; orange words push away from it. "
                f"LIME's local fit explains {max(result.score, 0):.0%} of the variation it saw "
-               f"({result.seconds:.2f} s, {num_samples:,} samples).")
-st.markdown("**The text, with those words highlighted**")
-st.html(highlighted_html(result.text, result.weights))
+               f"({result.seconds:.2f} s, {result.n_samples:,} samples).")
+if result.n_known_words > MAX_LIME_WORDS:
+    st.info(f"This text has {result.n_known_words:,} different words the model knows. To stay quick, LIME "
+            f"removes only the {MAX_LIME_WORDS} whose removal alone changes the prediction most; the others stay "
+            f"in every variant. Samples are limited to {MAX_SAMPLES:,}.")
+
+contrast = st.session_state.get("contrast")
+if contrast is not None and contrast.class_names == tuple(names):
+    a, b = names[contrast.explained_class], names[contrast.versus]
+    st.markdown(f"#### Why *{common.plain(a)}* and not *{common.plain(b)}*?")
+    st.plotly_chart(weights_figure(contrast.weights, f"{a} rather than {b}"), key="contrast")
+    st.caption(f"Blue words make the model prefer {common.plain(a)} over {common.plain(b)}; orange words the "
+               f"reverse. LIME explains the log-odds, log p({common.plain(a)}) - log p({common.plain(b)}) "
+               f"(now {contrast.local_prediction:+.2f}).")
+
+report = st.session_state.get("trust")
+if report is not None:
+    trust_panel.render(report)
+trust_panel.render_text(result, report)

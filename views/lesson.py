@@ -3,6 +3,7 @@
 import streamlit as st
 
 from views import common
+from textclf.baselines import best_baseline, describe_baseline
 from textclf.data import BadDataChoice, DataUnavailable, describe, header_example
 from textclf.jobs import TrainingJob
 from textclf.train import TrainConfig
@@ -38,7 +39,7 @@ def start_lesson() -> None:
     previous = st.session_state.get("lesson_jobs") or {}
     if any(not job.done for job in previous.values()):
         return  # a click on a page drawn before the runs began: they go on
-    config = TrainConfig(optimizer="lazy_adam")
+    config = TrainConfig()
     st.session_state["lesson_jobs"] = {
         removed: TrainingJob(common.load_corpus(categories, removed), common.feature_config(), config).start()
         for removed in (False, True)}
@@ -75,6 +76,13 @@ elif jobs is not None:
     c1, c2 = st.columns(2)
     c1.metric("With headers, signatures and quotes", f"{with_meta:.1%}")
     c2.metric("Without them", f"{without:.1%}", delta=f"{100 * (without - with_meta):+.1f} points")
+    simple = {removed: common.baselines(jobs[removed].result.corpus) for removed in (False, True)}
+    if all(simple.values()):  # None while they are computed in the background
+        best = {removed: best_baseline(results) for removed, results in simple.items()}
+        st.caption("The best simple model, tuned on validation, on the same data: "
+                   f"{best[False]['accuracy']:.1%} with them ({describe_baseline(best[False])}), "
+                   f"{best[True]['accuracy']:.1%} without ({describe_baseline(best[True])}). "
+                   "Compare its drop with the network's: a leak helps any model that reads the words.")
     drop = 100 * (with_meta - without)
     if drop > 0:
         st.success(f"Removing them cost **{drop:.1f} points** of accuracy: that much of the first score came from "

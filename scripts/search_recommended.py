@@ -1,0 +1,67 @@
+"""Chooses the recommended preset on validation posts only, then reports its test accuracy over 5 seeds.
+
+    PYTHONPATH=. .venv/bin/python scripts/search_recommended.py search [SETTING ...]  # validation accuracy of candidates
+    PYTHONPATH=. .venv/bin/python scripts/search_recommended.py seeds PRESET [SETTING ...]  # test accuracy, seeds 42..46
+
+SETTING is one of 4cat, 4cat_removed, 20cat, 20cat_removed (default: all four).
+
+Prints one JSON line per run (CPU is scarce: a handful of candidates, each a small step from the last preset).
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+import time
+from dataclasses import asdict, replace
+
+import numpy as np
+
+from textclf.bench import SETTINGS
+from textclf.data import load_newsgroups
+from textclf.features import FeatureConfig
+from textclf.model import enable_compilation_cache
+from textclf.presets import PRESETS
+from textclf.train import run_to_end, train
+
+BASE = PRESETS["recommended"]
+CANDIDATES = {
+    "current": (BASE.features, BASE.train_config),
+    "wider_512": (BASE.features, replace(BASE.train_config, hidden=(512,))),
+    "all_words": (replace(BASE.features, min_df=1), BASE.train_config),
+    "log_counts": (FeatureConfig(scaling="log", min_df=2), BASE.train_config),
+    "dropout_0.4": (BASE.features, replace(BASE.train_config, dropout=0.4)),
+}
+
+
+def main(stage: str, preset: str, settings: list[str]) -> None:
+    """Prints one JSON line per (setting, candidate or seed), and a summary line per setting for `seeds`."""
+    enable_compilation_cache()
+    for setting in settings:
+        categories, removed = SETTINGS[setting]
+        corpus = load_newsgroups(categories, removed)
+        if stage == "search":
+            for name, (features, config) in CANDIDATES.items():
+                # Validation accuracy of the model kept on the validation split (no refit, no test posts).
+                finished = run_to_end(train(corpus, features, replace(config, refit=False)))
+                best = finished.best_epoch or len(finished.history)
+                val = finished.history[best - 1]["val_accuracy"]
+                print(json.dumps({"setting": setting, "candidate": name, "val_accuracy": val, "epoch": best,
+                                  "seconds": finished.train_seconds}), flush=True)
+            continue
+        chosen, accuracies = PRESETS[preset], []
+        for seed in range(42, 47):
+            started = time.perf_counter()
+            finished = run_to_end(train(corpus, chosen.features, replace(chosen.train_config, seed=seed)))
+            accuracies.append(float(np.mean(finished.classifier.predict(corpus.test_texts) == corpus.test_labels)))
+            print(json.dumps({"setting": setting, "preset": preset, "seed": seed, "test_accuracy": accuracies[-1],
+                              "seconds": time.perf_counter() - started}), flush=True)
+        print(json.dumps({"summary": [preset, setting], "spread": [min(accuracies), max(accuracies), len(accuracies)],
+                          "mean": float(np.mean(accuracies)), "std": float(np.std(accuracies, ddof=1))}), flush=True)
+
+
+if __name__ == "__main__":
+    args = sys.argv[1:] or ["search"]
+    stage, rest = args[0], args[1:]
+    preset = rest.pop(0) if stage == "seeds" else "recommended"
+    main(stage, preset, rest or list(SETTINGS))

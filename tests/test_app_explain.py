@@ -1,0 +1,74 @@
+"""Explain page with the trust panel, "why A and not B", bidi-safe display; What each topic looks for page."""
+
+from tests.test_app import explained, on_page, texts, tiny_model  # noqa: F401
+
+VERDICTS = ("Stable and faithful", "Faithful but unstable", "Stable but not faithful", "Neither stable nor faithful",
+            "Nothing to check")
+
+
+def chart_keys(at) -> set[str]:
+    return {e.proto.id for e in at.get("plotly_chart")}
+
+
+def test_trust_panel_renders_for_a_test_post(tiny_corpus, tiny_model):
+    at = on_page("views/explain.py", tiny_corpus, tiny_model)
+    at.selectbox[0].set_value(2).run()
+    assert at.toggle(key="trust_on").value is True
+    [b for b in at.button if b.label == "Explain"][0].click()
+    at.run()
+    assert not at.exception, at.exception
+    shown = texts(at)
+    assert "Should you believe this explanation?" in shown
+    assert any(v in shown for v in VERDICTS), shown
+    assert "What flips it?" in shown and "Rank agreement" in shown
+    assert len(at.get("plotly_chart")) >= 7  # probabilities, weights, stability, deletion, three methods
+    before = "".join(e.proto.body for e in at.get("html"))
+    at.radio(key="highlight_method").set_value("Leave one word out").run()
+    after = "".join(e.proto.body for e in at.get("html"))
+    assert not at.exception and "<mark" in after and after != before
+
+
+def test_pasted_unknown_words_give_a_clear_message_and_no_panel(tiny_corpus, tiny_model):
+    at = explained("zzyzx qwerty xylophone", tiny_corpus, tiny_model)
+    shown = texts(at)
+    assert "None of these words are in the model's vocabulary" in shown
+    assert "nothing to explain or check" in shown
+    assert "Should you believe" not in shown and len(at.get("plotly_chart")) == 1  # only the probabilities
+
+
+def test_why_a_and_not_b(tiny_corpus, tiny_model):
+    at = on_page("views/explain.py", tiny_corpus, tiny_model)
+    at.text_area(key="explain_text").set_value("goalie puck engine brake rink")
+    at.selectbox(key="explain_class").set_value("hockey")
+    at.selectbox(key="explain_versus").set_value("cars")
+    at.toggle(key="trust_on").set_value(False)
+    [b for b in at.button if b.label == "Explain"][0].click()
+    at.run()
+    assert not at.exception, at.exception
+    shown = texts(at)
+    assert "Why *hockey* and not *cars*?" in shown and "log-odds" in shown
+    assert "Should you believe" not in shown
+
+
+def test_right_to_left_override_is_not_displayed(tiny_corpus, tiny_model):
+    at = explained("goalie \u202epuck rink\u202c faceoff", tiny_corpus, tiny_model)
+    html = "".join(e.proto.body for e in at.get("html"))
+    assert "\u202e" not in html and "\u202c" not in html and "puck rink" in html
+
+
+def test_what_each_topic_looks_for_page(tiny_corpus, tiny_model):
+    at = on_page("views/topic_words.py", tiny_corpus, tiny_model)
+    assert not at.exception and "Find what each topic looks for" in [b.label for b in at.button]
+    [b for b in at.button if b.label == "Find what each topic looks for"][0].click()
+    at.run()
+    assert not at.exception, at.exception
+    frames = at.dataframe
+    assert len(frames) == 3  # one per class, and no artefacts in the tiny corpus
+    first = frames[0].value
+    assert list(first.columns) == ["word", "average push", "in texts", "looks like"]
+    assert set(first["word"][:3]) <= {"apple", "banana", "cherry", "grape", "melon", "peach", "plum", "lemon"}
+    assert "None of the listed words looks like an artefact" in texts(at)
+    stored = at.session_state["topic_words"]
+    at.switch_page("views/explain.py").run()
+    at.switch_page("views/topic_words.py").run()
+    assert at.session_state["topic_words"][1] is stored[1] and len(at.dataframe) == 3  # kept for the model

@@ -1,0 +1,52 @@
+"""Tuned baselines: chosen on the network's validation split, refitted, and described by what won."""
+
+import re
+
+import numpy as np
+
+from textclf.baselines import BASELINES, _Counts, best_baseline, describe_baseline, run_baselines
+from textclf.data import Corpus
+from textclf.features import keras_tokenize
+
+
+def test_every_baseline_reports_its_winning_setting(tiny_corpus):
+    results = run_baselines(tiny_corpus)
+    assert set(results) == set(BASELINES)
+    for key, result in results.items():
+        param, grid = BASELINES[key][1], BASELINES[key][2]
+        match = re.fullmatch(rf"{param}=([0-9.]+), (words|words\+pairs)", result["setting"])
+        assert match and float(match.group(1)) in grid, result["setting"]
+        assert 0 <= result["val_accuracy"] <= 1 and result["accuracy"] > 0.9 and 0 < result["macro_f1"] <= 1
+    assert best_baseline(results)["accuracy"] == max(r["accuracy"] for r in results.values())
+    assert describe_baseline(results["linear_svc"]).startswith("Linear SVM (C=")
+
+
+def test_word_pairs_are_counted_like_a_bigram_vectorizer(tiny_corpus):
+    counts = _Counts(tiny_corpus)
+    row = counts.pairs[0]
+    tokens = keras_tokenize(tiny_corpus.train_texts[0])
+    assert row.sum() == len(tokens) - 1  # every adjacent pair of a training post is known
+    test_tokens = keras_tokenize(tiny_corpus.test_texts[0])
+    assert counts.test_pairs[0].sum() <= len(test_tokens) - 1
+
+
+def test_pairs_win_when_only_word_order_tells_the_classes_apart():
+    rng = np.random.default_rng(0)
+    words = ["red", "blue", "green", "cat", "dog", "fox", "big", "small"]
+
+    def texts(n):
+        out, labels = [], []
+        for i in range(n):
+            first, second = sorted(rng.choice(words, 2, replace=False))
+            label = i % 2
+            out.append(f"{first} {second}" if label else f"{second} {first}")  # same words; the order is the class
+            labels.append(label)
+        return out, np.array(labels)
+
+    train_texts, train_labels = texts(400)
+    test_texts, test_labels = texts(100)
+    corpus = Corpus(train_texts, train_labels, test_texts, test_labels, ("descending", "ascending"),
+                    {"source": "word order test"})
+    results = run_baselines(corpus)
+    assert results["linear_svc"]["setting"].endswith("words+pairs")
+    assert results["linear_svc"]["accuracy"] > 0.9

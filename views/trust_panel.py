@@ -1,0 +1,84 @@
+"""The trust panel's widgets (used by the Explain page): verdict, stability, fit, deletion test, second
+opinions, what flips it, and the highlighted text coloured by any method."""
+
+import streamlit as st
+
+from views import common
+from textclf.explain import Explanation, Trust
+from textclf.plots import deletion_figure, highlighted_html, stability_figure, weights_figure, without_bidi
+
+METHODS = {"LIME": "lime", "Leave one word out": "occlusion", "Integrated gradients": "gradients"}
+
+
+def _agreement(rho: float | None) -> str:
+    if rho is None:
+        return "n/a (too few words)"
+    word = "strong" if rho >= 0.7 else "moderate" if rho >= 0.4 else "weak"
+    return f"{rho:+.2f} ({word})"
+
+
+def render(report: Trust) -> None:
+    """Shows the trust panel for one explanation."""
+    name = common.plain(report.class_name)
+    st.markdown("### Should you believe this explanation?")
+    good = report.verdict.startswith("Stable and faithful")
+    (st.success if good else st.warning)(common.plain(without_bidi(report.verdict)), icon=":material/verified:" if good else ":material/help:")
+    left, right = st.columns(2)
+    with left:
+        st.markdown(f"**1. Stable?** LIME run 5 times with different random variants: words overlap "
+                    f"{report.jaccard:.0%} between runs.")
+        st.plotly_chart(stability_figure(report.stability, report.class_name), key="trust_stability")
+        st.caption(f"Bars: each word's average weight over the 5 runs (blue: towards {name}, orange: against); "
+                   "black lines: how much it moved (one standard deviation). Long lines mean the word's weight "
+                   "is luck of the draw.")
+        st.markdown(f"**2. Good fit?** {report.fit_verdict}")
+    with right:
+        st.markdown(f"**3. Faithful?** Remove the words LIME names and watch *{name}* fall.")
+        st.plotly_chart(deletion_figure(report.deletion_top, report.deletion_random, report.class_name),
+                        key="trust_deletion")
+        st.caption(f"Removing the {len(report.top_words)} top words drops {name} by "
+                   f"{report.comprehensiveness:+.1%} (comprehensiveness: higher is better); keeping only them "
+                   f"changes it by {report.sufficiency:+.1%} (sufficiency: near zero is better). The dashed line "
+                   "removes as many random words: the blue line should fall much faster.")
+        flip = report.flip
+        if flip is None:
+            st.markdown("**4. What flips it?** No set of up to 20 words changes the prediction: it rests on many "
+                        "words at once.")
+        else:
+            words = ", ".join(f"'{common.plain(w)}'" for w in flip["words"])
+            st.markdown(f"**4. What flips it?** Removing {words} makes the model say "
+                        f"**{common.plain(flip['new_class'])}**.")
+    st.markdown("**5. Second opinions**: two other ways to measure each word, side by side")
+    columns = st.columns(3)
+    titles = {"lime": "LIME (average of 5 runs)", "occlusion": "Leave one word out (exact)",
+              "gradients": "Integrated gradients"}
+    for column, (key, title) in zip(columns, titles.items()):
+        with column:
+            st.markdown(f"*{title}*")
+            st.plotly_chart(weights_figure(_weights(report, key)[:10], report.class_name, compact=True),
+                            key=f"trust_{key}")
+    a = report.agreement
+    st.caption(f"Rank agreement (Spearman, over the text's words): LIME vs leave-one-out "
+               f"{_agreement(a['lime_occlusion'])}, LIME vs gradients {_agreement(a['lime_gradients'])}, "
+               f"leave-one-out vs gradients {_agreement(a['occlusion_gradients'])}. Leave-one-out is the exact drop "
+               f"in probability when a word is deleted everywhere; integrated gradients share out the whole "
+               f"probability (checked: they add up to it within {max(report.completeness_error, 1e-6):.0e}). "
+               f"The panel took {report.seconds:.2f} s.")
+
+
+def _weights(report: Trust, method: str) -> list[tuple[str, float]]:
+    if method == "lime":
+        return [(w, m) for w, m, _ in report.stability]
+    return report.occlusion if method == "occlusion" else report.gradients
+
+
+def render_text(result: Explanation, report: Trust | None) -> None:
+    """Shows the text with words coloured by the chosen method's weights (blue towards, orange against)."""
+    st.markdown("**The text, with those words highlighted**")
+    method = "lime"
+    if report is not None:
+        choice = st.radio("Colour the words by", list(METHODS), horizontal=True, key="highlight_method",
+                          help="Blue: pushes towards the topic; orange: pushes away. Darker: stronger.")
+        method = METHODS[choice]
+    weights = result.weights if method == "lime" else _weights(report, method)[: len(result.weights)]
+    st.html(highlighted_html(result.text, weights))
