@@ -93,7 +93,13 @@ error = st.session_state.pop("train_error", None)  # set by start_training, show
 if error:
     st.error(error)
 
-# Progress and result first: at 1280x720 they must be in view right after pressing Train.
+# Train, then progress and result, above the settings: at 1280x720 all are in view, with no scrolling, from the
+# moment Train is pressed (a button below the settings would leave the page scrolled past them).
+train_col, link_col = st.columns([1, 3], vertical_alignment="center")
+train_col.button("Train", type="primary", disabled=running, on_click=start_training, icon=":material/play_arrow:",
+                 help="Trains with the settings below, in the background: you can switch pages meanwhile.")
+with link_col:
+    sharing.share_setup()
 if running:
     live_view()
 elif job is not None:
@@ -157,9 +163,6 @@ else:
         if st.session_state.get("lazy_adam"):
             st.caption("Fast updates (lazy Adam) are on, for speed. For the tutorial's exact Adam, switch them off "
                        "under Advanced.")
-st.button("Train", type="primary", disabled=running, on_click=start_training,
-          help="Starts training in the background: you can switch pages meanwhile.")
-sharing.share_setup()
 
 with st.expander("Reference: simple models on the same data", expanded=job is not None and job.done):
     st.caption("Two classic linear models on the same training data, each tuned on the same validation split as "
