@@ -15,6 +15,7 @@ page = st.navigation([
     st.Page("views/train.py", title="2. Train", icon=":material/model_training:", url_path="train"),
     st.Page("views/evaluate.py", title="3. Evaluate", icon=":material/analytics:", url_path="evaluate"),
     st.Page("views/explain.py", title="4. Explain", icon=":material/search_insights:", url_path="explain"),
+    st.Page("views/classify.py", title="5. Classify new texts", icon=":material/label:", url_path="classify"),
     st.Page("views/topic_words.py", title="What each topic looks for", icon=":material/manage_search:",
             url_path="topic-words"),
     st.Page("views/runs.py", title="Saved runs", icon=":material/history:", url_path="runs"),

@@ -11,7 +11,7 @@ from textclf.features import FeatureConfig
 from textclf.train import TrainConfig, run_to_end, train
 
 PAGES = ["views/home.py", "views/data.py", "views/train.py", "views/evaluate.py", "views/explain.py",
-         "views/lesson.py", "views/runs.py", "views/topic_words.py"]
+         "views/lesson.py", "views/runs.py", "views/topic_words.py", "views/classify.py"]
 
 
 def new_app() -> AppTest:

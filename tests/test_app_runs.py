@@ -1,4 +1,4 @@
-"""The Saved runs page: runs appear after training, survive a restart, load, rename, delete, bundle round trip."""
+"""The Saved runs page: private workspaces, runs after training, load, rename, delete, ticks kept by run id."""
 
 import pytest
 from streamlit.testing.v1 import AppTest
@@ -7,29 +7,62 @@ from tests.test_app import new_app, on_page, texts
 from textclf.bundles import bundle_bytes
 from textclf.runs import RunStore
 from textclf.train import TrainConfig, run_to_end, train
+from textclf.workspaces import new_workspace, published_store, valid_workspace, workspace_store
+
+WS = "w" * 32  # a well-formed workspace id
+TEACHER = "a-long-enough-teacher-token"
 
 
 @pytest.fixture
 def store(tmp_path, monkeypatch):
     monkeypatch.setenv("TEXTCLF_RUNS_DIR", str(tmp_path / "runs"))
-    return RunStore()
+    return workspace_store(WS)
+
+
+@pytest.fixture(scope="module")
+def tiny_finished(tiny_corpus):
+    return run_to_end(train(tiny_corpus, config=TrainConfig(hidden=(8,), epochs=2, batch_size=8)))
+
+
+def save(store, finished, name, corpus=None, reason="completed"):
+    data = dict(corpus.description) if corpus is not None else {"source": "tiny synthetic corpus"}
+    return store.save(finished.classifier, name=name, data=data, history=finished.history, metrics={"accuracy": 0.5},
+                      train_seconds=1.0, reason=reason)
 
 
 @pytest.fixture
-def saved_run(store, tiny_corpus):
-    finished = run_to_end(train(tiny_corpus, config=TrainConfig(hidden=(8,), epochs=2, batch_size=8)))
-    return store.save(finished.classifier, name="first <b>try</b>", data=dict(tiny_corpus.description),
-                      history=finished.history, metrics={"accuracy": 0.5}, train_seconds=1.0, reason="completed")
+def saved_run(store, tiny_finished):
+    return save(store, tiny_finished, "first <b>try</b>")
 
 
-def runs_page(corpus=None, select=None) -> AppTest:
+def runs_page(corpus=None, ws=WS, teacher=None) -> AppTest:
     at = new_app()
     if corpus is not None:
         at.session_state["custom_corpus"] = corpus
-    if select is not None:
-        at.session_state["runs_table"] = {"selection": {"rows": select, "columns": [], "cells": []}}
+    if ws is not None:
+        at.query_params["ws"] = ws
+    if teacher is not None:
+        at.query_params["teacher"] = teacher
     at.run()
     return at.switch_page("views/runs.py").run()
+
+
+def tick(at, *names):
+    """Ticks the rows of the runs with these names, as a click in the table does."""
+    table = at.dataframe[0]
+    shown = list(table.value["name"])
+    at.session_state[table.key] = {"selection": {"rows": [shown.index(n) for n in names], "columns": [],
+                                                 "cells": []}}
+    return at.run()
+
+
+def press(at, label):
+    [b for b in at.button if b.label == label][0].click()
+    return at.run()
+
+
+def names(at):
+    return list(at.dataframe[0].value["name"])
 
 
 def test_empty_store_says_how_runs_appear(store):
@@ -38,8 +71,32 @@ def test_empty_store_says_how_runs_appear(store):
     assert "No saved runs yet" in texts(at)
 
 
-def test_training_on_the_train_page_saves_a_run(store, tiny_corpus):
+def test_first_visit_gets_a_private_workspace_in_the_address(store):
+    at = new_app().run()
+    ws = at.query_params["ws"]
+    ws = ws[0] if isinstance(ws, list) else ws
+    assert valid_workspace(ws) and len(ws) >= 32 and at.session_state["workspace"] == ws
+    other = new_app().run().query_params["ws"]
+    assert other != ws  # every visitor their own
+    bad = new_app()
+    bad.query_params["ws"] = "../../etc"
+    bad.run()
+    assert valid_workspace(bad.session_state["workspace"]) and bad.session_state["workspace"] != "../../etc"
+    assert not bad.exception and "unknown link parameter" not in texts(bad)
+
+
+def test_two_workspaces_do_not_see_each_others_runs(store, tiny_finished):
+    save(store, tiny_finished, "mine")
+    save(workspace_store(new_workspace()), tiny_finished, "someone else's")
+    at = runs_page()
+    assert names(at) == ["mine"]
+    stranger = runs_page(ws=new_workspace())
+    assert "No saved runs yet" in texts(stranger)
+
+
+def test_training_on_the_train_page_saves_into_the_workspace(store, tiny_corpus):
     at = on_page("views/train.py", tiny_corpus)
+    ws = at.session_state["workspace"]
     at.text_input(key="hidden_text").set_value("8")
     at.number_input(key="epochs").set_value(1)
     at.button[0].click()
@@ -47,40 +104,124 @@ def test_training_on_the_train_page_saves_a_run(store, tiny_corpus):
     at.session_state["job"].join(60)
     at.run()
     assert "Saved under Saved runs" in texts(at)
-    runs = RunStore().list()  # a new store object: what a restarted server would read
+    runs = workspace_store(ws).list()  # a new store object: what a restarted server would read
     assert len(runs) == 1 and runs[0].data["source"] == "tiny synthetic corpus"
+    assert RunStore().list() == []  # not in the plain (command line) store
     at.switch_page("views/runs.py").run()
     assert not at.exception
     assert len(at.dataframe[0].value) == 1
 
 
-def test_a_selected_run_can_be_loaded_renamed_and_deleted(store, saved_run, tiny_corpus):
-    tiny_corpus.description.setdefault("name", None)
-    at = runs_page(select=[0])
+def test_a_selected_run_can_be_renamed_and_deleted(store, saved_run):
+    at = tick(runs_page(), "first <b>try</b>")
     assert not at.exception, at.exception
-    assert len(at.dataframe[0].value) == 1
     assert at.get("download_button"), "a selected run offers its bundle for download"
-    [b for b in at.button if b.label == "Rename"][0]
     at.text_input(key=f"rename_{saved_run.id}").set_value("second try")
-    [b for b in at.button if b.label == "Rename"][0].click()
-    at.run()
-    assert RunStore().get(saved_run.id).name == "second try"
+    press(at, "Rename")
+    assert store.get(saved_run.id).name == "second try"
     at.checkbox(key=f"confirm_{saved_run.id}").check()
     at.run()
-    [b for b in at.button if b.label == "Delete"][0].click()
+    press(at, "Delete")
+    assert store.list() == []
+
+
+def test_the_ticked_run_is_kept_by_id_when_a_row_is_added(store, tiny_finished):
+    save(store, tiny_finished, "older")
+    save(store, tiny_finished, "ticked")
+    at = tick(runs_page(), "ticked")
+    assert "ticked" in texts(at)
+    elsewhere = save(workspace_store(new_workspace()), tiny_finished, "uploaded")  # the newest run: listed first
+    at.file_uploader(key="bundle_upload").upload("run.zip", bundle_bytes(elsewhere.path), "application/zip").run()
+    assert "Added the run" in texts(at)
+    assert sorted(names(at)) == ["older", "ticked", "uploaded"]
+    ticked = [r for r in store.list() if r.name == "ticked"][0]
+    at.text_input(key=f"rename_{ticked.id}").set_value("renamed")
+    press(at, "Rename")
+    assert sorted(r.name for r in store.list()) == ["older", "renamed", "uploaded"]
+
+
+def test_the_ticked_run_is_kept_by_id_when_another_is_deleted(store, tiny_finished):
+    newest = save(store, tiny_finished, "newest")  # saved first, but listed by date: make it the newest
+    ticked = save(store, tiny_finished, "ticked")
+    last = save(store, tiny_finished, "to delete")
+    at = tick(runs_page(), "ticked")
+    store.delete(last.id)  # e.g. from another tab
+    store.delete(newest.id)
     at.run()
-    assert RunStore().list() == []
+    assert names(at) == ["ticked"]
+    at.checkbox(key=f"confirm_{ticked.id}").check()
+    at.run()
+    press(at, "Delete")
+    assert store.list() == []
 
 
-def test_loading_a_run_of_the_current_data_makes_it_the_model(store, tiny_corpus):
-    finished = run_to_end(train(tiny_corpus, config=TrainConfig(hidden=(8,), epochs=2, batch_size=8)))
-    run = store.save(finished.classifier, name="loadable", data=dict(tiny_corpus.description, name="tiny"),
-                     history=finished.history, metrics={"accuracy": 0.5}, train_seconds=1.0, reason="completed")
+def test_partial_runs_are_marked_and_can_be_hidden(store, tiny_finished):
+    save(store, tiny_finished, "complete")
+    save(store, tiny_finished, "stopped early", reason="stopped")
+    at = runs_page()
+    assert sorted(names(at)) == ["complete", "stopped early (partial)"]
+    at.toggle(key="show_partial").set_value(False)
+    at.run()
+    assert names(at) == ["complete"]
+
+
+def test_damaged_folders_are_listed_with_a_reason_and_deletable(store, tiny_finished):
+    import json
+
+    keep = save(store, tiny_finished, "fine")
+    for i, damage in enumerate([lambda r: r["config"].update(train=[1]), lambda r: r["data"].update(categories=3),
+                                lambda r: r["metrics"].update(macro_f1="x")]):
+        bad = save(store, tiny_finished, f"bad {i}")
+        run = json.loads((bad.path / "run.json").read_text())
+        damage(run)
+        (bad.path / "run.json").write_text(json.dumps(run))
+    deep = save(store, tiny_finished, "deep")
+    (deep.path / "run.json").write_text("[" * 100_000)
+    at = runs_page()
+    assert not at.exception, at.exception
+    assert names(at) == ["fine"]
+    assert texts(at).count("Damaged run folder") == 4 and "levels deep" in texts(at)
+    for _ in range(4):
+        press(at, "Delete")
+        assert not at.exception
+    assert [r.id for r in store.list()] == [keep.id] and store.skipped == []
+    assert "Damaged run folder" not in texts(at)
+
+
+def test_published_runs_are_read_only_for_students_and_managed_by_the_teacher(store, tiny_finished, monkeypatch):
+    monkeypatch.setenv("TEXTCLF_TEACHER_TOKEN", TEACHER)
+    save(store, tiny_finished, "lesson run")
+    teacher = tick(runs_page(teacher=TEACHER), "lesson run")
+    assert "teacher" not in teacher.query_params  # never left in a projected address bar
+    press(teacher, "Publish to class")
+    assert [r.name for r in published_store().list()] == ["lesson run"]
+
+    student = tick(runs_page(ws=new_workspace()), "lesson run")
+    assert names(student) == ["lesson run"]
+    assert not [b for b in student.button if b.label in ("Rename", "Delete", "Publish to class", "Unpublish")]
+    assert "only your own runs can be renamed or deleted" in texts(student)
+    fake = tick(runs_page(ws=new_workspace(), teacher="a-wrong-token-of-some-length"), "lesson run")
+    assert not [b for b in fake.button if b.label == "Unpublish"]
+
+    teacher = tick(runs_page(teacher=TEACHER), "lesson run")
+    shown = list(teacher.dataframe[0].value["from"])
+    assert sorted(shown) == ["class", "yours"]
+    at = runs_page(teacher=TEACHER)
+    table = at.dataframe[0]
+    row = list(table.value["from"]).index("class")
+    at.session_state[table.key] = {"selection": {"rows": [row], "columns": [], "cells": []}}
+    at.run()
+    press(at, "Unpublish")
+    assert published_store().list() == []
+
+
+def test_loading_a_run_of_the_current_data_makes_it_the_model(store, tiny_corpus, tiny_finished):
     from dataclasses import replace
+
     corpus = replace(tiny_corpus, description=dict(tiny_corpus.description, name="tiny"))
-    at = runs_page(corpus, select=[0])
-    [b for b in at.button if b.label == "Load into Evaluate and Explain"][0].click()
-    at.run()
+    run = save(store, tiny_finished, "loadable", corpus)
+    at = tick(runs_page(corpus), "loadable")
+    press(at, "Load into Evaluate and Explain")
     assert not at.exception, at.exception
     assert "Loaded \"loadable\"" in texts(at)
     assert at.session_state["model"].run_id == run.id
@@ -88,11 +229,19 @@ def test_loading_a_run_of_the_current_data_makes_it_the_model(store, tiny_corpus
     assert not at.exception and any(m.label == "Test accuracy" for m in at.metric)
 
 
-def test_uploading_a_bundle_adds_a_run_and_a_bad_file_is_refused(store, saved_run):
-    data = bundle_bytes(saved_run.path)
+def test_runs_folder_under_a_file_is_reported_and_training_still_works(tmp_path, monkeypatch, tiny_corpus):
+    (tmp_path / "afile").write_text("not a folder")
+    monkeypatch.setenv("TEXTCLF_RUNS_DIR", str(tmp_path / "afile" / "runs"))
     at = runs_page()
-    at.get("file_uploader")  # present
-    assert any("Add a run from a downloaded bundle" in str(getattr(u, "label", "")) for u in at.get("file_uploader"))
-    # AppTest cannot upload through the widget; the same store call the page makes is checked in test_bundles.
-    added = RunStore().import_bundle(data, name="copy")
-    assert {r.id for r in RunStore().list()} == {saved_run.id, added.id}
+    assert not at.exception, at.exception
+    assert "Saving runs does not work here" in texts(at) and "Training still works" in texts(at)
+    at = on_page("views/train.py", tiny_corpus)
+    at.text_input(key="hidden_text").set_value("8")
+    at.number_input(key="epochs").set_value(1)
+    at.button[0].click()
+    at.run()
+    at.session_state["job"].join(60)
+    at.run()
+    assert not at.exception, at.exception
+    assert at.session_state["job"].result is not None  # trained and kept in the session
+    assert "could not be saved" in texts(at)

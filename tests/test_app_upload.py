@@ -1,6 +1,7 @@
 """Uploading your own CSV on the Data page, and a bundle on the Saved runs page, through the widgets."""
 
 import io
+import json
 import zipfile
 
 import pytest
@@ -9,6 +10,7 @@ from tests.test_app import new_app, texts
 from views.common import plain
 from textclf.bundles import bundle_bytes
 from textclf.runs import RunStore
+from textclf.workspaces import workspace_store
 from textclf.train import TrainConfig, run_to_end, train
 
 TEAMS = {"billing": ["invoice", "refund", "charge", "payment"], "network": ["router", "wifi", "outage", "vpn"],
@@ -72,10 +74,13 @@ def test_bundle_upload_on_the_runs_page(tmp_path, monkeypatch, tiny_corpus):
     monkeypatch.setenv("TEXTCLF_RUNS_DIR", str(tmp_path / "other_machine"))
     at = new_app().run()
     at.switch_page("views/runs.py").run()
-    at.file_uploader(key="bundle_upload").upload("shared.zip", bundle, "application/zip").run()
+    at.file_uploader(key="bundle_upload").upload("textclf-run-download.zip", bundle, "application/zip").run()
     assert not at.exception, at.exception
-    assert 'Added the run "shared"' in texts(at)
-    assert [r.name for r in RunStore().list()] == ["shared"]
+    assert 'Added the run "shared"' in texts(at)  # its own name, not the file's
+    mine = workspace_store(at.session_state["workspace"])
+    assert [r.name for r in mine.list()] == ["shared"]
+    # download -> upload keeps every field of run.json (the id too: it is free in this workspace)
+    assert json.loads((mine.list()[0].path / "run.json").read_text()) == json.loads((run.path / "run.json").read_text())
 
     evil = io.BytesIO()
     with zipfile.ZipFile(evil, "w") as z:
@@ -84,4 +89,4 @@ def test_bundle_upload_on_the_runs_page(tmp_path, monkeypatch, tiny_corpus):
     at.file_uploader(key="bundle_upload").upload("evil.zip", evil.getvalue(), "application/zip").run()
     assert not at.exception
     assert any("was not added" in e.value for e in at.error)
-    assert len(RunStore().list()) == 1
+    assert len(mine.list()) == 1

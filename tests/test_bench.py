@@ -2,8 +2,8 @@
 
 from dataclasses import replace
 
-from textclf.bench import (lime_post, live_chart_slowdown, print_table, time_dense_reference, time_to_first_point,
-                           time_training)
+from textclf.bench import (label_issue_flips, lime_post, live_chart_slowdown, print_table, time_dense_reference,
+                           time_predict, time_to_first_point, time_training)
 from textclf.train import TrainConfig
 
 CONFIG = TrainConfig(hidden=(16,), epochs=2, batch_size=8, learning_rate=1e-2)
@@ -38,6 +38,9 @@ def test_table_prints_every_figure_and_names_optimizers(capsys):
                "first_point_seconds": 0.4, "default_optimizer": "lazy_adam",
                "peak_rss_20cat_mb": 900.0, "lime_post_words": 230, "lime_seconds": 0.1, "lime_stock_seconds": 1.0,
                "lime_ratio": 0.1, "lime_max_abs_diff": 1e-9, "accuracy": {"4cat": row},
+               "predict_10k_seconds": 1.25, "label_issues_20cat_seconds": 20.0, "label_issues_flip_precision": 0.8,
+               "label_issues_flip_recall": 0.79, "trust_seconds": 0.5, "topic_words_20cat_seconds": 3.0,
+               "topic_words_20cat_warm_seconds": 1.0,
                "accuracy_optimizers": {"tutorial": "lazy_adam", "recommended": "lazy_adam"},
                "baselines": {"4cat": {"complement_nb": {"setting": "alpha=0.03, words"},
                                       "linear_svc": {"setting": "C=0.3, words+pairs"}}}}
@@ -47,3 +50,11 @@ def test_table_prints_every_figure_and_names_optimizers(capsys):
     first = out.splitlines()[0]
     assert "20 categories" in first and "tutorial preset, lazy_adam" in first and "8.00 s" in first
     assert "0.40 s" in out and "exact adam 3.00 s" in out and "C=0.3, words+pairs" in out
+    assert "1.25 s" in out and "recall 0.79" in out
+
+
+def test_predict_and_label_issue_figures_are_real(tiny_corpus, tiny_classifier):
+    assert time_predict(tiny_classifier, tiny_corpus.test_texts) > 0
+    flips = label_issue_flips(tiny_corpus, share=0.05, seed=0)
+    assert flips["flipped"] == 6 and flips["seconds"] > 0 and 0 <= flips["precision"] <= 1
+    assert flips["recall"] >= 0.5  # the tiny corpus's classes have their own words: flips stand out

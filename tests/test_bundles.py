@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 
 from textclf import runs
-from textclf.bundles import MEMBERS, BadBundle, bundle_bytes, read_bundle
+from textclf.bundles import MEMBERS, BadBundle, bundle_bytes, import_bundle, read_bundle
 from textclf.modelfiles import META_FILE, PARAMS_FILE, BadModelFile
 from textclf.runs import RUN_FILE, RunStore
 
@@ -72,7 +72,8 @@ def test_round_trip_of_a_run(tiny_classifier, saved_run, bundle):
     with zipfile.ZipFile(io.BytesIO(bundle)) as zf:
         assert sorted(zf.namelist()) == sorted(MEMBERS)
     classifier, run = read_bundle(bundle)
-    np.testing.assert_array_equal(classifier.predict_proba(TEXTS), tiny_classifier.predict_proba(TEXTS))
+    np.testing.assert_array_equal(classifier.predict(TEXTS), tiny_classifier.predict(TEXTS))
+    np.testing.assert_allclose(classifier.predict_proba(TEXTS), tiny_classifier.predict_proba(TEXTS), atol=1e-3)
     assert classifier.class_names == tiny_classifier.class_names
     assert run["id"] == saved_run.id and run["name"] == "shared run" and run["metrics"] == saved_run.metrics
 
@@ -83,7 +84,8 @@ def test_round_trip_of_a_model_folder(tiny_classifier, saved_run):
         assert sorted(zf.namelist()) == [META_FILE, PARAMS_FILE]
     classifier, run = read_bundle(data)
     assert run is None
-    np.testing.assert_array_equal(classifier.predict_proba(TEXTS), tiny_classifier.predict_proba(TEXTS))
+    np.testing.assert_array_equal(classifier.predict(TEXTS), tiny_classifier.predict(TEXTS))
+    np.testing.assert_allclose(classifier.predict_proba(TEXTS), tiny_classifier.predict_proba(TEXTS), atol=1e-3)
 
 
 def test_bundle_holds_nothing_else(saved_run, tmp_path):
@@ -99,43 +101,83 @@ def test_bundle_holds_nothing_else(saved_run, tmp_path):
         bundle_bytes(tmp_path / "run" / "extra")
 
 
-def test_import_keeps_metrics_and_history_under_a_new_id(tiny_classifier, saved_run, bundle, tmp_path):
+def _run_json(info) -> dict:
+    return json.loads((info.path / RUN_FILE).read_text())
+
+
+def test_download_upload_keeps_everything_in_run_json(tiny_classifier, saved_run, bundle, tmp_path):
     store = RunStore(tmp_path / "runs")
-    imported = store.import_bundle(bundle)
-    assert imported.id != saved_run.id and imported.path.parent == store.root
-    assert imported.name == "shared run"
+    imported = import_bundle(store, bundle)
+    assert imported.path.parent == store.root
+    assert _run_json(imported) == _run_json(saved_run)  # every field: id, name, date, data, config, metrics, ...
+    assert imported.id == saved_run.id and imported.name == "shared run" and imported.created == saved_run.created
     assert imported.metrics == saved_run.metrics and imported.history == saved_run.history
     assert imported.test_accuracy == 0.9 and imported.val_accuracy == saved_run.val_accuracy
     assert imported.data == saved_run.data and imported.config == saved_run.config
-    assert imported.reason == "early_stopping" and imported.train_seconds == 2.5
+    assert imported.reason == "early_stopping" and imported.train_seconds == 2.5 and not imported.partial
     loaded = store.load_classifier(imported.id)
-    np.testing.assert_array_equal(loaded.predict_proba(TEXTS), tiny_classifier.predict_proba(TEXTS))
-    assert store.import_bundle(bundle, name="<b>mine</b>").name == "<b>mine</b>"
+    np.testing.assert_array_equal(loaded.predict(TEXTS), tiny_classifier.predict(TEXTS))
+    # Downloaded again from its new home, it is the same bundle content.
+    again = RunStore(tmp_path / "elsewhere")
+    assert _run_json(import_bundle(again, bundle_bytes(imported.path))) == _run_json(saved_run)
+
+
+def test_uploading_twice_into_one_store_gives_a_second_id_and_keeps_the_rest(saved_run, bundle, tmp_path):
+    store = RunStore(tmp_path / "runs")
+    first, second = import_bundle(store, bundle), import_bundle(store, bundle)
+    assert first.id != second.id and second.id[:15] == saved_run.id[:15]  # same date, new suffix
+    assert {k: v for k, v in _run_json(second).items() if k != "id"} == \
+        {k: v for k, v in _run_json(saved_run).items() if k != "id"}
     assert len(store.list()) == 2
 
 
 def test_import_of_a_bare_model(saved_run, tmp_path):
     store = RunStore(tmp_path / "runs")
-    imported = store.import_bundle(bundle_bytes(saved_run.model_dir))
-    assert imported.reason == "imported" and imported.name.startswith("Run of ")
+    imported = import_bundle(store, bundle_bytes(saved_run.model_dir), name="from a file")
+    assert imported.reason == "imported" and imported.name == "from a file"
     assert imported.history == saved_run.history  # model.json keeps the history too
+    assert import_bundle(store, bundle_bytes(saved_run.model_dir)).name.startswith("Run of ")
 
 
-def test_import_with_hostile_run_json(parts, tmp_path):
-    run = {"name": "../../evil\x00", "history": "not a list", "metrics": [1], "train_seconds": "NaN",
-           "reason": 7, "id": "../../etc"}
+@pytest.mark.parametrize("change, says", [
+    (lambda r: r.update(name="../../evil\x00", history="not a list"), "history"),
+    (lambda r: r.update(metrics=[1]), "metrics"),
+    (lambda r: r.update(train_seconds="NaN"), "train_seconds"),
+    (lambda r: r.update(id="../../etc"), "id"),
+    (lambda r: r["config"].update(train=[1, 2]), "config/train"),
+    (lambda r: r["data"].update(categories=3), "data/categories"),
+    (lambda r: r["history"][0].pop("epoch"), "'epoch' is a required property"),
+    (lambda r: r["metrics"].update(macro_f1="0.9"), "metrics/macro_f1"),
+    (lambda r: r.update(created="yesterday"), "malformed creation time"),
+    (lambda r: r.update(created="2026-11-28T10:00:00"), "no time zone"),
+    (lambda r: r.update(extra={"a": 1}), "extra"),
+])
+def test_import_with_hostile_run_json_is_refused(parts, tmp_path, change, says):
+    run = json.loads(parts[RUN_FILE])
+    change(run)
     data = _zip([(PARAMS_FILE, parts[PARAMS_FILE]), (META_FILE, parts[META_FILE]), (RUN_FILE, json.dumps(run))])
     store = RunStore(tmp_path / "runs")
-    imported = store.import_bundle(data)
-    assert imported.name == "../../evil" and imported.path.parent == store.root and imported.id != "../../etc"
-    assert imported.reason == "imported" and imported.train_seconds == 0.0
-    assert [p.name for p in store.root.iterdir()] == [imported.id]
+    with pytest.raises(BadBundle, match=says):
+        import_bundle(store, data)
+    assert store.list() == [] and store.skipped == []
+    _refused(data, "run.json")
+
+
+def test_import_with_hostile_model_json_is_refused(parts, tmp_path):
+    meta = json.loads(parts[META_FILE])
+    for change in (lambda m: m.update(info="text"), lambda m: m["info"].update(train_config=[1]),
+                   lambda m: m["info"]["data"].update(categories=5)):
+        edited = json.loads(json.dumps(meta))
+        change(edited)
+        _refused(_zip([(PARAMS_FILE, parts[PARAMS_FILE]), (META_FILE, json.dumps(edited))]), "model.json", "info")
+    nested = b'{"a":' * 200_000 + b"1" + b"}" * 200_000
+    _refused(_zip([(PARAMS_FILE, parts[PARAMS_FILE]), (META_FILE, nested)]), "levels deep")
 
 
 def test_refused_import_leaves_no_run(tmp_path):
     store = RunStore(tmp_path / "runs")
     with pytest.raises(BadBundle):
-        store.import_bundle(b"not a zip at all")
+        import_bundle(store, b"not a zip at all")
     assert store.list() == [] and not store.root.exists()
 
 
@@ -250,7 +292,7 @@ def test_edited_model_json(parts, change, says):
 
 
 @pytest.mark.parametrize("text, says", [("{broken", "not valid JSON"), ("[1, 2]", "does not describe"),
-                                        ("[" * 100_000, "not valid JSON"), ("\udcff", "not valid JSON")])
+                                        ("[" * 100_000, "levels deep"), ("\udcff", "not valid JSON")])
 def test_bad_run_json(parts, text, says):
     raw = text.encode("utf-8", "surrogateescape")
     _refused(_zip([(PARAMS_FILE, parts[PARAMS_FILE]), (META_FILE, parts[META_FILE]), (RUN_FILE, raw)]), says)

@@ -95,7 +95,7 @@ def test_words_flags_artefacts_more_with_headers(trained, newsgroups_home, archi
               "--top", "20", "--json")
     kept = last_json(run_cli(*common, data_home=newsgroups_home))
     removed = last_json(run_cli(*common, "--remove-metadata", data_home=newsgroups_home))
-    assert list(kept["classes"]) == CATEGORIES
+    assert list(kept["classes"]) == sorted(CATEGORIES)  # the core sorts the chosen categories
     for rows in kept["classes"].values():
         assert len(rows) == 20 and all(len(row) == 2 and row[1] > 0 for row in rows)
         assert all(kept["posts"][word] >= 2 for word, _ in rows)

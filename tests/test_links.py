@@ -38,3 +38,10 @@ def test_hide_is_parsed_and_written_like_lock():
     assert setup.hidden == {"hyperparameters"} and setup.locked == set()
     assert "hide=colours ignored" in setup.notes[0]
     assert "hide=hyperparameters" in setup_query({}, [], ["hyperparameters"])
+
+
+def test_workspace_and_teacher_parameters_are_not_reported_as_unknown():
+    setup = parse_setup({"categories": "rec.autos,sci.space", "ws": "w" * 32, "teacher": "secret-token-value"})
+    assert setup.values == {"categories": ["rec.autos", "sci.space"]}
+    assert setup.notes == []
+    assert "ws" not in setup_query({"categories": ["rec.autos", "sci.space"], "workspace": "w" * 32})

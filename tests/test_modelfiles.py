@@ -31,14 +31,43 @@ def _edit_meta(folder, change):
     (folder / META_FILE).write_text(json.dumps(meta))
 
 
-def test_round_trip_gives_identical_predictions(tiny_classifier, saved):
+def test_round_trip_gives_the_same_predictions(tiny_classifier, saved):
     assert sorted(os.listdir(saved)) == [META_FILE, PARAMS_FILE]
     loaded = load_model(saved)
-    np.testing.assert_array_equal(loaded.predict_proba(TEXTS), tiny_classifier.predict_proba(TEXTS))
+    np.testing.assert_array_equal(loaded.predict(TEXTS), tiny_classifier.predict(TEXTS))
+    np.testing.assert_allclose(loaded.predict_proba(TEXTS), tiny_classifier.predict_proba(TEXTS), atol=1e-3)
     assert loaded.class_names == tiny_classifier.class_names
     assert loaded.spec == tiny_classifier.spec
     assert loaded.featurizer.vocabulary == tiny_classifier.featurizer.vocabulary
     assert loaded.info["history"] == tiny_classifier.info["history"]
+
+
+def test_first_layer_is_stored_at_half_precision_and_compressed(tiny_classifier, saved):
+    with zipfile.ZipFile(saved / PARAMS_FILE) as zf:
+        assert {i.compress_type for i in zf.infolist()} == {zipfile.ZIP_DEFLATED}
+    with np.load(saved / PARAMS_FILE) as npz:
+        assert npz["embed"].dtype == np.float16 and npz["embed"].shape == tiny_classifier.params["embed"].shape
+        assert all(npz[k].dtype == np.float32 for k in npz.files if k != "embed")
+    loaded = load_model(saved)
+    assert loaded.params["embed"].dtype == np.float32  # computed in float32 again
+    np.testing.assert_allclose(loaded.params["embed"], tiny_classifier.params["embed"], rtol=1e-3, atol=1e-4)
+
+
+def test_a_float32_model_of_earlier_versions_still_loads(tiny_classifier, model_copy):
+    from textclf.modelfiles import _flatten
+
+    np.savez(model_copy / PARAMS_FILE, **_flatten(tiny_classifier.params))  # uncompressed float32, as before
+    loaded = load_model(model_copy)
+    np.testing.assert_array_equal(loaded.predict_proba(TEXTS), tiny_classifier.predict_proba(TEXTS))
+
+
+def test_weights_beyond_half_precision_are_clipped_not_infinite(tiny_classifier, tmp_path):
+    import copy
+
+    big = copy.copy(tiny_classifier)
+    big.params = {**tiny_classifier.params, "embed": np.asarray(tiny_classifier.params["embed"]) * 0 + 1e6}
+    loaded = load_model(save_model(big, tmp_path / "big"))
+    assert np.isfinite(loaded.params["embed"]).all() and loaded.params["embed"].max() == 65504.0
 
 
 def test_round_trip_with_tfidf_weights(tiny_corpus, tmp_path):
@@ -48,7 +77,8 @@ def test_round_trip_with_tfidf_weights(tiny_corpus, tmp_path):
     clf = run_to_end(train(tiny_corpus, FeatureConfig(scaling="tfidf"), TrainConfig(hidden=(16,), epochs=1))).classifier
     loaded = load_model(save_model(clf, tmp_path / "tfidf"))
     np.testing.assert_array_equal(loaded.featurizer.idf, clf.featurizer.idf)
-    np.testing.assert_array_equal(loaded.predict_proba(TEXTS), clf.predict_proba(TEXTS))
+    np.testing.assert_array_equal(loaded.predict(TEXTS), clf.predict(TEXTS))
+    np.testing.assert_allclose(loaded.predict_proba(TEXTS), clf.predict_proba(TEXTS), atol=1e-3)
 
 
 def _refused(folder, *fragments):
@@ -108,12 +138,32 @@ def test_pickled_object_array_is_refused_unopened(model_copy):
      "embed"),
     (lambda m: m["featurizer"]["config"].update(scaling="tfidf"), "tf-idf"),
     (lambda m: m["featurizer"]["config"].update(scaling="bm25"), "scaling"),
-    (lambda m: m.pop("spec"), "incomplete"),
+    (lambda m: m.pop("spec"), "'spec' is a required property"),
+    (lambda m: m.update(info="a string"), "info: 'a string' is not of type 'object'"),
+    (lambda m: m["info"].update(train_config=[1, 2]), "info/train_config"),
+    (lambda m: m["info"]["data"].update(categories=7), "info/data/categories"),
+    (lambda m: m["info"]["history"][0].pop("epoch"), "'epoch' is a required property"),
+    (lambda m: m["info"].update(test_metrics={"macro_f1": "high"}), "info/test_metrics/macro_f1"),
+    (lambda m: m["featurizer"]["vocabulary"].__setitem__(0, 7), "vocabulary word that is not text"),
     (lambda m: m.update(format_version=99), "version"),
 ])
 def test_json_inconsistent_with_arrays(model_copy, change, says):
     _edit_meta(model_copy, change)
     _refused(model_copy, says)
+
+
+@pytest.mark.parametrize("nested", ['{"info": ' * 100_000 + "1" + "}" * 100_000, "[" * 1_000_000])
+def test_deeply_nested_json_is_refused_before_parsing(model_copy, nested, monkeypatch):
+    (model_copy / META_FILE).write_text(nested)
+    monkeypatch.setattr(json, "loads", lambda *a, **k: pytest.fail("parsed although too deep"))
+    _refused(model_copy, "levels deep")
+
+
+def test_oversized_json_is_refused_unread(model_copy, monkeypatch):
+    from textclf import schemas
+
+    monkeypatch.setattr(schemas, "MAX_MODEL_JSON_BYTES", 1000)
+    _refused(model_copy, "over its limit")
 
 
 @pytest.mark.parametrize("hidden", [[], [-3], [0]])

@@ -81,10 +81,11 @@ def test_list_is_newest_first_and_survives_a_restart(store, tiny_classifier):
     assert restarted.skipped == []
 
 
-def test_load_gives_identical_predictions(store, tiny_classifier):
+def test_load_gives_the_same_predictions(store, tiny_classifier):
     info = _save(store, tiny_classifier)
     loaded = RunStore(store.root).load_classifier(info.id)
-    np.testing.assert_array_equal(loaded.predict_proba(TEXTS), tiny_classifier.predict_proba(TEXTS))
+    np.testing.assert_array_equal(loaded.predict(TEXTS), tiny_classifier.predict(TEXTS))
+    np.testing.assert_allclose(loaded.predict_proba(TEXTS), tiny_classifier.predict_proba(TEXTS), atol=1e-3)
     assert loaded.class_names == tiny_classifier.class_names
 
 
@@ -243,3 +244,74 @@ def test_run_info_is_frozen(store, tiny_classifier):
     with pytest.raises(AttributeError):
         info.name = "changed"
     assert isinstance(info, RunInfo) and info.model_dir == info.path / "model"
+
+
+@pytest.mark.parametrize("damage, says", [
+    (lambda r: r["config"].update(train=[1, 2]), "config/train"),
+    (lambda r: r["data"].update(categories=12), "data/categories"),
+    (lambda r: r.update(data="a string"), "data"),
+    (lambda r: r["history"][0].pop("epoch"), "'epoch' is a required property"),
+    (lambda r: r["metrics"].update(macro_f1="very good"), "metrics/macro_f1"),
+    (lambda r: r.update(name={"nested": [1]}), "name"),
+])
+def test_hostile_run_json_on_disk_is_listed_as_damaged_with_its_reason(store, tiny_classifier, damage, says):
+    good = _save(store, tiny_classifier, name="good")
+    bad = _save(store, tiny_classifier, name="bad")
+    run = json.loads((bad.path / "run.json").read_text())
+    damage(run)
+    (bad.path / "run.json").write_text(json.dumps(run))
+    assert [r.id for r in store.list()] == [good.id]
+    assert list(dict(store.skipped)) == [bad.id] and says in dict(store.skipped)[bad.id]
+    store.delete(bad.id)  # a damaged run can still be removed
+    assert store.list()[0].id == good.id and store.skipped == []
+
+
+def test_a_deeply_nested_run_json_never_takes_the_list_down(store, tiny_classifier, monkeypatch):
+    good = _save(store, tiny_classifier, name="good")
+    bad = _save(store, tiny_classifier, name="bad")
+    (bad.path / "run.json").write_text("[" * 2_000_000 + "]" * 2_000_000)
+    huge = _save(store, tiny_classifier, name="huge")
+    (huge.path / "run.json").write_bytes(b" " * (5 * 2**20) + b"{}")
+    assert [r.id for r in store.list()] == [good.id]
+    reasons = dict(store.skipped)
+    assert "levels deep" in reasons[bad.id] and "over its limit" in reasons[huge.id]
+    with pytest.raises(RunNotFound, match="damaged"):
+        store.get(bad.id)
+
+
+def test_a_run_stopped_by_the_user_is_kept_and_marked_partial(store, tiny_classifier):
+    stopped = _save(store, tiny_classifier, reason="stopped")
+    done = _save(store, tiny_classifier, reason="early_stopping")
+    assert stopped.partial and not done.partial
+    assert json.loads((stopped.path / "run.json").read_text())["partial"] is True
+    assert {r.id: r.partial for r in RunStore(store.root).list()} == {stopped.id: True, done.id: False}
+
+
+def test_runs_folder_under_a_regular_file_is_reported_not_raised(tmp_path, tiny_classifier, monkeypatch):
+    (tmp_path / "afile").write_text("x")
+    monkeypatch.setenv(runs.RUNS_ENV, str(tmp_path / "afile" / "runs"))
+    store = RunStore()  # no NotADirectoryError here: training must still start
+    assert "cannot be used" in store.problem() and str(tmp_path / "afile") in store.problem()
+    assert store.list() == []
+    with pytest.raises(OSError):
+        _save(store, tiny_classifier)
+
+
+def test_a_run_that_would_be_refused_when_listed_is_not_written(store, tiny_classifier):
+    with pytest.raises(ValueError, match="metrics/class_names/0"):
+        _save(store, tiny_classifier, metrics={"class_names": ["x" * 5000, "b", "c"]})
+    assert store.list() == [] and store.skipped == [] and not store.root.exists()
+
+
+def test_a_training_job_stopped_by_the_user_saves_a_partial_run(store, tiny_corpus):
+    from textclf.features import FeatureConfig
+    from textclf.jobs import TrainingJob
+    from textclf.train import TrainConfig
+
+    job = TrainingJob(tiny_corpus, FeatureConfig(), TrainConfig(hidden=(8,), epochs=200, batch_size=8), store=store)
+    job.start()
+    job.stop()
+    job.join(120)
+    assert job.result is not None and job.result.finished.reason == "stopped"
+    [run] = store.list()
+    assert run.partial and run.id == job.result.run_id

@@ -178,6 +178,7 @@ def run_bench() -> dict:
     _say("what each topic looks for, 20 categories' test set ...")
     results["topic_words_20cat_seconds"], results["topic_words_20cat_warm_seconds"] = \
         time_topic_words(load_newsgroups(NEWSGROUPS))
+    results.update(run_issue11_bench(classifier))
 
     results["accuracy"], results["baselines"] = {}, {}
     results["accuracy_optimizers"] = {p: PRESETS[p].train_config.optimizer for p in ("tutorial", "recommended")}
@@ -215,6 +216,9 @@ def print_table(results: dict) -> None:
     print(f"LIME, 5000 samples, {results['lime_post_words']}-word post: {results['lime_seconds']:.3f} s vs stock "
           f"{results['lime_stock_seconds']:.3f} s (ratio {results['lime_ratio']:.2f}), max weight difference "
           f"{results['lime_max_abs_diff']:.1e}")
+    print(f"classifying 10,000 texts with top words: {results['predict_10k_seconds']:.2f} s; likely label errors, "
+          f"20 newsgroups: {results['label_issues_20cat_seconds']:.1f} s; 5% flipped labels found with precision "
+          f"{results['label_issues_flip_precision']:.2f}, recall {results['label_issues_flip_recall']:.2f}")
     print(f"trust panel, same post: {results['trust_seconds']:.3f} s; what each topic looks for, 20 categories: "
           f"{results['topic_words_20cat_seconds']:.1f} s ({results['topic_words_20cat_warm_seconds']:.1f} s again)")
     optimizers = results.get("accuracy_optimizers", {})
@@ -225,3 +229,41 @@ def print_table(results: dict) -> None:
         tuned = "  ".join(f"[{key}: {settings[key]['setting']}]" for key in BASELINES if key in settings)
         print(f"{name:14s}  {row['tutorial']:.3f}                 {row['recommended']:.3f}                  "
               f"{row['complement_nb']:.3f}                  {row['linear_svc']:.3f}  {tuned}")
+
+
+def time_predict(classifier, texts: list[str]) -> float:
+    """Returns the seconds to classify `texts` with probabilities, runner-up and top words (compiled first)."""
+    from textclf.predict import predict_texts
+
+    predict_texts(classifier, texts[:200])  # compiles the occlusion step, as the first page visit would
+    started = time.perf_counter()
+    predict_texts(classifier, texts)
+    return time.perf_counter() - started
+
+
+def label_issue_flips(corpus: Corpus, share: float = 0.05, seed: int = 0) -> dict:
+    """Returns precision, recall and seconds of the label-error finder after flipping `share` of the training labels."""
+    from textclf.label_issues import find_label_issues, flip_labels, precision_recall
+
+    noisy, flipped = flip_labels(corpus.train_labels, corpus.n_classes, share, seed)
+    issues = find_label_issues(corpus.train_texts, noisy, corpus.class_names)
+    precision, recall = precision_recall(issues.rows, flipped)
+    return {"precision": precision, "recall": recall, "seconds": issues.seconds, "flagged": len(issues.rows),
+            "flipped": len(flipped)}
+
+
+def run_issue11_bench(classifier) -> dict:
+    """Returns predict_10k_seconds, label_issues_20cat_seconds and the 5%-flip precision/recall on 20 newsgroups."""
+    from textclf.label_issues import find_label_issues
+
+    everything = load_newsgroups(NEWSGROUPS)
+    _say("classifying 10,000 posts with top words ...")
+    results = {"predict_10k_seconds": time_predict(classifier, everything.train_texts[:10_000])}
+    _say("likely label errors on the 20 newsgroups' training set ...")
+    results["label_issues_20cat_seconds"] = find_label_issues(
+        everything.train_texts, everything.train_labels, everything.class_names).seconds
+    _say("likely label errors after flipping 5% of those labels ...")
+    flips = label_issue_flips(everything)
+    results.update(label_issues_flip_precision=flips["precision"], label_issues_flip_recall=flips["recall"],
+                   label_issues_flip_seconds=flips["seconds"])
+    return results

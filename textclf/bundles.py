@@ -3,17 +3,15 @@
 from __future__ import annotations
 
 import io
-import json
 import os
 import stat
 import zipfile
 from pathlib import Path
 
-
+from textclf import modelfiles, schemas
 from textclf.classifier import Classifier
-from textclf import modelfiles
 from textclf.modelfiles import META_FILE, PARAMS_FILE, BadModelFile, classifier_from_bytes
-from textclf.runs import MODEL_DIR, RUN_FILE
+from textclf.runs import MODEL_DIR, RUN_FILE, RunInfo, RunStore, new_run_json, parse_created
 
 MEMBERS = (PARAMS_FILE, META_FILE, RUN_FILE)
 MAX_BUNDLE_BYTES = 200 * 2**20
@@ -112,9 +110,22 @@ def read_bundle(data: bytes, max_bytes: int = MAX_BUNDLE_BYTES) -> tuple[Classif
     run = None
     if RUN_FILE in contents:
         try:
-            run = json.loads(contents[RUN_FILE].decode("utf-8"))
-        except (UnicodeDecodeError, ValueError, RecursionError) as err:
-            raise BadBundle(f"The bundle's {RUN_FILE} is not valid JSON.") from err
-        if not isinstance(run, dict):
-            raise BadBundle(f"The bundle's {RUN_FILE} does not describe a run.")
+            run = schemas.load(contents[RUN_FILE], schemas.RUN, RUN_FILE)
+            parse_created(run["created"])
+        except ValueError as err:  # BadJson, or a malformed date
+            raise BadBundle(f"The bundle's {str(err).rstrip('.')}.") from err
     return classifier, run
+
+
+def import_bundle(store: RunStore, data: bytes, name: str | None = None) -> RunInfo:
+    """Returns the run added to `store` from a bundle: everything in its run.json is kept (the id too, when
+    free in `store`); a bare model gets a description from its model.json, named `name`.
+
+    Raises BadBundle saying why an upload is refused.
+    """
+    classifier, run = read_bundle(data)
+    if run is None:
+        info = classifier.info
+        run = new_run_json(classifier, name=name, data=info.get("data") or {}, history=info.get("history") or [],
+                           metrics=info.get("test_metrics") or {}, train_seconds=0.0, reason="imported")
+    return store.add(classifier, run)

@@ -1,4 +1,4 @@
-"""Command line: `python -m textclf train|explain|baseline ...`."""
+"""Command line: `python -m textclf train|explain|baseline|predict|label-issues|bench ...`."""
 
 from __future__ import annotations
 
@@ -52,6 +52,22 @@ def _whole_number(low: int, high: int | None = None):
 
 _positive_int = _whole_number(1)
 _seed = _whole_number(0, 2**32 - 1)
+
+
+def _share(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a number between 0 and 1, got {text!r}")
+    if not 0 <= value <= 1:
+        raise argparse.ArgumentTypeError(f"must be between 0 and 1, got {text!r}")
+    return value
+
+
+def _max_json_rows() -> int:
+    from textclf.predict import MAX_JSON_ROWS
+
+    return MAX_JSON_ROWS
 
 
 def _positive_float(text: str) -> float:
@@ -128,6 +144,24 @@ def build_parser() -> argparse.ArgumentParser:
     baseline = sub.add_parser("baseline", help="ComplementNB and LinearSVC on tf-idf, tuned on the network's "
                                                "validation split")
     _add_data_options(baseline)
+
+    predict = sub.add_parser("predict", help="classify new texts with a trained model (a CSV file or one text)")
+    predict.add_argument("--model", required=True,
+                         help="folder written by `train --save`, or a saved run's id or folder")
+    source = predict.add_mutually_exclusive_group(required=True)
+    source.add_argument("--csv", metavar="PATH", help="CSV or TSV file of texts (a label column is optional)")
+    source.add_argument("--text", help="one text to classify")
+    predict.add_argument("--text-column", metavar="C", help="with --csv: the column of texts (default: guessed)")
+    predict.add_argument("--label-column", metavar="L",
+                         help="with --csv: a column of known labels to report accuracy on (optional)")
+    predict.add_argument("--threshold", type=_share, default=None,
+                         help="mark rows whose predicted class has a lower probability as unsure (default 0.5)")
+    predict.add_argument("--out", metavar="FILE", help="write the table as a spreadsheet-safe CSV (UTF-8 with BOM)")
+    predict.add_argument("--json", action="store_true",
+                         help=f"print one JSON object as the last line of stdout (at most {_max_json_rows()} rows)")
+
+    issues = sub.add_parser("label-issues", help="rows whose label is probably wrong (cross-validation + cleanlab)")
+    _add_data_options(issues)
 
     bench = sub.add_parser("bench", help="speed and accuracy figures next to plain references (minutes)")
     bench.add_argument("--archive", help="local 20news-bydate.tar.gz to use when the data is not cached")
@@ -318,7 +352,126 @@ def cmd_bench(args: argparse.Namespace) -> dict:
     return results
 
 
-COMMANDS = {"train": cmd_train, "explain": cmd_explain, "words": cmd_words, "baseline": cmd_baseline, "bench": cmd_bench}
+def _load_classifier(reference: str):
+    """Returns the classifier of a model folder, a saved run's folder, or a saved run's id."""
+    from pathlib import Path
+
+    from textclf.modelfiles import BadModelFile, load_model
+    from textclf.runs import MODEL_DIR, RUN_ID, RunNotFound, RunStore
+
+    path = Path(reference)
+    try:
+        if path.is_dir():
+            return load_model(path / MODEL_DIR if (path / MODEL_DIR).is_dir() else path)
+        if RUN_ID.fullmatch(reference):
+            return RunStore().load_classifier(reference)
+    except (BadModelFile, RunNotFound) as err:
+        raise CliError(str(err), 2) from err
+    raise CliError(f"{reference} is neither a model folder nor the id of a saved run", 2)
+
+
+def _check_out(out: str | None) -> None:
+    """Refuses, before any work, an --out path that cannot be written."""
+    import os
+    from pathlib import Path
+
+    if out is None:
+        return
+    path = Path(out)
+    if path.is_dir():
+        raise CliError(f"--out {out} is a folder; give a file name", 2)
+    parent = path.parent if str(path.parent) else Path(".")
+    if not parent.is_dir():
+        raise CliError(f"--out {out}: the folder {parent} does not exist", 2)
+    if not os.access(parent, os.W_OK) or (path.exists() and not os.access(path, os.W_OK)):
+        raise CliError(f"--out {out} cannot be written (permission denied)", 2)
+
+
+def cmd_predict(args: argparse.Namespace) -> dict:
+    """Returns the predictions for --csv or --text, after printing them or writing --out."""
+    from pathlib import Path
+
+    import pandas as pd
+
+    from textclf.export import to_csv_bytes
+    from textclf.predict import (DEFAULT_THRESHOLD, check_labels, check_text_column, guess_text_column,
+                                 prediction_table, predictions_json, predict_texts, read_new_texts)
+    from textclf.tabular import MAX_BYTES, BadTable
+
+    if args.text is not None and (args.text_column or args.label_column):
+        raise CliError("--text-column and --label-column need --csv", 2)
+    _check_out(args.out)
+    classifier = _load_classifier(args.model)
+    threshold = DEFAULT_THRESHOLD if args.threshold is None else args.threshold
+    if args.csv:
+        path = Path(args.csv)
+        try:
+            if not path.is_file():
+                raise BadTable(f"There is no file at {path}.")
+            if path.stat().st_size > MAX_BYTES:
+                raise BadTable(f"The file is larger than the limit of {MAX_BYTES // 2**20} MB.")
+            table = read_new_texts(path.read_bytes(), path.name)
+            text_column = args.text_column or guess_text_column(table)
+            check_text_column(table, text_column)
+            if args.label_column is not None and args.label_column not in table.columns:
+                raise BadTable(f'There is no column called "{args.label_column}" for the labels.')
+        except (BadTable, OSError) as err:
+            raise CliError(str(err), 2) from err
+    else:
+        text_column = "text"
+        table = pd.DataFrame({text_column: [args.text]})
+    predictions = predict_texts(classifier, table[text_column].tolist())
+    out = prediction_table(table, predictions, threshold)
+    say = (lambda *a: print(*a, file=sys.stderr)) if args.json else print
+    if args.out:
+        Path(args.out).write_bytes(to_csv_bytes(out))
+        say(f"Wrote {len(out):,} rows to {args.out}")
+    result = predictions_json(predictions)
+    if args.csv and args.label_column:
+        check = check_labels(table[args.label_column].tolist(), predictions)
+        if check.evaluation is not None:
+            say(f"Accuracy on {check.n_compared:,} labelled rows: {check.evaluation.accuracy:.4f}")
+            result["accuracy"] = check.evaluation.accuracy
+        else:
+            say("None of the labels are classes the model knows, so no accuracy can be given.")
+        if check.note():
+            say(check.note())
+        result["n_compared"] = check.n_compared
+    if not args.json and not args.out:
+        shown = min(len(out), 50)
+        print(out[out.columns[table.shape[1]:]].head(shown).to_string())
+        if len(out) > shown:
+            print(f"... {len(out) - shown:,} more rows; use --out FILE to save them all")
+    if result["truncated"]:
+        say(f"The JSON lists the first {len(result['predictions']):,} of {result['n_rows']:,} rows; "
+            f"--out FILE writes them all.")
+    return result
+
+
+def cmd_label_issues(args: argparse.Namespace) -> dict:
+    """Returns the likely label errors of the chosen data."""
+    from textclf.label_issues import METHOD, CannotCheck, checked_rows, find_label_issues
+
+    corpus = _load(args)
+    texts, labels, rows = checked_rows(corpus)
+    say = (lambda *a: print(*a, file=sys.stderr)) if args.json else print
+    what = "rows of the file" if corpus.file_rows is not None else "training posts"
+    say(f"Checking the labels of {len(texts):,} {what} with {METHOD} ...")
+    try:
+        issues = find_label_issues(texts, labels, corpus.class_names, rows,
+                                   progress=lambda fraction, text: _progress(int(fraction * 100), 100, text))
+    except CannotCheck as err:
+        raise CliError(str(err), 2) from err
+    if sys.stderr.isatty():
+        sys.stderr.write("\n")
+    say(f"{len(issues.rows):,} likely label errors among {issues.n_rows:,} rows ({issues.seconds:.1f} s).")
+    if not args.json:
+        print(issues.table().head(50).to_string(index=False))
+    return issues.to_json()
+
+
+COMMANDS = {"train": cmd_train, "explain": cmd_explain, "words": cmd_words, "baseline": cmd_baseline,
+            "bench": cmd_bench, "predict": cmd_predict, "label-issues": cmd_label_issues}
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -47,6 +47,8 @@ class Corpus:
     test_labels: np.ndarray  # [n_test] int
     class_names: tuple[str, ...]
     description: dict = field(default_factory=dict)
+    # own files: the 0-based file row (0 = first row under the header) of each (train, test) text
+    file_rows: tuple[np.ndarray, np.ndarray] | None = None
 
     @property
     def n_classes(self) -> int:

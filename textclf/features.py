@@ -10,6 +10,8 @@ import numpy as np
 import scipy.sparse as sp
 from sklearn.feature_extraction.text import CountVectorizer, TfidfTransformer
 
+from textclf import limits
+
 # Keras Tokenizer's default `filters`: these characters become spaces; the apostrophe is kept.
 KERAS_FILTERS = '!"#$%&()*+,-./:;<=>?@[\\]^_`{|}~\t\n'
 _TO_SPACE = str.maketrans({c: " " for c in KERAS_FILTERS})
@@ -54,24 +56,42 @@ class Featurizer:
         self.index = {w: i for i, w in enumerate(self.vocabulary)}
         self.idf = None if idf is None else np.asarray(idf, dtype=np.float32)  # [vocab]
         self._counter = CountVectorizer(analyzer=keras_tokenize, vocabulary=self.index, dtype=np.float32)
+        self.capped_from: int | None = None  # words found before the size budget cut the vocabulary, if it did
 
     @classmethod
-    def fit(cls, texts: Iterable[str], config: FeatureConfig = FeatureConfig()) -> "Featurizer":
+    def fit(cls, texts: Iterable[str], config: FeatureConfig = FeatureConfig(),
+            budget: tuple[int, int] | None = None) -> "Featurizer":
         """Returns a featurizer whose vocabulary comes from `texts` (training texts only)."""
-        return cls.fit_transform(texts, config)[0]
+        return cls.fit_transform(texts, config, budget)[0]
 
     @classmethod
-    def fit_transform(cls, texts: Iterable[str], config: FeatureConfig = FeatureConfig()
-                      ) -> tuple["Featurizer", sp.csr_matrix]:
-        """Returns (featurizer fitted on `texts`, their scaled rows [n, vocab] CSR), reading the texts once."""
+    def fit_transform(cls, texts: Iterable[str], config: FeatureConfig = FeatureConfig(),
+                      budget: tuple[int, int] | None = None) -> tuple["Featurizer", sp.csr_matrix]:
+        """Returns (featurizer fitted on `texts`, their scaled rows [n, vocab] CSR), reading the texts once.
+
+        Args:
+            budget: (bytes, weight bytes per word) from limits.vocabulary_budget: only the most frequent words
+                whose weights and text fit in those bytes are kept, so the saved model stays small enough.
+        """
         counter = CountVectorizer(analyzer=keras_tokenize, min_df=config.min_df,
                                   max_features=config.max_features, dtype=np.float32)
         counts = counter.fit_transform(texts)  # [n, vocab] CSR, columns in vocabulary order
         vocabulary = counter.get_feature_names_out().tolist()
+        capped_from = None
+        if budget is not None and not limits.surely_fits(vocabulary, *budget):
+            total, per_word = budget
+            order = np.argsort(-np.asarray(counts.sum(axis=0)).ravel(), kind="stable")  # most frequent first
+            n = limits.words_that_fit((per_word + limits.word_bytes(vocabulary[i]) for i in order), total)
+            if n < len(vocabulary):
+                capped_from = len(vocabulary)
+                keep = np.sort(order[:n])
+                vocabulary = [vocabulary[i] for i in keep]
+                counts = counts[:, keep]
         idf = None
         if config.scaling == "tfidf":
             idf = TfidfTransformer().fit(counts).idf_
         featurizer = cls(config, vocabulary, idf)
+        featurizer.capped_from = capped_from
         return featurizer, featurizer.scale(sp.csr_matrix(counts, dtype=np.float32))
 
     @property

@@ -80,6 +80,8 @@ def parse_setup(params: Mapping[str, str | Sequence[str]]) -> Setup:
                 setup.values["scaling"] = value
             else:
                 setup.notes.append(f"scaling {value!r} ignored (use one of {', '.join(SCALINGS)})")
+        elif key in ("ws", "teacher"):
+            continue  # the visitor's workspace and the teacher's token: read by the app, not by a setup
         elif key in ("lock", "hide"):
             parts = [p.strip() for p in value.split(",") if p.strip()]
             (setup.locked if key == "lock" else setup.hidden).update(p for p in parts if p in LOCKABLE)

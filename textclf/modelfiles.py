@@ -13,6 +13,7 @@ from pathlib import Path
 import jax
 import numpy as np
 
+from textclf import schemas
 from textclf.classifier import Classifier
 from textclf.features import Featurizer
 from textclf.model import ModelSpec, init_params
@@ -21,6 +22,8 @@ FORMAT = "textclf-model"
 FORMAT_VERSION = 1
 PARAMS_FILE = "model.npz"
 META_FILE = "model.json"
+EMBED = "embed"  # the first-layer matrix [vocab, hidden0]
+F16_MAX = float(np.finfo(np.float16).max)
 MAX_MODEL_BYTES = 2 * 2**30  # far above any model this app trains; stops files that would fill the memory
 
 
@@ -41,6 +44,8 @@ def save_model(classifier: Classifier, folder: str | os.PathLike) -> Path:
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
     arrays = _flatten(classifier.params)
+    # float16 halves the largest array; its rounding changes no test prediction (README, "Saved runs").
+    arrays[EMBED] = np.clip(arrays[EMBED], -F16_MAX, F16_MAX).astype(np.float16)
     if classifier.featurizer.idf is not None:
         arrays["featurizer/idf"] = classifier.featurizer.idf
     meta = {
@@ -53,23 +58,27 @@ def save_model(classifier: Classifier, folder: str | os.PathLike) -> Path:
     }
     # Write to temporary names first so a crash never leaves half a model under the real names.
     with tempfile.NamedTemporaryFile(dir=folder, suffix=".npz", delete=False) as tmp:
-        np.savez(tmp, **arrays)
+        np.savez_compressed(tmp, **arrays)
     os.replace(tmp.name, folder / PARAMS_FILE)
-    (folder / (META_FILE + ".tmp")).write_text(json.dumps(meta, indent=1), encoding="utf-8")
+    (folder / (META_FILE + ".tmp")).write_text(json.dumps(meta, separators=(",", ":")), encoding="utf-8")
     os.replace(folder / (META_FILE + ".tmp"), folder / META_FILE)
     return folder
 
 
 def _read_meta(raw: bytes) -> dict:
     try:
-        meta = json.loads(raw.decode("utf-8"))
-    except (UnicodeDecodeError, json.JSONDecodeError) as err:
-        raise BadModelFile(f"{META_FILE} is not valid JSON ({err})") from err
+        meta = schemas.parse(raw, META_FILE, schemas.MAX_MODEL_JSON_BYTES)
+    except schemas.BadJson as err:
+        raise BadModelFile(str(err)) from err
     if not isinstance(meta, dict) or meta.get("format") != FORMAT:
         raise BadModelFile(f"{META_FILE} is not a textclf model description")
     if meta.get("format_version") != FORMAT_VERSION:
-        raise BadModelFile(f"model format version {meta.get('format_version')} is not supported "
+        raise BadModelFile(f"model format version {meta.get('format_version')!r:.20} is not supported "
                            f"(this textclf reads version {FORMAT_VERSION})")
+    try:
+        schemas.check(meta, schemas.MODEL, META_FILE)
+    except schemas.BadJson as err:
+        raise BadModelFile(str(err)) from err
     return meta
 
 
@@ -145,6 +154,8 @@ def classifier_from_parts(meta: dict, arrays: dict[str, np.ndarray]) -> Classifi
         raise BadModelFile(f"{PARAMS_FILE} has arrays {sorted(arrays)}, expected {sorted(expected)}")
     for key, want in expected.items():
         got = arrays[key]
+        if key == EMBED and got.dtype == np.float16:  # stored at half precision, computed in float32
+            got = arrays[key] = got.astype(np.float32)
         if got.shape != want.shape or got.dtype != want.dtype:
             raise BadModelFile(f"array {key} has shape {got.shape} {got.dtype}, expected {want.shape} {want.dtype}")
         if not np.all(np.isfinite(got)):
@@ -166,7 +177,8 @@ def load_model(folder: str | os.PathLike) -> Classifier:
     for name in (META_FILE, PARAMS_FILE):
         if not (folder / name).is_file():
             raise BadModelFile(f"{folder} has no {name}: it is not a saved textclf model")
-    meta = _read_meta((folder / META_FILE).read_bytes())
+    with open(folder / META_FILE, "rb") as f:
+        meta = _read_meta(f.read(schemas.MAX_MODEL_JSON_BYTES + 1))
     if (folder / PARAMS_FILE).stat().st_size > MAX_MODEL_BYTES:
         raise BadModelFile(f"{PARAMS_FILE} is larger than {MAX_MODEL_BYTES / 2**30:.0f} GB")
     raw = (folder / PARAMS_FILE).read_bytes()

@@ -17,7 +17,7 @@ from pathlib import Path
 
 import numpy as np
 
-from textclf import modelfiles
+from textclf import modelfiles, schemas
 from textclf.classifier import Classifier
 
 RUNS_ENV = "TEXTCLF_RUNS_DIR"
@@ -52,6 +52,7 @@ class RunInfo:
     train_seconds: float
     reason: str  # how training ended: "completed", "stopped", "early_stopping", "diverged"
     path: Path  # the run's folder
+    partial: bool = False  # stopped by the user before the planned end
 
     @property
     def test_accuracy(self) -> float | None:
@@ -70,7 +71,7 @@ class RunInfo:
 
 
 def runs_dir() -> Path:
-    """Returns the folder of saved runs ($TEXTCLF_RUNS_DIR or the user's data folder), created if missing."""
+    """Returns the folder of saved runs ($TEXTCLF_RUNS_DIR or the user's data folder), created if possible."""
     if os.environ.get(RUNS_ENV):
         path = Path(os.environ[RUNS_ENV]).expanduser()
     elif sys.platform == "win32":
@@ -82,7 +83,10 @@ def runs_dir() -> Path:
         # The XDG spec says a relative XDG_DATA_HOME is invalid and must be ignored.
         base = Path(xdg) if xdg and os.path.isabs(xdg) else Path.home() / ".local" / "share"
         path = base / "textclf" / "runs"
-    path.mkdir(parents=True, exist_ok=True)
+    try:
+        path.mkdir(parents=True, exist_ok=True)
+    except OSError:
+        pass  # RunStore.problem() says why; training still works, only saving fails
     return path
 
 
@@ -150,26 +154,38 @@ def _run_metrics(metrics: dict, history: list) -> dict:
     return out
 
 
-def _info_from_json(folder: Path, run: object) -> RunInfo:
-    """Returns the RunInfo described by run.json contents, or raises ValueError saying what is wrong."""
-    if not isinstance(run, dict) or run.get("format") != FORMAT:
-        raise ValueError(f"{RUN_FILE} is not a textclf run description")
-    if run.get("format_version") != FORMAT_VERSION:
-        raise ValueError(f"run format version {run.get('format_version')} is not supported")
-    if run.get("id") != folder.name:
-        raise ValueError(f"{RUN_FILE} names run {run.get('id')!r}, not its folder {folder.name}")
+def parse_created(text: str) -> datetime:
+    """Returns a run.json creation time in UTC, or raises ValueError when it is malformed or has no time zone."""
     try:
-        created = datetime.fromisoformat(run["created"])
-        if created.tzinfo is None:
-            raise ValueError("the creation time has no time zone")
-        fields = {k: run[k] for k in ("data", "config", "metrics")}
-        if not all(isinstance(v, dict) for v in fields.values()) or not isinstance(run["history"], list):
-            raise ValueError("data, config, metrics or history has the wrong type")
-        return RunInfo(run["id"], str(run["name"]), created.astimezone(timezone.utc), fields["data"],
-                       fields["config"], run["history"], fields["metrics"], float(run["train_seconds"]),
-                       str(run["reason"]), folder)
-    except (KeyError, TypeError, ValueError) as err:
-        raise ValueError(f"{RUN_FILE} is incomplete ({err})") from err
+        created = datetime.fromisoformat(text)
+    except ValueError as err:
+        raise ValueError(f"{RUN_FILE} has a malformed creation time ({text!r:.40})") from err
+    if created.tzinfo is None:
+        raise ValueError(f"{RUN_FILE}'s creation time has no time zone")
+    return created.astimezone(timezone.utc)
+
+
+def _info_from_json(folder: Path, run: dict) -> RunInfo:
+    """Returns the RunInfo of schema-checked run.json contents, or raises ValueError saying what is wrong."""
+    if run["id"] != folder.name:
+        raise ValueError(f"{RUN_FILE} names run {run['id']!r}, not its folder {folder.name}")
+    return RunInfo(run["id"], run["name"], parse_created(run["created"]), run["data"], run["config"],
+                   run["history"], run["metrics"], float(run["train_seconds"]), run["reason"], folder,
+                   bool(run.get("partial", False)))
+
+
+def new_run_json(classifier: Classifier, *, name: str | None, data: dict, history: list[dict], metrics: dict,
+                 train_seconds: float, reason: str) -> dict:
+    """Returns the run.json contents of a new run (its id is filled in when saved)."""
+    created = datetime.now(timezone.utc)
+    info = dict(classifier.info or {})
+    return {
+        "format": FORMAT, "format_version": FORMAT_VERSION, "id": "", "name": clean_name(name, created),
+        "created": created.isoformat(), "data": dict(data or {}),
+        "config": {"train": info.get("train_config", {}), "features": info.get("feature_config", {})},
+        "history": list(history or []), "metrics": _run_metrics(metrics, list(history or [])),
+        "train_seconds": float(train_seconds), "reason": str(reason), "partial": reason == "stopped",
+    }
 
 
 class RunStore:
@@ -179,6 +195,16 @@ class RunStore:
         self.root = Path(root) if root is not None else runs_dir()
         self.skipped: list[tuple[str, str]] = []  # (folder name, why) of damaged runs seen by the last list()
 
+    def problem(self) -> str | None:
+        """Returns why runs cannot be saved or listed here (one sentence), or None when the folder is usable."""
+        try:
+            self.root.mkdir(parents=True, exist_ok=True)
+        except OSError as err:
+            return f"The runs folder {self.root} cannot be used ({err.strerror or err})."
+        if not os.access(self.root, os.W_OK | os.X_OK):
+            return f"The runs folder {self.root} is read-only, so new runs cannot be saved."
+        return None
+
     def _folder(self, run_id: str) -> Path:
         return self.root / check_run_id(run_id)
 
@@ -186,31 +212,36 @@ class RunStore:
              train_seconds: float, reason: str) -> RunInfo:
         """Returns the new run after writing the classifier and its description under a fresh id.
 
-        `metrics` is Evaluation.to_json() of the test set (or the metrics of an earlier run.json).
+        `metrics` is Evaluation.to_json() of the test set (or the metrics of an earlier run.json). A run
+        stopped by the user (reason "stopped") is marked partial.
         """
+        run = new_run_json(classifier, name=name, data=data, history=history, metrics=metrics,
+                           train_seconds=train_seconds, reason=reason)
+        return self.add(classifier, run, keep_id=False)
+
+    def add(self, classifier: Classifier, run: dict, keep_id: bool = True) -> RunInfo:
+        """Returns the run after writing `classifier` with the description `run` (schema-checked run.json
+        contents), under its own id when `keep_id` and the id is free here, else under a fresh one."""
+        run = json.loads(json.dumps(run, default=_json_default))  # what will be on disk: numpy values become numbers
+        created = parse_created(run["created"])
+        schemas.check({**run, "id": "00000000-000000-000000"}, schemas.RUN, RUN_FILE)  # never write what list() refuses
         self.root.mkdir(parents=True, exist_ok=True)
-        created = datetime.now(timezone.utc)
-        info = dict(classifier.info or {})
-        run = {
-            "format": FORMAT, "format_version": FORMAT_VERSION, "id": "", "name": clean_name(name, created),
-            "created": created.isoformat(), "data": dict(data or {}),
-            "config": {"train": info.get("train_config", {}), "features": info.get("feature_config", {})},
-            "history": list(history or []), "metrics": _run_metrics(metrics, list(history or [])),
-            "train_seconds": float(train_seconds), "reason": str(reason),
-        }
-        # Built in a hidden folder and renamed into place, so list() never sees half a run.
+        ids = [run["id"]] if keep_id and RUN_ID.fullmatch(str(run.get("id"))) else []
+        ids += [f"{created:%Y%m%d-%H%M%S}-{secrets.token_hex(3)}" for _ in range(20)]
+        # Built in a hidden folder and renamed into place, so list() never sees half a run, and two
+        # processes saving at once never write into the same folder.
         tmp = Path(tempfile.mkdtemp(prefix=".saving-", dir=self.root))
         try:
             modelfiles.save_model(classifier, tmp / MODEL_DIR)
-            for _ in range(20):
-                run["id"] = f"{created:%Y%m%d-%H%M%S}-{secrets.token_hex(3)}"
+            for run_id in ids:
+                run["id"] = run_id
                 _write_json(tmp / RUN_FILE, run)
                 try:
-                    os.rename(tmp, self.root / run["id"])
+                    os.rename(tmp, self.root / run_id)
                 except FileExistsError:  # Windows; POSIX raises OSError(ENOTEMPTY) for a taken name
                     continue
                 except OSError:
-                    if (self.root / run["id"]).exists():
+                    if (self.root / run_id).exists():
                         continue
                     raise
                 break
@@ -221,17 +252,24 @@ class RunStore:
             raise
         return self.get(run["id"])
 
+    def copy_to(self, run_id: str, target: "RunStore") -> RunInfo:
+        """Returns the copy of a run made in another store (same id when free there), written atomically."""
+        info = self.get(run_id)
+        run = json.loads((info.path / RUN_FILE).read_text(encoding="utf-8"))
+        return target.add(modelfiles.load_model(info.model_dir), run)
+
     def _read(self, folder: Path) -> RunInfo:
         if not (folder / MODEL_DIR / modelfiles.PARAMS_FILE).is_file() \
                 or not (folder / MODEL_DIR / modelfiles.META_FILE).is_file():
             raise ValueError("the model files are missing")
         try:
-            run = json.loads((folder / RUN_FILE).read_text(encoding="utf-8"))
+            with open(folder / RUN_FILE, "rb") as f:
+                raw = f.read(schemas.MAX_RUN_JSON_BYTES + 1)  # never more than the limit, whatever the file
         except FileNotFoundError as err:
             raise ValueError(f"it has no {RUN_FILE}") from err
-        except (OSError, UnicodeDecodeError, json.JSONDecodeError) as err:
-            raise ValueError(f"{RUN_FILE} is damaged ({err})") from err
-        return _info_from_json(folder, run)
+        except OSError as err:
+            raise ValueError(f"{RUN_FILE} cannot be read ({err.strerror or err})") from err
+        return _info_from_json(folder, schemas.load(raw, schemas.RUN, RUN_FILE))
 
     def list(self) -> list[RunInfo]:
         """Returns every readable run, newest first; damaged run folders are left out and noted in `skipped`."""
@@ -279,25 +317,3 @@ class RunStore:
         doomed = self.root / f".deleting-{run_id}-{secrets.token_hex(3)}"
         os.rename(folder, doomed)
         shutil.rmtree(doomed)
-
-    def import_bundle(self, data: bytes, name: str | None = None) -> RunInfo:
-        """Returns a new run holding the model of a bundle, keeping its run.json's metrics and history if any.
-
-        Raises bundles.BadBundle saying why an upload is refused.
-        """
-        from textclf.bundles import read_bundle
-
-        classifier, run = read_bundle(data)
-        run = run or {}
-        info = classifier.info or {}
-
-        def pick(key: str, fallback: object, kind: type) -> object:
-            value = run.get(key)
-            return value if isinstance(value, kind) else fallback
-
-        history = [h for h in pick("history", info.get("history") or [], list) if isinstance(h, dict)]
-        metrics = pick("metrics", info.get("test_metrics") or {}, dict)
-        seconds = _number(run.get("train_seconds")) or 0.0
-        return self.save(classifier, name=name if name is not None else pick("name", None, str),
-                         data=pick("data", info.get("data") or {}, dict), history=history, metrics=metrics,
-                         train_seconds=seconds, reason=pick("reason", "imported", str))

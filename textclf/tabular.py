@@ -135,12 +135,13 @@ def _parser_message(err: Exception) -> str:
     return "The file could not be read as a table; save it as CSV (comma-separated) or TSV and try again."
 
 
-def read_table(data: bytes, filename: str = "") -> pd.DataFrame:
+def read_table(data: bytes, filename: str = "", min_columns: int = 2) -> pd.DataFrame:
     """Returns the CSV or TSV file in ``data`` as a DataFrame of strings, or raises BadTable.
 
     Args:
         data: the file's bytes (UTF-8 with or without BOM, or Latin-1/cp1252).
         filename: only used to break a tie between delimiters (".tsv" prefers tabs).
+        min_columns: 1 accepts a file of texts alone (a header line without any delimiter is one column).
     """
     if len(data) > MAX_BYTES:
         raise BadTable(f"The file is {_size(len(data))}, more than the limit of {_size(MAX_BYTES)}.")
@@ -151,6 +152,8 @@ def read_table(data: bytes, filename: str = "") -> pd.DataFrame:
         raise BadTable("The file is not text (it may be a spreadsheet, an image or an archive); "
                        "save it as CSV or TSV first.")
     delimiter = _sniff_delimiter(text, filename)
+    if delimiter is None and min_columns == 1:
+        delimiter = "\x1f"  # the unit separator never occurs in text: each line is one field
     if delimiter is None:
         raise BadTable("The file needs a header row naming at least two columns (for example text and label), "
                        "separated by commas, tabs, semicolons or pipes.")
@@ -169,7 +172,7 @@ def read_table(data: bytes, filename: str = "") -> pd.DataFrame:
     if len(df) > MAX_ROWS:
         raise BadTable(f"The file has more than {MAX_ROWS:,} rows, the most this dashboard trains on; "
                        f"use a sample of it.")
-    if df.shape[1] < 2:
+    if df.shape[1] < min_columns:
         raise BadTable("The file needs a header row naming at least two columns (for example text and label), "
                        "separated by commas, tabs, semicolons or pipes.")
     if len(df) == 0:
@@ -276,6 +279,7 @@ def corpus_from_table(df: pd.DataFrame, text_column: str, label_column: str, spl
         marked = split.isin(SPLIT_VALUES)
         rows_dropped_split = int((keep & ~marked).sum())
         keep &= marked
+    file_rows = np.flatnonzero(keep.to_numpy())  # [n_rows] the data row of each kept text
     texts, labels = texts[keep].tolist(), labels[keep].to_numpy(dtype=str)
     class_names = tuple(sorted(set(labels.tolist())))
     if len(class_names) < 2:
@@ -326,6 +330,7 @@ def corpus_from_table(df: pd.DataFrame, text_column: str, label_column: str, spl
                      # with a split column this is the share the column gives, not the argument
                      "test_share": test_share if split_column is None else round(len(test_idx) / len(y), 4),
                      "rows_dropped": rows_dropped_empty + rows_dropped_split, "rows_used": len(y)},
+        file_rows=(file_rows[train_idx], file_rows[test_idx]),
     )
     counts_by_part = corpus.class_counts()
     for class_name, (n_train, n_test) in counts_by_part.items():

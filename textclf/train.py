@@ -16,6 +16,7 @@ import optax
 import scipy.sparse as sp
 from sklearn.model_selection import train_test_split
 
+from textclf import limits
 from textclf.classifier import Classifier
 from textclf.data import Corpus
 from textclf.features import FeatureConfig, Featurizer
@@ -50,6 +51,7 @@ class TrainConfig:
     def __post_init__(self) -> None:
         if not self.hidden or any(h < 1 for h in self.hidden):
             raise ValueError("hidden sizes must be positive whole numbers, e.g. 128,64")
+        limits.check_hidden(self.hidden)
         if self.epochs < 1:
             raise ValueError("epochs must be at least 1")
         if self.seed < 0:
@@ -309,9 +311,10 @@ def _train_phase(corpus: Corpus, features: FeatureConfig, config: TrainConfig, s
                  phase: str) -> Iterator[Event]:
     labels = np.asarray(corpus.train_labels)
     train_idx, val_idx = split_validation(len(labels), labels, config.val_fraction, config.seed)
-    # Vocabulary from the training part only, read once; the validation posts are featurised at the end of the
-    # first epoch, so the first loss point arrives sooner.
-    featurizer, x_train = Featurizer.fit_transform([corpus.train_texts[i] for i in train_idx], features)
+    # Vocabulary from the training part only, read once, capped so the saved model fits a bundle upload; the
+    # validation posts are featurised at the end of the first epoch, so the first loss point arrives sooner.
+    featurizer, x_train = Featurizer.fit_transform([corpus.train_texts[i] for i in train_idx], features,
+                                                   limits.vocabulary_budget(config.hidden, corpus.n_classes))
     y_train, y_val = labels[train_idx], labels[val_idx]
     x_val = None
     spec = ModelSpec(featurizer.vocab_size, tuple(config.hidden), corpus.n_classes, config.dropout)
@@ -396,6 +399,9 @@ def _train_phase(corpus: Corpus, features: FeatureConfig, config: TrainConfig, s
     classifier = Classifier(featurizer, spec, params, corpus.class_names,
                             {"train_config": asdict(config), "feature_config": asdict(features),
                              "data": dict(corpus.description), "history": history})
+    if featurizer.capped_from:
+        message += (f" Kept the {featurizer.vocab_size:,} most frequent of {featurizer.capped_from:,} words so the "
+                    f"saved model stays under {limits.MAX_MODEL_BYTES // 2**20} MB.")
     yield Finished(classifier, history, reason, message, seconds, best_epoch,
                    {"n_train": int(len(y_train)), "n_val": int(len(y_val)), "n_test": len(corpus.test_texts)})
 

@@ -12,6 +12,8 @@ from textclf.jobs import TrainedModel, TrainingJob
 from textclf.model import enable_compilation_cache
 from textclf.links import parse_setup
 from textclf.presets import features_from_form, form_values
+from textclf.runs import RunStore
+from textclf.workspaces import is_teacher, new_workspace, valid_workspace, workspace_store
 
 DEFAULTS = {
     "categories": list(TUTORIAL_CATEGORIES),
@@ -40,6 +42,24 @@ def init_session() -> None:
             st.session_state.update(form_values(setup.values["preset"]))
         st.session_state.update(setup.values)
         st.session_state["link"] = setup
+    keep_workspace()
+
+
+def keep_workspace() -> None:
+    """Gives this visitor a private workspace (kept in the address as ?ws=) and notes a teacher's token once."""
+    given = st.query_params.get("ws")
+    ws = valid_workspace(given) or st.session_state.get("workspace") or new_workspace()
+    st.session_state["workspace"] = ws
+    if given != ws:  # first visit, a malformed id, or a page switch that dropped it
+        st.query_params["ws"] = ws
+    if "teacher" in st.query_params:  # checked once, then removed so a projected address bar never shows it
+        st.session_state["teacher"] = is_teacher(st.query_params.get("teacher"))
+        del st.query_params["teacher"]
+
+
+def run_store() -> RunStore:
+    """Returns the saved-runs store of this visitor's workspace."""
+    return workspace_store(st.session_state["workspace"])
 
 
 @st.cache_resource(max_entries=8, show_spinner="Loading the newsgroups ...")

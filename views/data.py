@@ -3,6 +3,7 @@
 import streamlit as st
 
 from views import common, sharing
+from views.label_errors import render_label_errors
 from views.upload import render_upload
 from textclf.data import ARCHIVE_ENV, NEWSGROUPS, describe, header_example, post_title
 from textclf.features import SCALINGS
@@ -32,6 +33,8 @@ if custom is not None:
         st.rerun()
     st.plotly_chart(class_counts_figure(custom.class_counts(), "texts"), key="custom_counts")
     st.page_link("views/train.py", label="Go to 2. Train", icon=":material/model_training:")
+    with st.expander("Likely label errors in your file", icon=":material/rule:"):
+        render_label_errors(custom, "data")
     st.stop()
 if not sharing.hidden("data"):
     locked = {"persist_state": "session", "disabled": fixed}

@@ -86,3 +86,8 @@ for i in idx[:20]:
             st.switch_page("views/explain.py")
 if len(idx) > 20:
     st.caption(f"Showing the first 20 of {len(idx)}.")
+
+# Take it away (issue 11): downloads of the tables above, every test text in a filterable table, label errors.
+from views.takeaway import render_takeaway  # noqa: E402 - kept in its own block, apart from the page above
+
+render_takeaway(model)

@@ -1,15 +1,20 @@
-"""Runs page: every saved training run; compare, load, rename, delete, download and upload bundles."""
+"""Runs page: this workspace's saved runs and the class's published ones; compare, load, rename, delete, bundles."""
+
+import hashlib
 
 import pandas as pd
 import streamlit as st
 
 from views import common
-from textclf.bundles import BadBundle, bundle_bytes
+from textclf.bundles import BadBundle, bundle_bytes, import_bundle
 from textclf.data import BadDataChoice, DataUnavailable, describe
 from textclf.jobs import trained_model_from_run
 from textclf.modelfiles import BadModelFile
 from textclf.plots import runs_figure
 from textclf.runs import RunInfo, RunNotFound, RunStore
+from textclf.workspaces import published_store
+
+MINE, CLASS = "yours", "class"
 
 
 def load_run(store: RunStore, info: RunInfo) -> str:
@@ -35,61 +40,96 @@ def load_run(store: RunStore, info: RunInfo) -> str:
                 "again to evaluate and explain it.")
     try:
         st.session_state["model"] = trained_model_from_run(info, classifier, corpus)
-    except (ValueError, TypeError) as err:  # a run.json edited by hand
-        return f"This run's settings are damaged: {err}"
+    except (ValueError, TypeError) as err:  # settings this version cannot rebuild
+        return f"This run's settings cannot be used: {err}"
     st.session_state["explanation"] = None
     return f"Loaded \"{info.name}\": open 3. Evaluate or 4. Explain."
 
 
+def show_damaged(store: RunStore, deletable: bool) -> None:
+    """Lists the folders of `store` that could not be read, each with its reason (and Delete where allowed)."""
+    for folder, reason in store.skipped:
+        c1, c2 = st.columns([5, 1])
+        c1.warning(f"Damaged run folder {folder}: {common.plain(reason)}", icon=":material/broken_image:")
+        if deletable and c2.button("Delete", key=f"delete_damaged_{folder}"):
+            try:
+                store.delete(folder)
+            except RunNotFound:
+                pass  # already gone
+            st.rerun()
+
+
 st.title("Saved runs")
-st.caption("Every finished or stopped training is kept here, also after the app restarts. Select runs to "
-           "compare their curves; select one to load, rename, download or delete it.")
-store = RunStore()
+teacher = bool(st.session_state.get("teacher"))
+mine, shared = common.run_store(), published_store()
+st.caption("Your runs live in a private workspace whose key is in this page's address: **bookmark this address "
+           "to come back to your runs**. Runs your teacher published to the class are listed too (read-only). "
+           "Tick runs to compare their curves; tick one to load, rename, download or delete it.")
+problem = mine.problem()
+if problem:
+    st.error(f"Saving runs does not work here: {common.plain(problem)} Training still works; its model stays "
+             "in this browser tab.")
+    if not mine.root.is_dir():
+        st.stop()
 
 upload = st.file_uploader("Add a run from a downloaded bundle (.zip)", type=["zip"], key="bundle_upload",
                           help="A bundle holds only numbers and JSON; nothing in it is ever run.")
 if upload is not None and st.session_state.get("imported") != upload.file_id:
     st.session_state["imported"] = upload.file_id  # a rerun must not import the same file twice
     try:
-        added = store.import_bundle(upload.getvalue(), name=upload.name.removesuffix(".zip"))
+        added = import_bundle(mine, upload.getvalue(), name=upload.name.removesuffix(".zip"))
         st.success(f"Added the run \"{common.plain(added.name)}\".")
     except BadBundle as err:
         st.error(f"This file was not added: {common.plain(str(err))}")
 
-runs = store.list()
-if store.skipped:
-    st.caption(f"{len(store.skipped)} damaged run folder(s) in {store.root} were left out.")
+show_partial = st.toggle("Show stopped (partial) runs", value=True, key="show_partial",
+                         help="A run you stopped before its last epoch is kept, marked partial.")
+listed = [(MINE, r) for r in mine.list()] + [(CLASS, r) for r in shared.list()]
+show_damaged(mine, deletable=True)
+show_damaged(shared, deletable=teacher)
+runs = [(source, r) for source, r in listed if show_partial or not r.partial]
+stores = {MINE: mine, CLASS: shared}
 if not runs:
     st.info("No saved runs yet. Each training on 2. Train is saved here when it ends.")
     st.stop()
 
+keys = [f"{source}:{r.id}" for source, r in runs]
+remembered = [k for k in st.session_state.get("runs_selected", []) if k in keys]
 table = pd.DataFrame([{
-    "name": r.name, "when": r.created.strftime("%d %b %H:%M"), "data": describe(r.data),
-    "hidden units": ",".join(map(str, r.config.get("train", {}).get("hidden", []))),
+    "from": source, "name": r.name + (" (partial)" if r.partial else ""), "when": r.created.strftime("%d %b %H:%M"),
+    "data": describe(r.data), "hidden units": ",".join(map(str, r.config.get("train", {}).get("hidden", []))),
     "epochs": len(r.history), "learning rate": r.config.get("train", {}).get("learning_rate"),
-    "validation": r.val_accuracy, "test": r.test_accuracy, "seconds": r.train_seconds} for r in runs])
-event = st.dataframe(table, key="runs_table", on_select="rerun", selection_mode="multi-row", hide_index=True,
+    "validation": r.val_accuracy, "test": r.test_accuracy, "seconds": r.train_seconds} for source, r in runs])
+# The table's key follows the list it shows, so a tick (a row position) always means a row of this very list;
+# when the list changes, the new table starts with the same runs ticked, found by id.
+digest = hashlib.sha256("\n".join(keys).encode()).hexdigest()[:16]
+event = st.dataframe(table, key=f"runs_table_{digest}", on_select="rerun", selection_mode="multi-row",
+                     hide_index=True, selection_default={"selection": {"rows": [keys.index(k) for k in remembered]}},
                      column_config={"validation": st.column_config.NumberColumn(format="percent"),
                                     "test": st.column_config.NumberColumn(format="percent"),
                                     "seconds": st.column_config.NumberColumn(format="%.1f")})
-chosen = [runs[i] for i in event.selection.rows if i < len(runs)]
+rows = [i for i in event.selection.rows if i < len(runs)]
+st.session_state["runs_selected"] = [keys[i] for i in rows]
+chosen = [runs[i] for i in rows]
 if not chosen:
     st.caption("Tick the box at the left of one or more rows.")
     st.stop()
 
-st.plotly_chart(runs_figure([(f"{r.name} ({r.id[-6:]})", r.history) for r in chosen]), key="runs_curves")
+st.plotly_chart(runs_figure([(f"{r.name} ({r.id[-6:]})", r.history) for _, r in chosen]), key="runs_curves")
 if len(chosen) > 1:
-    first = chosen[0]
+    first = chosen[0][1]
     diffs = pd.DataFrame([{"name": r.name, "test accuracy": r.test_accuracy,
                            "vs first": (r.test_accuracy or 0) - (first.test_accuracy or 0),
                            "macro F1": r.metrics.get("macro_f1"),
-                           "validation accuracy": r.val_accuracy} for r in chosen])
+                           "validation accuracy": r.val_accuracy} for _, r in chosen])
     st.markdown("**Differences from the first selected run**")
     st.dataframe(diffs.style.format({"test accuracy": "{:.1%}", "vs first": "{:+.1%}", "macro F1": "{:.3f}",
                                      "validation accuracy": "{:.1%}"}, na_rep="–"), hide_index=True)
     st.stop()
 
-run = chosen[0]
+source, run = chosen[0]
+store = stores[source]
+st.markdown(f"**Selected:** {common.plain(run.name)} ({'your run' if source == MINE else 'published to the class'})")
 c1, c2, c3 = st.columns(3)
 if c1.button("Load into Evaluate and Explain", type="primary", icon=":material/upload:"):
     st.session_state["load_message"] = load_run(store, run)
@@ -102,14 +142,30 @@ try:
                        mime="application/zip", icon=":material/download:")
 except BadModelFile as err:
     c2.warning(f"This run's model files are damaged: {common.plain(str(err))}")
-with c3.popover("Rename or delete", icon=":material/edit:"):
-    new_name = st.text_input("New name", run.name, max_chars=100, key=f"rename_{run.id}")
-    if st.button("Rename", key="rename"):
-        store.rename(run.id, new_name)
-        st.rerun()
-    if st.checkbox("Yes, delete this run", key=f"confirm_{run.id}") and st.button("Delete", type="primary"):
+if source == MINE:
+    with c3.popover("Rename or delete", icon=":material/edit:"):
+        new_name = st.text_input("New name", run.name, max_chars=100, key=f"rename_{run.id}")
+        if st.button("Rename", key="rename"):
+            store.rename(run.id, new_name)
+            st.rerun()
+        if st.checkbox("Yes, delete this run", key=f"confirm_{run.id}") and st.button("Delete", type="primary"):
+            try:
+                store.delete(run.id)
+            except RunNotFound:
+                pass  # already gone: the list is what counts
+            st.rerun()
+    if teacher and c3.button("Publish to class", icon=":material/campaign:",
+                             help="Copies this run to the list every student sees (read-only)."):
         try:
-            store.delete(run.id)
-        except RunNotFound:
-            pass  # already gone: the list is what counts
-        st.rerun()
+            mine.copy_to(run.id, shared)
+            st.rerun()
+        except (OSError, BadModelFile, RunNotFound) as err:
+            st.error(f"The run could not be published: {common.plain(str(err))}")
+elif teacher and c3.button("Unpublish", icon=":material/unpublished:", help="Removes it from the class's list."):
+    try:
+        shared.delete(run.id)
+    except RunNotFound:
+        pass
+    st.rerun()
+else:
+    c3.caption("Published by your teacher: load or download it; only your own runs can be renamed or deleted.")

@@ -7,7 +7,6 @@ from textclf.data import describe, nouns
 from textclf.jobs import JobStillRunning, TrainingJob, start_next
 from textclf.plots import training_figure
 from textclf.presets import PRESETS, config_from_form, form_values
-from textclf.runs import RunStore
 
 
 def apply_preset() -> None:
@@ -29,8 +28,8 @@ def start_training() -> None:
         return
     name = f"{describe(corpus.description)}, {','.join(map(str, config.hidden))} units, {config.epochs} epochs"
     try:
-        s["job"] = start_next(s.get("job"), TrainingJob(corpus, common.feature_config(), config, store=RunStore(),
-                                                         name=name))
+        job = TrainingJob(corpus, common.feature_config(), config, store=common.run_store(), name=name)
+        s["job"] = start_next(s.get("job"), job)
     except JobStillRunning as err:
         s["train_error"] = f"Not started: {err}."
 

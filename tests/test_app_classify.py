@@ -1,0 +1,150 @@
+"""The "Classify new texts" page, label errors on Data/Evaluate, and downloads, through AppTest."""
+
+import tomllib
+from pathlib import Path
+
+import pytest
+
+from tests.test_app import on_page, texts, tiny_model  # noqa: F401 - the model is a fixture
+from textclf.tabular import MAX_ROWS
+
+NEW_TEXTS = (b"id,text,label\n1,the puck and the goalie,hockey\n2,,fruit\n3,apple and banana today,fruit\n"
+             b"4,engine and brake,boats\n5,=HYPERLINK(\"http://x\") cherry,fruit\n")
+
+
+def classify_page(tiny_corpus, tiny_model, content=NEW_TEXTS, name="new.csv"):
+    at = on_page("views/classify.py", tiny_corpus, tiny_model)
+    assert not at.exception, at.exception
+    at.file_uploader(key="classify_upload").upload(name, content, "text/csv").run()
+    assert not at.exception, at.exception
+    return at
+
+
+def frame_with(at, column):
+    """Returns the last table shown that has `column` (AppTest keeps no keys on read-only tables)."""
+    return [d.value for d in at.dataframe if column in d.value.columns][-1]
+
+
+def downloads(at):
+    return [d for d in at.get("download_button")]
+
+
+def test_upload_classify_and_download(tiny_corpus, tiny_model):
+    at = classify_page(tiny_corpus, tiny_model)
+    assert at.selectbox(key="classify_text").value == "text"
+    assert at.selectbox(key="classify_label").value == "label"
+    [b for b in at.button if b.label == "Classify"][0].click()
+    at.run()
+    assert not at.exception, at.exception
+    shown = texts(at)
+    assert "5 rows" in shown and "1 without text" in shown
+    table = frame_with(at, "top words")
+    assert len(table) == 5 and table["predicted class"][0] == "hockey" and table["status"][1] == "no text"
+    assert table["text"][4].startswith("=HYPERLINK")  # shown as typed; the download neutralises it
+    assert len(downloads(at)) == 2  # the table and the confusion matrix
+    assert "Accuracy" in [m.label for m in at.metric]
+    assert "boats" in shown  # the note names the label the model never learned
+
+
+def test_a_model_that_knows_none_of_the_labels(tiny_corpus, tiny_model):
+    content = b"text,label\npuck goalie,curling\napple,vegetables\n"
+    at = classify_page(tiny_corpus, tiny_model, content)
+    [b for b in at.button if b.label == "Classify"][0].click()
+    at.run()
+    assert not at.exception, at.exception
+    assert any("cannot be measured" in w.value for w in at.warning)
+    assert len(downloads(at)) == 1  # the predictions can still be taken away
+
+
+@pytest.mark.parametrize("content, says", [
+    (b"", "The file is empty"),
+    (b"text,label\n ,fruit\n,cars\n", "no text in any row"),
+    (b"\x89PNG\r\n\x1a\n" + bytes(range(256)) * 4, "not text"),
+    (b"text\n" + b"apple\n" * (MAX_ROWS + 1), "200,000 rows"),
+])
+def test_bad_files_give_one_sentence(tiny_corpus, tiny_model, content, says):
+    at = classify_page(tiny_corpus, tiny_model, content)
+    shown = " ".join(e.value for e in at.error)
+    assert says in shown, shown
+    assert not [b for b in at.button if b.label == "Classify"]
+
+
+def test_a_file_of_texts_alone_works(tiny_corpus, tiny_model):
+    at = classify_page(tiny_corpus, tiny_model, b"text\napple banana\npuck rink\n")
+    assert at.selectbox(key="classify_label").value == "(none)"
+    [b for b in at.button if b.label == "Classify"][0].click()
+    at.run()
+    assert not at.exception and len(frame_with(at, "top words")) == 2
+
+
+def test_without_any_model_the_page_points_to_training(tiny_corpus, tmp_path, monkeypatch):
+    monkeypatch.setenv("TEXTCLF_RUNS_DIR", str(tmp_path))
+    at = on_page("views/classify.py", tiny_corpus)
+    assert not at.exception and "No model yet" in texts(at)
+
+
+def test_evaluate_offers_downloads_the_test_table_and_label_errors(tiny_corpus, tiny_model):
+    at = on_page("views/evaluate.py", tiny_corpus, tiny_model)
+    assert not at.exception, at.exception
+    posts = frame_with(at, "correct")
+    assert len(posts) == len(tiny_corpus.test_texts)
+    assert list(posts["probability"]) == sorted(posts["probability"], reverse=True)
+    at.segmented_control(key="test_posts_filter").set_value("mistakes").run()
+    assert not at.exception, at.exception
+    mistakes = frame_with(at, "correct")
+    assert (~mistakes["correct"]).all()
+    assert len(downloads(at)) >= 3  # per-class report, confusion matrix, test posts
+    [b for b in at.button if b.label == "Find likely label errors"][0].click()
+    at.run()
+    assert not at.exception, at.exception
+    assert "likely label errors" in texts(at).lower()
+
+
+def test_data_page_checks_labels_of_your_own_file(tiny_corpus):
+    from tests.test_app_upload import data_page, tickets_csv
+
+    at = data_page()
+    at.file_uploader(key="csv_upload").upload("tickets.csv", tickets_csv(), "text/csv").run()
+    [b for b in at.button if b.label == "Use this data"][0].click()
+    at.run()
+    [b for b in at.button if b.label == "Find likely label errors"][0].click()
+    at.run()
+    assert not at.exception, at.exception
+    assert "60 rows" in texts(at)  # every row of the file was checked
+
+
+def test_streamlit_table_export_is_off():
+    """Streamlit's own table download writes =HYPERLINK(...) cells unescaped; the app switches it off."""
+    config = tomllib.loads((Path(__file__).parent.parent / ".streamlit" / "config.toml").read_text())
+    assert config["client"]["disableDataExport"] is True
+    from streamlit import config as st_config
+
+    assert "client.disableDataExport" in st_config._config_options_template  # a real option of this version
+
+
+def test_only_this_visitors_and_published_runs_are_offered(tmp_path, monkeypatch, tiny_corpus):
+    from tests.test_app import new_app
+    from textclf.train import TrainConfig, run_to_end, train
+    from textclf.workspaces import new_workspace, published_store, workspace_store
+
+    monkeypatch.setenv("TEXTCLF_RUNS_DIR", str(tmp_path / "runs"))
+    finished = run_to_end(train(tiny_corpus, config=TrainConfig(hidden=(8,), epochs=1, batch_size=8)))
+
+    def save(store, name):
+        return store.save(finished.classifier, name=name, data={"source": "tiny synthetic corpus"},
+                          history=finished.history, metrics={"accuracy": 0.5}, train_seconds=1.0, reason="completed")
+
+    mine_ws, other_ws = new_workspace(), new_workspace()
+    mine = save(workspace_store(mine_ws), "my run")
+    save(workspace_store(other_ws), "someone else's run")
+    published = save(published_store(), "the teacher's run")
+    at = new_app()
+    at.query_params["ws"] = mine_ws
+    at.run()
+    at.switch_page("views/classify.py").run()
+    assert not at.exception, at.exception
+    box = at.selectbox(key="classify_model")
+    assert {o.split(" (")[0] for o in box.options} == {"Saved run: my run", "Saved run: the teacher's run"}
+    box.set_value(published.id).run()
+    assert not at.exception, at.exception
+    assert at.session_state["classify_loaded"][0] == published.id and mine.id != published.id

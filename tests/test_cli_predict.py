@@ -1,0 +1,133 @@
+"""`python -m textclf predict` and `label-issues`: JSON shape, --out files, model references and refusals."""
+
+import json
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from textclf.cli import main
+from textclf.export import BOM
+from textclf.modelfiles import save_model
+from textclf.runs import RunStore
+
+
+@pytest.fixture(scope="module")
+def model_dir(tiny_classifier, tmp_path_factory):
+    return str(save_model(tiny_classifier, tmp_path_factory.mktemp("model") / "m"))
+
+
+def _last_json(capsys):
+    return json.loads(capsys.readouterr().out.strip().splitlines()[-1])
+
+
+def test_predict_csv_json_shape_and_out_file(model_dir, tmp_path, capsys):
+    csv = tmp_path / "new.csv"
+    csv.write_text("id,text,label\n1,puck goalie rink,hockey\n2,,fruit\n3,=HYPERLINK(\"http://x\") apple banana,fruit\n"
+                   "4,engine brake,boats\n", encoding="utf-8")
+    out = tmp_path / "out.csv"
+    code = main(["predict", "--model", model_dir, "--csv", str(csv), "--text-column", "text",
+                 "--label-column", "label", "--out", str(out), "--json"])
+    assert code == 0
+    result = _last_json(capsys)
+    assert result["n_rows"] == 4 and result["truncated"] is False
+    assert [p["row"] for p in result["predictions"]] == [0, 1, 2, 3]
+    first = result["predictions"][0]
+    assert set(first) == {"row", "predicted", "probability", "runner_up", "top_words"}
+    assert first["predicted"] == "hockey" and 0 < first["probability"] <= 1 and first["runner_up"] != "hockey"
+    assert isinstance(first["top_words"], list) and first["top_words"][0] in {"puck", "goalie", "rink"}
+    assert result["predictions"][1]["predicted"] is None  # the empty cell stays a row
+    assert result["n_compared"] == 2 and result["accuracy"] == 1.0  # "boats" is not a class of the model
+    raw = out.read_bytes()
+    assert raw.startswith(BOM.encode("utf-8"))
+    written = pd.read_csv(out, encoding="utf-8-sig", dtype=str, keep_default_na=False)
+    assert len(written) == 4 and written["text"][2].startswith("'=HYPERLINK")
+    assert written["status"][1] == "no text"
+
+
+def test_predict_one_text_and_a_run_id(tiny_classifier, capsys):
+    info = RunStore().save(tiny_classifier, name="tiny", data={}, history=[], metrics={}, train_seconds=1.0,
+                           reason="completed")
+    for reference in (info.id, str(info.path)):
+        assert main(["predict", "--model", reference, "--text", "apple and banana", "--json"]) == 0
+        result = _last_json(capsys)
+        assert result["n_rows"] == 1 and result["predictions"][0]["predicted"] == "fruit"
+
+
+def test_predict_json_is_capped(model_dir, tmp_path, capsys):
+    csv = tmp_path / "many.csv"
+    csv.write_text("text\n" + "apple banana\n" * 1200, encoding="utf-8")
+    assert main(["predict", "--model", model_dir, "--csv", str(csv), "--json"]) == 0
+    captured = capsys.readouterr()
+    result = json.loads(captured.out.strip().splitlines()[-1])
+    assert result["n_rows"] == 1200 and len(result["predictions"]) == 1000 and result["truncated"] is True
+    assert "first 1,000 of 1,200" in captured.err
+
+
+@pytest.mark.parametrize("args, message", [
+    (["--model", "nowhere", "--text", "x"], "neither a model folder nor"),
+    (["--model", "20260101-000000-abcdef", "--text", "x"], "no saved run"),
+    (["--csv", "MISSING.csv"], "There is no file"),
+    (["--csv", "EMPTY.csv"], "The file is empty"),
+    (["--csv", "GOOD.csv", "--text-column", "body"], 'no column called "body"'),
+    (["--csv", "BLANK.csv", "--text-column", "text"], "no text in any row"),
+    (["--csv", "GOOD.csv", "--label-column", "team"], 'no column called "team"'),
+    (["--text", "x", "--out", "NODIR/out.csv"], "does not exist"),
+    (["--text", "x", "--threshold", "2"], "between 0 and 1"),
+])
+def test_predict_refusals_are_one_line_exit_2(model_dir, tmp_path, capsys, args, message):
+    (tmp_path / "EMPTY.csv").write_text("", encoding="utf-8")
+    (tmp_path / "GOOD.csv").write_text("text,label\napple,fruit\n", encoding="utf-8")
+    (tmp_path / "BLANK.csv").write_text("text,label\n ,fruit\n,cars\n", encoding="utf-8")
+    files = {"MISSING.csv", "EMPTY.csv", "GOOD.csv", "BLANK.csv", "NODIR/out.csv"}
+    args = [str(tmp_path / a) if a in files else a for a in args]
+    if "--model" not in args:
+        args = ["--model", model_dir] + args
+    try:
+        code = main(["predict", *args])
+    except SystemExit as exit_:  # argparse refuses bad values itself
+        code = exit_.code
+    assert code == 2
+    err = capsys.readouterr().err.strip()
+    assert message in err and len(err.splitlines()) == 1
+
+
+def test_predict_refuses_too_many_rows(model_dir, tmp_path, capsys):
+    from textclf.tabular import MAX_ROWS
+
+    csv = tmp_path / "big.csv"
+    csv.write_text("text\n" + "a\n" * (MAX_ROWS + 1), encoding="utf-8")
+    assert main(["predict", "--model", model_dir, "--csv", str(csv)]) == 2
+    assert "200,000 rows" in capsys.readouterr().err
+
+
+def test_label_issues_csv_json_numbers_file_rows(tmp_path, capsys):
+    rng = np.random.default_rng(0)
+    words = {"fruit": "apple banana cherry grape melon".split(), "cars": "engine wheel brake clutch tyre".split()}
+    rows, flipped = [], []
+    for i in range(120):
+        label = ["fruit", "cars"][i % 2]
+        text = " ".join(rng.choice(words[label], 6))
+        if i % 15 == 0:
+            rows.append({"text": "", "label": "fruit"})  # dropped, yet counted in the file's numbering
+        if i in (10, 51, 90):
+            label = "cars" if label == "fruit" else "fruit"
+            flipped.append(len(rows))
+        rows.append({"text": text, "label": label})
+    csv = tmp_path / "labels.csv"
+    pd.DataFrame(rows).to_csv(csv, index=False)
+    assert main(["label-issues", "--csv", str(csv), "--json"]) == 0
+    result = _last_json(capsys)
+    assert result["n_rows"] == 120
+    assert set(result["issues"][0]) == {"row", "given", "suggested", "quality"}
+    assert {i["row"] for i in result["issues"]} == set(flipped)
+    for issue in result["issues"]:
+        assert rows[issue["row"]]["label"] == issue["given"] != issue["suggested"]
+
+
+def test_label_issues_refuses_bad_data(tmp_path, capsys):
+    csv = tmp_path / "one.csv"
+    csv.write_text("text,label\napple,fruit\n", encoding="utf-8")
+    assert main(["label-issues", "--csv", str(csv)]) == 2
+    err = capsys.readouterr().err.strip()
+    assert "at least two classes" in err and len(err.splitlines()) == 1

@@ -1,0 +1,96 @@
+"""Likely label errors: known flips on a synthetic corpus are found, and rows keep the file's numbering."""
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from textclf.data import Corpus
+from textclf.label_issues import (CannotCheck, checked_rows, corpus_label_issues, find_label_issues, flip_labels,
+                                  precision_recall)
+from textclf.tabular import corpus_from_table
+
+WORDS = {
+    "fruit": "apple banana cherry grape melon peach plum lemon mango kiwi".split(),
+    "cars": "engine wheel brake clutch tyre gearbox piston exhaust bumper axle".split(),
+    "hockey": "puck goalie stick skate rink slapshot penalty faceoff icing crease".split(),
+    "space": "orbit rocket shuttle nasa launch comet planet lunar satellite astronaut".split(),
+}
+FILLER = "the a is and of it very today with on".split()
+
+
+def _texts(n_per_class, seed=0):
+    rng = np.random.default_rng(seed)
+    texts, labels = [], []
+    for label, words in enumerate(WORDS.values()):
+        for _ in range(n_per_class):
+            tokens = list(rng.choice(words, 6)) + list(rng.choice(FILLER, 4))
+            rng.shuffle(tokens)
+            texts.append(" ".join(tokens))
+            labels.append(label)
+    return texts, np.array(labels)
+
+
+def test_known_flips_are_found():
+    texts, clean = _texts(100)
+    noisy, flipped = flip_labels(clean, len(WORDS), share=0.05, seed=1)
+    assert len(flipped) == 20 and (noisy[flipped] != clean[flipped]).all()
+    issues = find_label_issues(texts, noisy, tuple(WORDS))
+    precision, recall = precision_recall(issues.rows, flipped)
+    assert precision >= 0.9 and recall >= 0.9, (precision, recall)
+    # the suggestion is the true class, and the ranking puts the least likely given labels first
+    hits = np.isin(issues.rows, flipped)
+    assert (issues.suggested[hits] == clean[issues.rows[hits]]).mean() >= 0.9
+    assert (np.diff(issues.quality) >= -1e-9).all()
+    as_json = issues.to_json()
+    assert as_json["n_rows"] == 400 and set(as_json["issues"][0]) == {"row", "given", "suggested", "quality"}
+
+
+def test_clean_labels_give_few_issues():
+    texts, clean = _texts(60, seed=3)
+    issues = find_label_issues(texts, clean, tuple(WORDS))
+    assert len(issues.rows) <= 2
+
+
+def test_rows_are_file_rows_with_empty_cells_and_a_split():
+    texts, clean = _texts(30, seed=2)
+    noisy, flipped = flip_labels(clean, len(WORDS), share=0.05, seed=4)
+    names = np.array(list(WORDS))
+    table_rows, flipped_file_rows = [], []
+    for i, (text, label) in enumerate(zip(texts, noisy)):
+        if i % 10 == 3:  # rows the corpus drops: empty text, empty label
+            table_rows.append({"text": "", "label": "fruit"})
+            table_rows.append({"text": "apple engine", "label": " "})
+        if i in set(flipped.tolist()):
+            flipped_file_rows.append(len(table_rows))
+        table_rows.append({"text": text, "label": names[label]})
+    table = pd.DataFrame(table_rows)
+    corpus, report = corpus_from_table(table, "text", "label", test_share=0.25)
+    assert report.rows_dropped_empty == 2 * 12
+    train_rows, test_rows = corpus.file_rows
+    for rows, part in ((train_rows, corpus.train_texts), (test_rows, corpus.test_texts)):
+        assert [table["text"][r] for r in rows] == list(part)
+    texts_checked, _, rows = checked_rows(corpus)
+    assert len(rows) == 120 and (np.diff(rows) > 0).all()  # every labelled row, in file order
+    issues = corpus_label_issues(corpus)
+    precision, recall = precision_recall(issues.rows, np.array(flipped_file_rows))
+    assert precision >= 0.8 and recall >= 0.8, (precision, recall, issues.rows, flipped_file_rows)
+    for row, given in zip(issues.rows, issues.given):
+        assert table["label"][row].strip() == corpus.class_names[given]  # the row number points at the file row
+
+
+def test_newsgroup_style_corpus_numbers_training_rows(tiny_corpus):
+    texts, labels, rows = checked_rows(tiny_corpus)
+    assert texts == tiny_corpus.train_texts and rows.tolist() == list(range(len(texts)))
+
+
+def test_a_class_with_one_example_is_refused():
+    with pytest.raises(CannotCheck, match="at least two examples"):
+        find_label_issues(["apple", "apple pie", "engine"], np.array([0, 0, 1]), ("fruit", "cars"))
+
+
+def test_a_class_missing_from_the_checked_rows_is_tolerated():
+    texts, labels = _texts(20)
+    keep = labels != 3
+    corpus = Corpus([t for t, k in zip(texts, keep) if k], labels[keep], [], np.array([], int), tuple(WORDS))
+    issues = corpus_label_issues(corpus)
+    assert issues.n_rows == 60 and (issues.suggested != 3).all()

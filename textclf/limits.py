@@ -1,0 +1,59 @@
+"""Ceilings shared by the app and the CLI: how big a saved model and a bundle may get."""
+
+from __future__ import annotations
+
+import json
+from typing import Sequence
+
+# .streamlit/config.toml's maxUploadSize (Streamlit counts megabytes of 2**20 bytes); a bundle must fit it.
+UPLOAD_LIMIT_BYTES = 50 * 2**20
+# A saved model (weights as stored plus its vocabulary's text) stays under this, so its bundle fits the
+# upload limit with room for run.json, the class names and the zip's own bookkeeping.
+MAX_MODEL_BYTES = 40 * 2**20
+# The hidden-to-hidden and output weights alone (float32); larger heads are refused before training.
+MAX_HEAD_BYTES = 16 * 2**20
+EMBED_BYTES = 2  # the first-layer matrix is stored as float16 (computed in float32)
+PARAM_BYTES = 4  # every other array is stored as float32
+MAX_CLASSES = 50  # tabular.MAX_CLASSES: the most classes any corpus may have
+
+
+def head_bytes(hidden: Sequence[int], n_classes: int) -> int:
+    """Returns the stored bytes of every parameter except the first-layer matrix."""
+    sizes = [*hidden, n_classes]
+    weights = sum(a * b for a, b in zip(sizes, sizes[1:])) + sum(sizes)  # matrices + biases
+    return weights * PARAM_BYTES
+
+
+def word_bytes(word: str) -> int:
+    """Returns what one vocabulary word costs in model.json, besides its row of the first layer."""
+    return len(json.dumps(word).encode("utf-8")) + 2  # quoted, escaped, plus ", "
+
+
+def check_hidden(hidden: Sequence[int]) -> None:
+    """Raises ValueError when hidden layers this large could not be saved, whatever the data."""
+    need = head_bytes(hidden, MAX_CLASSES)
+    if need > MAX_HEAD_BYTES:
+        raise ValueError(f"hidden layers {','.join(map(str, hidden))} would need {need / 2**20:.1f} MB of weights "
+                         f"after the first layer, more than the {MAX_HEAD_BYTES // 2**20} MB a saved model may use; "
+                         "choose fewer or smaller layers")
+
+
+def vocabulary_budget(hidden: Sequence[int], n_classes: int) -> tuple[int, int]:
+    """Returns (bytes left for the vocabulary, bytes of first-layer weights per word) under MAX_MODEL_BYTES."""
+    return MAX_MODEL_BYTES - head_bytes(hidden, n_classes), hidden[0] * EMBED_BYTES
+
+
+def surely_fits(words: Sequence[str], budget: int, per_word: int) -> bool:
+    """Returns True when `words` fit `budget` even if every character took JSON's longest escape (a quick check)."""
+    return len(words) * (per_word + 4) + 12 * sum(map(len, words)) <= budget
+
+
+def words_that_fit(costs: Sequence[int], budget: int) -> int:
+    """Returns how many of the words (most frequent first, each with its cost in bytes) fit in `budget`."""
+    total, n = 0, 0
+    for cost in costs:
+        total += cost
+        if total > budget:
+            break
+        n += 1
+    return n

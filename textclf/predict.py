@@ -1,0 +1,246 @@
+"""Classify new texts: class, probability, runner-up and the words that pushed most (exact occlusion), as a table."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import partial
+from typing import Callable, Sequence
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+import pandas as pd
+
+from textclf.classifier import Classifier
+from textclf.evaluate import Evaluation, evaluate_predictions
+from textclf.model import ModelSpec, head
+from textclf.tabular import BadTable, guess_columns, read_table
+
+TOP_WORDS = 3
+# Below this probability the model gives its first choice less than even odds: a person should look.
+DEFAULT_THRESHOLD = 0.5
+MAX_JSON_ROWS = 1000  # the CLI's JSON lists at most this many rows; --out writes them all
+ENTRY_CHUNK = 32_768  # occluded copies computed per compiled call (fixed, so it compiles once per model)
+ROW_CHUNK = 2048  # texts per compiled call for the plain probabilities
+NO_TEXT = "no text"
+NO_KNOWN_WORDS = "no known words"
+
+
+@dataclass(frozen=True)
+class Predictions:
+    """The model's answer for each text; rows without text have probabilities of 0 and no words."""
+
+    probabilities: np.ndarray  # [n, classes]
+    predicted: np.ndarray  # [n] class index
+    runner_up: np.ndarray  # [n] class index of the second most likely class
+    top_words: list[list[str]]  # up to TOP_WORDS words per text, the strongest first
+    has_text: np.ndarray  # [n] bool: the cell held more than blanks
+    known_words: np.ndarray  # [n] number of distinct vocabulary words in the text
+    class_names: tuple[str, ...]
+
+    @property
+    def confidence(self) -> np.ndarray:
+        """Returns the probability of the predicted class [n]."""
+        return self.probabilities[np.arange(len(self.predicted)), self.predicted]
+
+
+@partial(jax.jit, static_argnames=("spec",))
+def _probs(params: dict, h0: jax.Array, spec: ModelSpec) -> jax.Array:
+    """Returns class probabilities [n, classes] from first-layer pre-activations h0 [n, hidden0]."""
+    return jax.nn.softmax(head.apply(params["head"], None, h0, spec, False))
+
+
+@partial(jax.jit, static_argnames=("spec",))
+def _occluded_probs(params: dict, h0_raw: jax.Array, words: jax.Array, values: jax.Array, inv_norm: jax.Array,
+                    target: jax.Array, spec: ModelSpec) -> jax.Array:
+    """Returns the probability of class `target` [entries] for each text with one word taken out.
+
+    h0_raw [entries, hidden0] is the text's unnormalised first-layer input; an entry removes `values` x the
+    word's weight row from it and rescales by `inv_norm` (the inverse length of what is left, 1 without tf-idf).
+    """
+    embed_rows = params["embed"].at[words].get(mode="fill", fill_value=0.0)  # [entries, hidden0]
+    h0 = (h0_raw - values[:, None] * embed_rows) * inv_norm[:, None]
+    probs = jax.nn.softmax(head.apply(params["head"], None, h0, spec, False))
+    return jnp.take_along_axis(probs, target[:, None], axis=1)[:, 0]
+
+
+def _unnormalised(classifier: Classifier, texts: Sequence[str]):
+    """Returns (CSR of feature values before any length normalisation, row lengths [n] or None)."""
+    featurizer = classifier.featurizer
+    counts = featurizer.counts(texts)  # [n, vocab] CSR
+    if featurizer.config.scaling != "tfidf":
+        return featurizer.scale(counts), None
+    raw = counts.copy()
+    raw.data = ((1.0 + np.log(raw.data)) * featurizer.idf[raw.indices]).astype(np.float32)  # sublinear tf x idf
+    lengths = np.sqrt(np.asarray(raw.multiply(raw).sum(axis=1)).ravel()).astype(np.float32)  # [n]
+    return raw, lengths
+
+
+def _pad(array: np.ndarray, size: int, fill: float | int = 0) -> np.ndarray:
+    out = np.full(size, fill, dtype=array.dtype)
+    out[: len(array)] = array
+    return out
+
+
+def predict_texts(classifier: Classifier, texts: Sequence[str], top: int = TOP_WORDS,
+                  progress: Callable[[float], None] | None = None) -> Predictions:
+    """Returns each text's class probabilities and its `top` words by exact occlusion.
+
+    A word's push is how much the predicted class's probability drops when every occurrence of that word
+    is removed from the text (the model recomputed exactly, word by word, in batches). Only words that
+    lower it when removed are listed.
+    """
+    texts = ["" if t is None else str(t) for t in texts]
+    n = len(texts)
+    spec = classifier.spec
+    raw, lengths = _unnormalised(classifier, texts)  # [n, vocab]
+    raw.sort_indices()
+    embed = np.asarray(classifier.params["embed"])  # [vocab, hidden0]
+    h0_raw = np.asarray(raw @ embed, dtype=np.float32)  # [n, hidden0]
+    inv = np.ones(n, np.float32) if lengths is None else 1.0 / np.where(lengths > 0, lengths, 1.0)
+    h0 = h0_raw * inv[:, None]  # [n, hidden0]
+    probabilities = np.zeros((n, spec.n_classes), np.float32)
+    for start in range(0, n, ROW_CHUNK):  # fixed shapes: one compilation per model
+        stop = min(start + ROW_CHUNK, n)
+        block = np.zeros((ROW_CHUNK, spec.hidden[0]), np.float32)
+        block[: stop - start] = h0[start:stop]
+        probabilities[start:stop] = np.asarray(_probs(classifier.params, block, spec))[: stop - start]
+    order = np.argsort(-probabilities, axis=1, kind="stable")
+    predicted, runner_up = order[:, 0], order[:, 1]
+    n_entries = raw.nnz
+    entry_rows = np.repeat(np.arange(n, dtype=np.int32), np.diff(raw.indptr))  # [entries]
+    drops = np.zeros(n_entries, np.float32)
+    if n_entries:
+        if lengths is None:
+            left = np.ones(n_entries, np.float32)
+        else:
+            rest = lengths[entry_rows].astype(np.float64) ** 2 - raw.data.astype(np.float64) ** 2
+            alone = np.diff(raw.indptr)[entry_rows] == 1  # removing the only word leaves an empty text
+            left = np.where(alone | (rest <= 0), 0.0, 1.0 / np.sqrt(np.maximum(rest, 1e-30))).astype(np.float32)
+        target = predicted[entry_rows].astype(np.int32)
+        h0_rows = np.zeros((ENTRY_CHUNK, spec.hidden[0]), np.float32)
+        for start in range(0, n_entries, ENTRY_CHUNK):
+            stop = min(start + ENTRY_CHUNK, n_entries)
+            part = slice(start, stop)
+            h0_rows[: stop - start] = h0_raw[entry_rows[part]]
+            p = _occluded_probs(classifier.params, h0_rows, _pad(raw.indices[part].astype(np.int32), ENTRY_CHUNK,
+                                                                 spec.vocab_size),
+                                _pad(raw.data[part], ENTRY_CHUNK), _pad(left[part], ENTRY_CHUNK),
+                                _pad(target[part], ENTRY_CHUNK), spec)
+            drops[part] = probabilities[entry_rows[part], target[part]] - np.asarray(p)[: stop - start]
+            if progress is not None:
+                progress(stop / n_entries)
+    # Strongest push first within each row: sort by row, then by drop descending.
+    ranked = np.lexsort((-drops, entry_rows))
+    vocabulary = classifier.featurizer.vocabulary
+    sorted_rows = entry_rows[ranked]
+    rank = np.arange(n_entries) - raw.indptr[sorted_rows]  # 0 for each row's strongest word
+    kept = ranked[(rank < top) & (drops[ranked] > 0)]
+    top_words: list[list[str]] = [[] for _ in range(n)]
+    for e in kept:  # at most `top` per row, strongest first
+        top_words[entry_rows[e]].append(vocabulary[raw.indices[e]])
+    has_text = np.array([bool(t.strip()) for t in texts], dtype=bool)
+    probabilities[~has_text] = 0.0
+    return Predictions(probabilities, predicted, runner_up, top_words, has_text, np.diff(raw.indptr),
+                       tuple(classifier.class_names))
+
+
+def _free_name(name: str, taken: set[str]) -> str:
+    while name in taken:
+        name += " (model)"
+    return name
+
+
+def prediction_table(table: pd.DataFrame, predictions: Predictions, threshold: float = DEFAULT_THRESHOLD) -> pd.DataFrame:
+    """Returns the file's own columns followed by the model's columns, one row per file row, in file order.
+
+    A row is "unsure" when the predicted class's probability is below `threshold`; rows without text
+    keep their place and are marked "no text".
+    """
+    names = np.array(predictions.class_names, dtype=object)
+    taken = set(map(str, table.columns))
+    cols = {key: _free_name(label, taken) for key, label in (
+        ("predicted", "predicted class"), ("probability", "probability"), ("runner_up", "runner-up class"),
+        ("words", "top words"), ("status", "status"))}
+    out = table.reset_index(drop=True).copy()
+    confidence = predictions.confidence
+    has = predictions.has_text
+    out[cols["predicted"]] = np.where(has, names[predictions.predicted], "")
+    out[cols["probability"]] = np.where(has, np.round(confidence, 4), np.nan)
+    out[cols["runner_up"]] = np.where(has, names[predictions.runner_up], "")
+    out[cols["words"]] = [", ".join(w) for w in predictions.top_words]
+    status = np.where(confidence < threshold, "unsure", "sure").astype(object)
+    status[has & (predictions.known_words == 0)] = NO_KNOWN_WORDS
+    status[~has] = NO_TEXT
+    out[cols["status"]] = status
+    return out
+
+
+@dataclass(frozen=True)
+class LabelCheck:
+    """How the predictions compare with a label column of the file."""
+
+    evaluation: Evaluation | None  # on the rows whose label the model knows (None when there are none)
+    n_compared: int
+    n_unknown: int  # rows whose label is not one of the model's classes
+    unknown_labels: tuple[str, ...]  # a few of those labels, most frequent first
+    n_no_text: int
+
+    def note(self) -> str:
+        """Returns one sentence on which rows were compared (empty when all of them were)."""
+        parts = []
+        if self.n_unknown:
+            shown = ", ".join(f'"{u}"' for u in self.unknown_labels)
+            parts.append(f"{self.n_unknown:,} row(s) whose label the model never learned ({shown}) are left out")
+        if self.n_no_text:
+            parts.append(f"{self.n_no_text:,} row(s) without text are left out")
+        return ("Accuracy counts only rows the model could get right: " + "; ".join(parts) + ".") if parts else ""
+
+
+def check_labels(labels: Sequence[str], predictions: Predictions) -> LabelCheck:
+    """Returns accuracy and confusion matrix of the predictions on the rows whose label is a class of the model."""
+    given = pd.Series(list(labels), dtype=object).fillna("").astype(str).str.strip()
+    names = predictions.class_names
+    known = given.isin(names).to_numpy()
+    usable = known & predictions.has_text
+    unknown = given[~known & (given != "")]
+    evaluation = None
+    if usable.any():
+        index = {name: i for i, name in enumerate(names)}
+        y_true = np.array([index[g] for g in given[usable]], dtype=np.int64)
+        evaluation = evaluate_predictions(y_true, predictions.predicted[usable], names)
+    return LabelCheck(evaluation, int(usable.sum()), int(len(unknown)),
+                      tuple(unknown.value_counts().index[:3]), int((known & ~predictions.has_text).sum()))
+
+
+def read_new_texts(data: bytes, filename: str = "") -> pd.DataFrame:
+    """Returns a CSV/TSV file of texts to classify (a single column is fine), or raises BadTable."""
+    return read_table(data, filename, min_columns=1)
+
+
+def guess_text_column(table: pd.DataFrame) -> str:
+    """Returns the column most likely to hold the texts."""
+    return str(table.columns[0]) if table.shape[1] == 1 else guess_columns(table)[0]
+
+
+def check_text_column(table: pd.DataFrame, column: str) -> None:
+    """Raises BadTable in one sentence when the text column is missing or holds no text at all."""
+    if column not in table.columns:
+        names = ", ".join(f'"{c}"' for c in table.columns)
+        raise BadTable(f'There is no column called "{column}" for the texts; the columns are {names}.')
+    if not (table[column].astype(str).str.strip() != "").any():
+        raise BadTable(f'The column "{column}" has no text in any row; choose the column that holds the texts.')
+
+
+def predictions_json(predictions: Predictions, max_rows: int = MAX_JSON_ROWS) -> dict:
+    """Returns {"n_rows", "predictions": [...] (at most `max_rows`), "truncated"} for the command line."""
+    names = predictions.class_names
+    listed = []
+    for i in range(min(len(predictions.predicted), max_rows)):
+        has = bool(predictions.has_text[i])
+        listed.append({"row": i, "predicted": names[predictions.predicted[i]] if has else None,
+                       "probability": round(float(predictions.confidence[i]), 6) if has else None,
+                       "runner_up": names[predictions.runner_up[i]] if has else None,
+                       "top_words": predictions.top_words[i]})
+    n = len(predictions.predicted)
+    return {"n_rows": n, "predictions": listed, "truncated": n > max_rows}

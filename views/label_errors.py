@@ -1,0 +1,67 @@
+"""The "likely label errors" panel, shown on the Data page (own file) and on Evaluate (any data)."""
+
+import streamlit as st
+
+from textclf.data import Corpus
+from textclf.export import to_csv_bytes
+from textclf.label_issues import METHOD, CannotCheck, checked_rows, find_label_issues
+
+
+def render_label_errors(corpus: Corpus, key: str) -> None:
+    """Shows a button that finds rows whose label is probably wrong, the list, a download and "Explain"."""
+    own_file = corpus.file_rows is not None
+    texts, labels, rows = checked_rows(corpus)
+    what = "rows of your file" if own_file else "training posts"
+    st.caption(f"Every real data set has some wrong labels. textclf checks all {len(texts):,} {what}: five models, "
+               "each trained without a fifth of the rows, judge the rows they never saw, and cleanlab lists the "
+               f"rows whose given label those models find unlikely. Method: {METHOD}.")
+    state_key = "label_issues"  # one result per session, shown on Data and Evaluate alike
+    stored = st.session_state.get(state_key)
+    if stored is not None and stored[0] != corpus.fingerprint():
+        stored = None  # computed on other data
+    if stored is None:
+        if not st.button("Find likely label errors", key=f"find_{key}", icon=":material/rule:"):
+            return
+        bar = st.progress(0.0, text="Starting ...")
+        try:
+            issues = find_label_issues(texts, labels, corpus.class_names, rows,
+                                       progress=lambda fraction, text: bar.progress(min(fraction, 1.0), text=text))
+        except CannotCheck as err:
+            bar.empty()
+            st.warning(str(err))
+            return
+        bar.empty()
+        stored = (corpus.fingerprint(), issues)
+        st.session_state[state_key] = stored
+    issues = stored[1]
+    if not len(issues.rows):
+        st.success(f"No likely label errors among {issues.n_rows:,} rows ({issues.seconds:.1f} s).")
+        return
+    number = "file row (0 = first row under the header)" if own_file else "training post number"
+    st.markdown(f"**{len(issues.rows):,} likely label errors** among {issues.n_rows:,} rows "
+                f"({issues.seconds:.1f} s), most suspicious first. *quality* is the models' probability of the "
+                f"given label: near 0, the label looks wrong. *row* is the {number}.")
+    table = issues.table(texts)
+    event = st.dataframe(table, key=f"issues_table_{key}", hide_index=True, on_select="rerun",
+                         selection_mode="single-row",
+                         column_config={"quality": st.column_config.NumberColumn(format="%.3f")})
+    st.download_button("Download the list (CSV)", to_csv_bytes(issues.table(texts, 32_000)),
+                       file_name="likely-label-errors.csv", mime="text/csv", key=f"issues_csv_{key}",
+                       icon=":material/download:", help="Opens safely in Excel: cells are never read as formulas.")
+    picked = event.selection.rows if event and event.selection else []
+    if not picked:
+        st.caption("Tick a row to read it and see why the model thinks so.")
+        return
+    i = int(picked[0])
+    position = int(issues.positions[i])
+    text = texts[position]
+    given = corpus.class_names[int(issues.given[i])]
+    model = st.session_state.get("model")
+    can_explain = model is not None and tuple(model.classifier.class_names) == tuple(corpus.class_names)
+    if st.button("Explain this row", key=f"explain_issue_{key}", icon=":material/search_insights:",
+                 disabled=not can_explain, help=None if can_explain else "Train a model on this data first."):
+        st.session_state["explain_text"] = text
+        st.session_state["explain_now"] = True
+        st.session_state["explain_source"] = (text, given)
+        st.switch_page("views/explain.py")
+    st.text(text[:2000] + ("\n[... cut ...]" if len(text) > 2000 else ""))
