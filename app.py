@@ -6,6 +6,8 @@ from views import common
 
 st.set_page_config(page_title="textclf: train and explain a text classifier", page_icon="📝", layout="wide")
 common.init_session()
+# Streamlit's own "Running... Stop" corner control stops a page redraw, not training: only our Stop is shown.
+st.html("<style>[data-testid='stStatusWidget']{visibility:hidden}</style>")
 
 page = st.navigation([
     st.Page("views/home.py", title="Start here", icon=":material/home:", default=True),

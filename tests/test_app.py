@@ -244,6 +244,11 @@ def test_leakage_lesson_compares_with_and_without_headers(archive_path):
     with_meta = at.session_state["lesson_jobs"][False].result.corpus.description["remove_metadata"]
     without = at.session_state["lesson_jobs"][True].result.corpus.description["remove_metadata"]
     assert (with_meta, without) == (False, True)
+    from views import common  # the reference models come from a background thread: wait for them, then redraw
+
+    for job in at.session_state["lesson_jobs"].values():
+        assert common.baseline_work(job.result.corpus).wait(300)
+    at.run()
     assert "The best simple model, tuned on validation, on the same data" in texts(at)
 
 

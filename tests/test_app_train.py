@@ -219,3 +219,27 @@ def test_the_tab_icon_is_not_fetched_from_the_internet(monkeypatch):
     assert not at.exception, at.exception
     # Streamlit's browser side loads a ":material/...:" tab icon from fonts.gstatic.com; an emoji is drawn locally.
     assert icons and not any(str(icon).startswith(":material") for icon in icons)
+
+
+def test_lesson_button_is_disabled_while_its_runs_go(archive_path):
+    at = new_app()
+    at.session_state["categories"] = ["rec.autos", "rec.sport.hockey"]
+    at.run()
+    at.switch_page("views/lesson.py").run()
+    [b for b in at.button if b.label == "Run the lesson"][0].click()
+    at.run()
+    jobs = at.session_state["lesson_jobs"]
+    try:
+        assert [b for b in at.button if b.label == "Run the lesson"][0].disabled
+    finally:
+        for job in jobs.values():
+            finish(job)
+
+
+def test_time_left_leaves_out_the_time_before_the_first_step():
+    from textclf.jobs import Progress
+
+    # 20 s went into the vocabulary and compiling; then 5 steps took 5 s: 100 steps left take about 100 s
+    p = Progress("running", step=10, total_steps=110, elapsed=25.0, first_step=(5, 20.0))
+    assert p.seconds_left == 100.0
+    assert Progress("running", step=5, total_steps=110, elapsed=20.0, first_step=(5, 20.0)).seconds_left is None

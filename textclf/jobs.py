@@ -33,6 +33,7 @@ class Progress:
     phase: str = "train"  # "refit": retraining on every training post for the chosen number of epochs
     offset: int = 0  # steps of earlier phases
     refit_steps_per_epoch: int = 0  # steps per epoch of the retraining (more posts: more steps)
+    first_step: tuple[int, float] | None = None  # (step, elapsed) when steps began: the pace leaves out compiling
     ahead: int | None = None  # while waiting: runs before this one in the server's queue
 
     @property
@@ -48,9 +49,10 @@ class Progress:
     @property
     def seconds_left(self) -> float | None:
         """Returns an estimate of the remaining training time from the pace so far."""
-        if not self.step or not self.total_steps:
+        if not self.step or not self.total_steps or self.first_step is None or self.step <= self.first_step[0]:
             return None
-        return self.elapsed / self.step * (self.total_steps - self.step)
+        step0, time0 = self.first_step
+        return (self.elapsed - time0) / (self.step - step0) * (self.total_steps - self.step)
 
     def describe(self) -> str:
         """Returns one line for a progress bar, e.g. "Epoch 2 of 5 · step 80 of 305 · about 3 s left"."""
@@ -174,7 +176,7 @@ class TrainingJob:
             elapsed = p.elapsed if self.done or p.status == "waiting" else time.perf_counter() - self._started
             return Progress(p.status, p.step, p.total_steps, p.steps_per_epoch, list(p.step_losses),
                             list(p.epochs), elapsed, p.message, p.phase, p.offset, p.refit_steps_per_epoch,
-                            ahead if p.status == "waiting" else None)
+                            p.first_step, ahead if p.status == "waiting" else None)
 
     def _run(self) -> None:
         if self.queue is not None:
@@ -246,6 +248,8 @@ class TrainingJob:
                 p.total_steps, p.steps_per_epoch = event.total_steps, event.steps_per_epoch
         elif isinstance(event, StepLoss):
             p.step = p.offset + event.step
+            if p.first_step is None:
+                p.first_step = (p.step, p.elapsed)
             p.step_losses.append((p.step, event.loss))
         elif isinstance(event, EpochEnd) and p.phase == "train":
             p.epochs.append({"epoch": event.epoch, "train_loss": event.train_loss,

@@ -76,7 +76,7 @@ def training_figure(step_losses: Sequence[tuple[int, float]], epochs: Sequence[d
     as its own curve on a shaded, labelled band after the epochs chosen on the validation posts.
     """
     # Redrawn several times a second while training runs, so it is built without make_subplots.
-    fig = _two_rows("Training loss (lower is better)", "Accuracy after each epoch", gap=0.24)
+    fig = _two_rows("Training loss (lower is better)", "Accuracy after each epoch", gap=0.3)
     per_epoch = max(steps_per_epoch, 1)
     first = [(s, v) for s, v in step_losses if refit_from is None or s <= refit_from]
     if first:
@@ -105,11 +105,11 @@ def training_figure(step_losses: Sequence[tuple[int, float]], epochs: Sequence[d
                                  yaxis="y2", name="validation accuracy", line=dict(color=VAL_COLOUR, dash="dash")))
     last_epoch = max(1.0, (refit_from / per_epoch) if refit_from is not None else n_epochs)
     fig.update_layout(
-        xaxis=dict(range=[0, n_epochs * 1.02], dtick=1, title_text="epoch"),
+        xaxis=dict(range=[0, n_epochs * 1.02], dtick=1 if n_epochs <= 20 else None, title_text="epoch"),
         yaxis=dict(type="log", title_text="loss (log scale)", **log_ticks([v for _, v in step_losses])),
-        xaxis2=dict(range=[0.5, last_epoch + 0.5], dtick=1, title_text="epoch"),
+        xaxis2=dict(range=[0.5, last_epoch + 0.5], dtick=1 if last_epoch <= 20 else None, title_text="epoch"),
         yaxis2=dict(range=[0, 1.02], tickformat=".0%", title_text="accuracy"),
-        height=460, margin=dict(t=40, b=10), legend=dict(orientation="h", y=-0.14),
+        height=380, margin=dict(t=30, b=10), legend=dict(orientation="h", y=-0.18),
         uirevision="training")  # keeps zoom while the chart refreshes
     return fig
 

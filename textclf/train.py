@@ -148,7 +148,7 @@ class Finished:
 
     def ending(self) -> str:
         """Returns how training ended in a few words, e.g. "stopped by you" ("" when every epoch ran)."""
-        return {"stopped": "stopped by you, unfinished", "diverged": "diverged, unfinished",
+        return {"stopped": "stopped by you", "diverged": "diverged",
                 "early_stopping": f"early stopping chose epoch {self.best_epoch}" if self.best_epoch
                 else "early stopping"}.get(self.reason, "")
 

@@ -32,14 +32,22 @@ if example:
     st.code("\n".join(example), language=None)
 st.caption(f"Topics: {describe({'source': '20newsgroups', 'categories': categories})}. Settings: the tutorial's, with fast "
            "updates, so both runs take seconds.")
+
+
+def start_lesson() -> None:
+    """Starts both runs (a callback: the page then redraws with the button already disabled)."""
+    previous = st.session_state.get("lesson_jobs") or {}
+    if any(not job.done for job in previous.values()):
+        return  # a click on a page drawn before the runs began: they go on
+    config = TrainConfig()
+    st.session_state["lesson_jobs"] = {
+        removed: TrainingJob(common.load_corpus(categories, removed), common.feature_config(), config).start()
+        for removed in (False, True)}
+
+
 jobs = st.session_state.get("lesson_jobs")
 running = jobs is not None and not all(j.done for j in jobs.values())
-if st.button("Run the lesson", type="primary", icon=":material/science:", disabled=running):
-    config = TrainConfig()
-    jobs = {removed: TrainingJob(common.load_corpus(categories, removed), common.feature_config(), config).start()
-            for removed in (False, True)}
-    st.session_state["lesson_jobs"] = jobs
-    running = True
+st.button("Run the lesson", type="primary", icon=":material/science:", disabled=running, on_click=start_lesson)
 
 
 @st.fragment(run_every=0.5)

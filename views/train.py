@@ -41,12 +41,9 @@ def start_training() -> None:
         s["train_error"] = f"Not started: {err}."
 
 
-def show_progress(job: TrainingJob) -> None:
-    """Draws the progress bar (while running) and the training chart of `job`."""
+def show_chart(job: TrainingJob) -> None:
+    """Draws the training chart of `job` (static while it runs: no hover layer to rebuild on every refresh)."""
     p = job.progress()
-    if not job.done:
-        st.progress(p.fraction, text=p.describe())
-    # While training runs the chart is static: no hover/zoom layer to rebuild on every refresh.
     st.plotly_chart(training_figure(p.step_losses, p.epochs, p.steps_per_epoch, p.total_steps, p.refit_from,
                                     p.refit_steps_per_epoch),
                     key="live_chart", config={"staticPlot": not job.done})
@@ -64,9 +61,12 @@ def live_view() -> None:
             job.stop()
             st.rerun(scope="app")
         return
-    if st.button("Stop", icon=":material/stop_circle:", help="Ends training now and keeps the model trained so far."):
+    bar, stop = st.columns([6, 1], vertical_alignment="bottom")  # one row: the chart stays in view at 720 px
+    if stop.button("Stop", icon=":material/stop_circle:", help="Ends training now and keeps the model trained so far."):
         job.stop()
-    show_progress(job)
+    p = job.progress()
+    bar.progress(p.fraction, text=p.describe())
+    show_chart(job)
 
 
 def show_result(job: TrainingJob, corpus) -> None:
@@ -83,16 +83,13 @@ def show_result(job: TrainingJob, corpus) -> None:
         st.info(p.message)
         return
     result = job.result
-    ending = result.finished.ending()
     st.success(f"{p.message} Training took {result.finished.train_seconds:.1f} s. "
                f"Test accuracy: **{result.evaluation.accuracy:.1%}**."
                + (" Saved under Saved runs." if result.run_id else ""))
-    if result.finished.unfinished:
-        st.caption(f"This model is unfinished ({ending}).")
     if job.save_error:
         st.warning(job.save_error)
     st.page_link("views/evaluate.py", label="See where it goes wrong: 3. Evaluate", icon=":material/analytics:")
-    show_progress(job)
+    show_chart(job)
 
 
 st.title("2. Train: teach the network")
@@ -115,7 +112,13 @@ error = st.session_state.pop("train_error", None)  # set by start_training, show
 if error:
     st.error(error)
 
-# Progress and result first: at 1280x720 they must be in view right after pressing Train.
+# Train, then progress and result, above the settings: at 1280x720 all are in view, with no scrolling, from the
+# moment Train is pressed (a button below the settings would leave the page scrolled past them).
+train_col, link_col = st.columns([1, 3], vertical_alignment="center")
+train_col.button("Train", type="primary", disabled=running, on_click=start_training, icon=":material/play_arrow:",
+                 help="Trains with the settings below, in the background: you can switch pages meanwhile.")
+with link_col:
+    sharing.share_setup()
 if running:
     live_view()
 elif job is not None:
@@ -179,9 +182,6 @@ else:
         if st.session_state.get("lazy_adam"):
             st.caption("Fast updates (lazy Adam) are on, for speed. For the tutorial's exact Adam, switch them off "
                        "under Advanced.")
-st.button("Train", type="primary", disabled=running, on_click=start_training,
-          help="Starts training in the background: you can switch pages meanwhile.")
-sharing.share_setup()
 
 with st.expander("Reference: simple models on the same data", expanded=job is not None and job.done):
     st.caption("Two classic linear models on the same training data, each tuned on the same validation split as "

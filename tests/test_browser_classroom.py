@@ -1,0 +1,129 @@
+"""A classroom's first minute in Chromium: simultaneous first visits, offline tab icon, Train at 1280x720."""
+
+import asyncio
+import os
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+from urllib.parse import urlparse
+
+import pytest
+
+from tests.test_browser import CHROMIUM, CHROMIUM_ARGS, OUT, ROOT, free_port
+
+DEEP_LINKS = ["/", "/train", "/data", "/evaluate", "/explain", "/lesson", "/runs", "/train"]
+ERRORS = ("ImportError", "KeyError", "Traceback", "cannot import name", "has no key")
+
+
+@pytest.fixture(scope="module")
+def fresh_server(newsgroups_home, tmp_path_factory):
+    """Returns (URL, log file) of a `streamlit run app.py` that no browser has visited yet."""
+    port = free_port()
+    env = dict(os.environ, SCIKIT_LEARN_DATA=newsgroups_home,  # the cache exists: only the pages race here
+               TEXTCLF_RUNS_DIR=str(tmp_path_factory.mktemp("runs")))
+    log = open(tmp_path_factory.mktemp("log") / "streamlit.log", "w+")
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "streamlit", "run", "app.py", "--server.port", str(port),
+         "--server.address", "127.0.0.1", "--server.headless", "true"],
+        cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.time() + 60
+    while time.time() < deadline:
+        try:
+            urllib.request.urlopen(url + "/_stcore/health", timeout=2)
+            break
+        except OSError:
+            time.sleep(0.5)
+    else:
+        proc.kill()
+        pytest.fail("streamlit did not start: " + log.read())
+    yield url, log
+    proc.terminate()
+    proc.wait(10)
+
+
+def test_simultaneous_first_visits_and_a_run_at_projector_size(fresh_server):
+    if not Path(CHROMIUM).exists():
+        pytest.fail("Debian's chromium is required for the browser test: apt-get install chromium")
+    url, log = fresh_server
+    OUT.mkdir(parents=True, exist_ok=True)
+    outside = asyncio.run(_classroom(url))
+    assert not outside, f"requests left the machine: {outside}"
+    log.seek(0)
+    server_log = log.read()
+    assert "Traceback" not in server_log, server_log
+
+
+async def _classroom(url: str) -> list[str]:
+    from playwright.async_api import async_playwright
+
+    outside: list[str] = []
+    async with async_playwright() as p:
+        browser = await p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+
+        async def first_visit(path: str) -> str:
+            context = await browser.new_context(viewport={"width": 1280, "height": 720})
+            page = await context.new_page()
+            page.on("request", lambda r: outside.append(r.url) if urlparse(r.url).hostname not in
+                    ("127.0.0.1", None) and not r.url.startswith("data:") else None)
+            await page.goto(url + path)
+            await page.locator("h1, [data-testid='stException']").first.wait_for(timeout=120_000)
+            await page.wait_for_timeout(1500)
+            body = await page.locator("body").inner_text()
+            await context.close()
+            return body
+
+        # All at once, on a server nobody has visited: Streamlit's one-time page-mode guess used to race here.
+        bodies = await asyncio.gather(*(first_visit(path) for path in DEEP_LINKS))
+        for path, body in zip(DEEP_LINKS, bodies):
+            assert not any(e in body for e in ERRORS), (path, body[:2000])
+            assert "views/" not in body and ".py" not in body, (path, "raw file names in the navigation")
+
+        context = await browser.new_context(viewport={"width": 1280, "height": 720})
+        page = await context.new_page()
+        page.on("request", lambda r: outside.append(r.url) if urlparse(r.url).hostname not in
+                ("127.0.0.1", None) and not r.url.startswith("data:") else None)
+        page.set_default_timeout(120_000)
+        await page.goto(url + "/train")
+        await page.get_by_role("button", name="Train", exact=True).wait_for()
+        epochs = page.get_by_role("spinbutton", name="Epochs")
+        await epochs.fill("60")
+        await epochs.press("Enter")
+        await page.wait_for_timeout(1000)
+        await page.get_by_role("button", name="Copy link to this setup").click()
+        link = await page.locator('[data-testid="stCode"]').first.inner_text()
+        assert "epochs=60" in link, ("the link carries the settings as typed, not the last trained ones", link)
+        await page.keyboard.press("Escape")
+        await page.get_by_role("button", name="Train", exact=True).click()
+        bar = page.locator('[data-testid="stProgress"]')
+        await bar.get_by_text("Epoch").wait_for()  # past "Preparing the vocabulary"
+        chart = page.locator('[data-testid="stPlotlyChart"]').first
+        await chart.locator(".main-svg").first.wait_for()
+        await page.wait_for_function("() => /step [1-9]/.test(document.querySelector("
+                                     "'[data-testid=\"stProgress\"]').innerText)", timeout=120_000)
+        await page.wait_for_timeout(1000)
+        await page.screenshot(path=str(OUT / "train_running_1280x720.png"))
+        for name, element in (("progress bar", bar), ("live chart", chart)):
+            box = None
+            for _ in range(10):  # the fragment redraws twice a second: measure between two redraws
+                box = await element.bounding_box()
+                if box:
+                    break
+                await page.wait_for_timeout(200)
+            assert box and box["y"] >= 0 and box["y"] + box["height"] <= 720, (name, box, "not in view")
+        assert await page.get_by_role("button", name="Train", exact=True).is_disabled()
+        sidebar = page.locator('[data-testid="stSidebar"]')
+        first = later = await sidebar.inner_text()
+        for _ in range(60):  # nothing is clicked meanwhile
+            await page.wait_for_timeout(500)
+            later = await sidebar.inner_text()
+            if later != first:
+                break
+        assert "Training:" in first and first != later, "the sidebar's progress moves by itself"
+        await page.get_by_role("button", name="Stop").click()
+        await page.get_by_text("Training took").wait_for()
+        await page.screenshot(path=str(OUT / "train_done_1280x720.png"))
+        await browser.close()
+    return outside
