@@ -235,6 +235,10 @@ def test_leakage_lesson_compares_with_and_without_headers(archive_path):
     [b for b in at.button if b.label == "Run the lesson"][0].click()
     at.run()
     assert not at.exception, at.exception
+    from views import common
+
+    # the lesson's two runs take their turn in the server's queue like any other training
+    assert all(job.queue is common.training_queue() for job in at.session_state["lesson_jobs"].values())
     for job in at.session_state["lesson_jobs"].values():
         job.join(120)
     at.run()
@@ -244,7 +248,7 @@ def test_leakage_lesson_compares_with_and_without_headers(archive_path):
     with_meta = at.session_state["lesson_jobs"][False].result.corpus.description["remove_metadata"]
     without = at.session_state["lesson_jobs"][True].result.corpus.description["remove_metadata"]
     assert (with_meta, without) == (False, True)
-    from views import common  # the reference models come from a background thread: wait for them, then redraw
+    # the reference models come from a background thread: wait for them, then redraw
 
     for job in at.session_state["lesson_jobs"].values():
         assert common.baseline_work(job.result.corpus).wait(300)

@@ -41,8 +41,9 @@ def start_lesson() -> None:
         return  # a click on a page drawn before the runs began: they go on
     config = TrainConfig()
     st.session_state["lesson_jobs"] = {
-        removed: TrainingJob(common.load_corpus(categories, removed), common.feature_config(), config).start()
-        for removed in (False, True)}
+        removed: TrainingJob(common.load_corpus(categories, removed), common.feature_config(), config,
+                             queue=common.training_queue(), owner_alive=common.session_alive()).start()
+        for removed in (False, True)}  # through the server's queue, like any other training
 
 
 jobs = st.session_state.get("lesson_jobs")
@@ -60,7 +61,9 @@ def wait_for_lesson() -> None:
         for job in lesson.values():
             job.stop()
     for removed, job in lesson.items():
-        st.progress(job.progress().fraction, text=("without" if removed else "with") + " headers and quotes")
+        p = job.progress()
+        waiting = f" · waiting: {p.ahead} run{'s' if p.ahead != 1 else ''} ahead of it" if p.status == "waiting" else ""
+        st.progress(p.fraction, text=("without" if removed else "with") + " headers and quotes" + waiting)
 
 
 if running:
