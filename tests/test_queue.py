@@ -151,3 +151,15 @@ def test_max_trainings_from_the_environment(monkeypatch):
     monkeypatch.setenv(MAX_TRAININGS_ENV, "0")
     with pytest.raises(ValueError, match=MAX_TRAININGS_ENV):
         max_trainings()
+
+
+def test_live_views_refresh_less_often_when_more_runs_train_or_wait_than_slots():
+    queue = TrainingQueue(slots=2)
+    assert queue.refresh_seconds(0.5) == 0.5  # an idle server: as often as asked
+    tickets = [object() for _ in range(8)]
+    for ticket in tickets:
+        queue.enter(ticket)
+    assert queue.refresh_seconds(0.5) == 2.0  # 8 runs for 2 slots: a quarter as often
+    for ticket in tickets[:6]:
+        queue.leave(ticket)
+    assert queue.refresh_seconds(0.5) == 0.5

@@ -61,6 +61,16 @@ class TrainingQueue:
             self._running.discard(ticket)
             self._cond.notify_all()
 
+    def refresh_seconds(self, base: float) -> float:
+        """Returns how often a live view should redraw: `base`, stretched while more runs train or wait than slots.
+
+        Every redraw starts a script thread on the server, and the event loop that delivers every session's
+        messages waits for each start: with many sessions training, fewer redraws keep all pages answering.
+        """
+        with self._cond:
+            busy = len(self._running) + len(self._waiting)
+        return base * max(1.0, busy / self.slots)
+
     def ahead(self, ticket: Hashable) -> int | None:
         """Returns how many waiting runs are before `ticket`, or None when it is not waiting."""
         with self._cond:

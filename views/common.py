@@ -198,7 +198,7 @@ def render_status() -> None:
     job: TrainingJob | None = st.session_state.get("job")
     with st.sidebar:
         if job is not None and not job.done:
-            _live_status()
+            st.fragment(_live_status, run_every=training_queue().refresh_seconds(1.0))()
         else:
             _status()
 
@@ -233,9 +233,8 @@ def _status() -> None:
         st.caption("All steps are open: 3. Evaluate shows its mistakes, 4. Explain shows its reasons.")
 
 
-@st.fragment(run_every=1.0)
 def _live_status() -> None:
-    """The sidebar while a run goes: redrawn every second; the whole page reruns once the run ends."""
+    """The sidebar while a run goes (a fragment redrawn about every second); the whole page reruns once the run ends."""
     job: TrainingJob | None = st.session_state.get("job")
     if job is None or job.done:
         st.rerun(scope="app")  # every page fills in with the new model
@@ -266,12 +265,11 @@ def baselines(corpus: Corpus) -> dict | None:
         st.caption(f"The reference models could not be computed on this data: {plain(work.error)}")
         return None
     if not work.done:
-        _wait_for_baselines(work)
+        st.fragment(_wait_for_baselines, run_every=training_queue().refresh_seconds(1.0))(work)
         return None
     return work.result
 
 
-@st.fragment(run_every=1.0)
 def _wait_for_baselines(work: Background) -> None:
     """Says that the reference models are being computed; reruns the page when they are ready."""
     if work.done:

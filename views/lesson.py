@@ -51,7 +51,7 @@ running = jobs is not None and not all(j.done for j in jobs.values())
 st.button("Run the lesson", type="primary", icon=":material/science:", disabled=running, on_click=start_lesson)
 
 
-@st.fragment(run_every=0.5)
+@st.fragment(run_every=common.training_queue().refresh_seconds(0.5))
 def wait_for_lesson() -> None:
     """Shows both runs' progress until they end, then reruns the page for the result."""
     lesson = st.session_state["lesson_jobs"]

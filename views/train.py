@@ -49,7 +49,7 @@ def show_chart(job: TrainingJob) -> None:
                     key="live_chart", config={"staticPlot": not job.done})
 
 
-@st.fragment(run_every=0.5)
+@st.fragment(run_every=common.training_queue().refresh_seconds(0.5))
 def live_view() -> None:
     """Refreshes the progress while the background job runs; reruns the page once it ends."""
     job: TrainingJob = st.session_state["job"]
