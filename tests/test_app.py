@@ -39,6 +39,16 @@ def on_page(page: str, corpus=None, model=None) -> AppTest:
     return at.switch_page(page).run()
 
 
+def linked_train_page(params: dict, corpus) -> AppTest:
+    """Returns the app opened with a teacher's link `params` and `corpus` chosen, switched to the Train page."""
+    at = new_app()
+    for key, value in params.items():
+        at.query_params[key] = value
+    at.session_state["custom_corpus"] = corpus
+    at.run()
+    return at.switch_page("views/train.py").run()
+
+
 def texts(at: AppTest) -> str:
     """Returns all text shown on the page, for assertions."""
     kinds = ("title", "markdown", "caption", "info", "warning", "error", "success")
@@ -257,13 +267,7 @@ def test_leakage_lesson_compares_with_and_without_headers(archive_path):
 
 
 def test_teacher_link_can_hide_the_settings(tiny_corpus):
-    at = new_app()
-    at.query_params["epochs"] = "2"
-    at.query_params["hidden"] = "16"
-    at.query_params["hide"] = "hyperparameters,data"
-    at.session_state["custom_corpus"] = tiny_corpus
-    at.run()
-    at.switch_page("views/train.py").run()
+    at = linked_train_page({"epochs": "2", "hidden": "16", "hide": "hyperparameters,data"}, tiny_corpus)
     assert not at.exception, at.exception
     assert not at.number_input, "no settings are shown"
     assert "chosen by your teacher's link" in texts(at)

@@ -61,6 +61,13 @@ def press(at, label):
     return at.run()
 
 
+def confirm_and_delete(at, run_id):
+    """Ticks the run's confirmation box, then presses Delete, as a user does."""
+    at.checkbox(key=f"confirm_{run_id}").check()
+    at.run()
+    return press(at, "Delete")
+
+
 def names(at):
     return list(at.dataframe[0].value["name"])
 
@@ -119,9 +126,7 @@ def test_a_selected_run_can_be_renamed_and_deleted(store, saved_run):
     at.text_input(key=f"rename_{saved_run.id}").set_value("second try")
     press(at, "Rename")
     assert store.get(saved_run.id).name == "second try"
-    at.checkbox(key=f"confirm_{saved_run.id}").check()
-    at.run()
-    press(at, "Delete")
+    confirm_and_delete(at, saved_run.id)
     assert store.list() == []
 
 
@@ -149,9 +154,7 @@ def test_the_ticked_run_is_kept_by_id_when_another_is_deleted(store, tiny_finish
     store.delete(newest.id)
     at.run()
     assert names(at) == ["ticked"]
-    at.checkbox(key=f"confirm_{ticked.id}").check()
-    at.run()
-    press(at, "Delete")
+    confirm_and_delete(at, ticked.id)
     assert store.list() == []
 
 

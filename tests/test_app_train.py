@@ -7,7 +7,7 @@ import threading
 import pytest
 
 from views import common
-from tests.test_app import new_app, on_page, texts, tiny_model  # noqa: F401 - tiny_model is a fixture
+from tests.test_app import linked_train_page, new_app, on_page, texts, tiny_model  # noqa: F401 - tiny_model is a fixture
 from textclf.data import Corpus
 from textclf.evaluate import evaluate_predictions
 from textclf.jobs import JobStillRunning, TrainedModel, TrainingJob, start_next
@@ -71,13 +71,7 @@ def test_the_core_refuses_to_replace_a_running_job(tiny_corpus):
 
 
 def test_a_hidden_setup_keeps_train_disabled_and_hides_the_preset_and_the_link(tiny_corpus):
-    at = new_app()
-    at.query_params["epochs"] = "200"
-    at.query_params["batch_size"] = "1"
-    at.query_params["hide"] = "hyperparameters"
-    at.session_state["custom_corpus"] = tiny_corpus
-    at.run()
-    at.switch_page("views/train.py").run()
+    at = linked_train_page({"epochs": "200", "batch_size": "1", "hide": "hyperparameters"}, tiny_corpus)
     assert not at.exception, at.exception
     assert not at.button_group, "no Tutorial/Recommended switch to replace the teacher's settings"
     assert not at.code, "no link that would show the hidden values"

@@ -28,13 +28,10 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-@pytest.fixture(scope="module")
-def server(archive_path, tmp_path_factory):
-    """Returns the URL of a fresh `streamlit run app.py` reading the archive; stops it afterwards."""
+def streamlit_server(env: dict, log_dir: Path):
+    """Yields (URL, log file) of `streamlit run app.py` started with `env`; fails the test if it never answers."""
     port = free_port()
-    env = dict(os.environ, TEXTCLF_20NEWS_ARCHIVE=str(archive_path),
-               SCIKIT_LEARN_DATA=str(tmp_path_factory.mktemp("sklearn_data")))
-    log = open(tmp_path_factory.mktemp("log") / "streamlit.log", "w+")
+    log = open(log_dir / "streamlit.log", "w+")
     proc = subprocess.Popen(
         [sys.executable, "-m", "streamlit", "run", "app.py", "--server.port", str(port),
          "--server.address", "127.0.0.1", "--server.headless", "true"],
@@ -50,12 +47,21 @@ def server(archive_path, tmp_path_factory):
     else:
         proc.kill()
         pytest.fail("streamlit did not start: " + log.read())
-    yield url
+    yield url, log
     proc.terminate()
     proc.wait(10)
-    log.seek(0)
-    server_log = log.read()
-    assert "Traceback" not in server_log, server_log
+
+
+@pytest.fixture(scope="module")
+def server(archive_path, tmp_path_factory):
+    """Returns the URL of a fresh `streamlit run app.py` reading the archive; stops it afterwards."""
+    env = dict(os.environ, TEXTCLF_20NEWS_ARCHIVE=str(archive_path),
+               SCIKIT_LEARN_DATA=str(tmp_path_factory.mktemp("sklearn_data")))
+    for url, log in streamlit_server(env, tmp_path_factory.mktemp("log")):
+        yield url
+        log.seek(0)
+        server_log = log.read()
+        assert "Traceback" not in server_log, server_log
 
 
 @pytest.fixture(scope="module")

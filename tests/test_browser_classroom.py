@@ -2,16 +2,12 @@
 
 import asyncio
 import os
-import subprocess
-import sys
-import time
-import urllib.request
 from pathlib import Path
 from urllib.parse import urlparse
 
 import pytest
 
-from tests.test_browser import CHROMIUM, CHROMIUM_ARGS, OUT, ROOT, free_port
+from tests.test_browser import CHROMIUM, CHROMIUM_ARGS, OUT, streamlit_server
 
 DEEP_LINKS = ["/", "/train", "/data", "/evaluate", "/explain", "/lesson", "/runs", "/train"]
 ERRORS = ("ImportError", "KeyError", "Traceback", "cannot import name", "has no key")
@@ -20,28 +16,9 @@ ERRORS = ("ImportError", "KeyError", "Traceback", "cannot import name", "has no 
 @pytest.fixture(scope="module")
 def fresh_server(newsgroups_home, tmp_path_factory):
     """Returns (URL, log file) of a `streamlit run app.py` that no browser has visited yet."""
-    port = free_port()
     env = dict(os.environ, SCIKIT_LEARN_DATA=newsgroups_home,  # the cache exists: only the pages race here
                TEXTCLF_RUNS_DIR=str(tmp_path_factory.mktemp("runs")))
-    log = open(tmp_path_factory.mktemp("log") / "streamlit.log", "w+")
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "streamlit", "run", "app.py", "--server.port", str(port),
-         "--server.address", "127.0.0.1", "--server.headless", "true"],
-        cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
-    url = f"http://127.0.0.1:{port}"
-    deadline = time.time() + 60
-    while time.time() < deadline:
-        try:
-            urllib.request.urlopen(url + "/_stcore/health", timeout=2)
-            break
-        except OSError:
-            time.sleep(0.5)
-    else:
-        proc.kill()
-        pytest.fail("streamlit did not start: " + log.read())
-    yield url, log
-    proc.terminate()
-    proc.wait(10)
+    yield from streamlit_server(env, tmp_path_factory.mktemp("log"))
 
 
 def test_simultaneous_first_visits_and_a_run_at_projector_size(fresh_server):

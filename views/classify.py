@@ -23,8 +23,8 @@ def choose_model():
     """Returns (the chosen classifier, a key naming it); stops the page when there is none to choose."""
     model = common.current_model()
     # Only this visitor's workspace and the class's published runs: never another student's.
-    stores = {run.id: store for store in (common.run_store(), published_store()) for run in store.list()}
-    runs = [run for store in (common.run_store(), published_store()) for run in store.list()]
+    listed = [(run, store) for store in (common.run_store(), published_store()) for run in store.list()]
+    runs, stores = [run for run, _ in listed], {run.id: store for run, store in listed}
     options = ([CURRENT] if model is not None else []) + [r.id for r in runs]
     if not options:
         st.info("No model yet. Train one on 2. Train (a few seconds), or upload a run on Saved runs.")
