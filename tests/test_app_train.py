@@ -4,6 +4,8 @@ import dataclasses
 import re
 import threading
 
+from textclf.workers import PROCESSES_ENV
+
 import pytest
 
 from views import common
@@ -119,6 +121,7 @@ def test_reference_models_never_block_the_page(tiny_corpus, monkeypatch):
                        "seconds": 1.0}}
 
     monkeypatch.setattr(common, "run_baselines", slow_baselines)
+    monkeypatch.setenv(PROCESSES_ENV, "0")  # a function defined here cannot be sent to another process
     common._baseline_work.clear()  # earlier tests computed the real ones for this data
     corpus = other_corpus(tiny_corpus, "slow.csv")
     at = new_app()

@@ -5,17 +5,21 @@ from __future__ import annotations
 import threading
 import time
 import traceback
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Callable
+
+import jax
 
 from textclf.classifier import Classifier
 from textclf.data import Corpus
 from textclf.evaluate import Evaluation, evaluate_predictions
 from textclf.features import FeatureConfig
 from textclf.limits import SESSION_GONE_SECONDS
+from textclf.outcome import Outcome, run_events
 from textclf.queue import OwnerWatch, TrainingQueue
 from textclf.runs import RunInfo, RunStore
-from textclf.train import EpochEnd, Finished, Started, StepLoss, TrainConfig, train
+from textclf.train import EpochEnd, Finished, Started, StepLoss, TrainConfig
+from textclf.workers import WorkerPool
 
 
 @dataclass
@@ -112,11 +116,14 @@ class TrainingJob:
     memory and leaves the reason in `save_error`. With a `queue`, the run waits for a free slot first.
     With `owner_alive` (e.g. "is this browser tab still open?"), a run whose owner has been gone for
     `owner_grace` seconds is stopped (or taken out of the line) and its model is not kept in memory.
+    With `workers`, a worker process trains, evaluates and saves the run; this thread relays its events.
     """
 
     def __init__(self, corpus: Corpus, features: FeatureConfig, config: TrainConfig, store: RunStore | None = None,
                  name: str | None = None, queue: TrainingQueue | None = None,
-                 owner_alive: Callable[[], bool] | None = None, owner_grace: float = SESSION_GONE_SECONDS):
+                 owner_alive: Callable[[], bool] | None = None, owner_grace: float = SESSION_GONE_SECONDS,
+                 workers: WorkerPool | None = None):
+        self.workers = workers
         self.corpus, self.features, self.config = corpus, features, config
         self.store, self.name, self.save_error = store, name, None
         self.queue = queue
@@ -195,46 +202,43 @@ class TrainingJob:
             if self.queue is not None:
                 self.queue.release(self)
 
+    def _events(self):
+        task = {"corpus": self.corpus, "features": self.features, "config": self.config, "store": self.store,
+                "name": self.name}
+        if self.workers is not None:
+            return self.workers.run(run_events, task, self._should_stop)
+        return run_events(should_stop=self._should_stop, **task)
+
     def _train(self) -> None:
         try:
-            for event in train(self.corpus, self.features, self.config, should_stop=self._should_stop):
-                with self._lock:
-                    self._apply(event)
-                if isinstance(event, Finished):
-                    classifier = event.classifier
-                    predictions = classifier.predict(self.corpus.test_texts)
-                    evaluation = evaluate_predictions(self.corpus.test_labels, predictions, self.corpus.class_names)
-                    classifier.info["test_metrics"] = evaluation.to_json()
-                    run_id = self._save(event, evaluation)
-                    if self.owner_gone:  # nobody is left to look at it: keep it on disk only
-                        with self._lock:
-                            self._cancel("Stopped because this browser tab was closed"
-                                         + ("; the model trained so far is under Saved runs." if run_id else "."))
-                        return
-                    self.result = TrainedModel(event, evaluation, self.corpus, self.features, self.config, run_id)
+            for event in self._events():
+                if not isinstance(event, Outcome):
                     with self._lock:
-                        self._progress.status = "done"
-                        self._progress.message = event.message
+                        self._apply(event)
+                    continue
+                with self._lock:
+                    self._apply(event.finished)
+                self.save_error = event.save_error
+                if self.owner_gone:  # nobody is left to look at it: keep it on disk only
+                    with self._lock:
+                        self._cancel("Stopped because this browser tab was closed"
+                                     + ("; the model trained so far is under Saved runs." if event.run_id else "."))
+                    return
+                finished = event.finished
+                if self.workers is not None:  # back from the worker as NumPy: on the device once, not per call
+                    classifier = replace(finished.classifier, params=jax.device_put(finished.classifier.params))
+                    finished = replace(finished, classifier=classifier)
+                self.result = TrainedModel(finished, event.evaluation, self.corpus, self.features, self.config,
+                                           event.run_id)
+                with self._lock:
+                    self._progress.status = "done"
+                    self._progress.message = finished.message
         except Exception as err:  # noqa: BLE001 - the page shows the reason instead of a dead thread
             with self._lock:
                 self._progress.status = "failed"
                 self._progress.message = f"Training failed: {err}"
                 self._progress.elapsed = time.perf_counter() - self._started
             traceback.print_exc()
-
-    def _save(self, finished: Finished, evaluation: Evaluation) -> str | None:
-        if self.store is None:
-            return None
-        try:
-            name = f"{self.name}: test {evaluation.accuracy:.1%}" if self.name else None
-            info = self.store.save(finished.classifier, name=name,
-                                   data={**self.corpus.description, **finished.split},
-                                   history=finished.history, metrics=evaluation.to_json(),
-                                   train_seconds=finished.train_seconds, reason=finished.reason)
-            return info.id
-        except Exception as err:  # noqa: BLE001 - a full disk must not lose the model in memory
-            self.save_error = f"The run could not be saved on disk ({err}); it stays available until you close the page."
-            return None
 
     def _apply(self, event) -> None:
         p = self._progress

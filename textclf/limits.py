@@ -44,6 +44,20 @@ def max_trainings() -> int:
     return os.cpu_count() or 1
 
 
+WORKER_NICE_ENV = "TEXTCLF_WORKER_NICE"
+# How much lower the training processes' CPU priority is than the web server's (Unix nice, 0-19): with 10 the
+# server gets about nine tenths of a core whenever a page needs it, and training gets the rest.
+WORKER_NICE = 10
+
+
+def worker_nice() -> int:
+    """Returns the training processes' nice value ($TEXTCLF_WORKER_NICE, else 10), clipped to 0-19."""
+    try:
+        return min(19, max(0, int(os.environ.get(WORKER_NICE_ENV, WORKER_NICE))))
+    except ValueError:
+        return WORKER_NICE
+
+
 # .streamlit/config.toml's maxUploadSize (Streamlit counts megabytes of 2**20 bytes); a bundle must fit it.
 UPLOAD_LIMIT_BYTES = 50 * 2**20
 # A saved model (weights as stored plus its vocabulary's text) stays under this, so its bundle fits the

@@ -20,6 +20,7 @@ from textclf.presets import config_from_form, features_from_form, form_values
 from textclf.queue import TrainingQueue
 from textclf.runs import RunStore
 from textclf.sessions import SessionJanitor
+from textclf.workers import WorkerPool, use_processes
 from textclf.workspaces import is_teacher, new_workspace, valid_workspace, workspace_store
 
 DEFAULTS = {
@@ -41,6 +42,7 @@ def _compilation_cache() -> bool:
 def init_session() -> None:
     """Sets this browser session's defaults once, then what a teacher's link asks for."""
     _compilation_cache()
+    training_workers()
     for key, value in {**form_values("tutorial"), **DEFAULTS}.items():
         st.session_state.setdefault(key, list(value) if isinstance(value, list) else value)
     if "link" not in st.session_state:  # the first run of this browser session
@@ -113,6 +115,15 @@ def require_corpus() -> Corpus:
 def training_queue() -> TrainingQueue:
     """Returns the server's one training queue, shared by every session (size: $TEXTCLF_MAX_TRAININGS or cores)."""
     return TrainingQueue()
+
+
+@st.cache_resource
+def training_workers() -> WorkerPool | None:
+    """Returns the server's worker processes for training (one per queue slot), or None to train in threads.
+
+    Started on the first visit, so they have imported JAX by the time anyone presses Train.
+    """
+    return WorkerPool(training_queue().slots) if use_processes() else None
 
 
 def session_alive() -> Callable[[], bool]:
@@ -252,7 +263,15 @@ def baseline_work(corpus: Corpus) -> Background:
 
 @st.cache_resource(max_entries=16, show_spinner=False)
 def _baseline_work(key: str, _corpus: Corpus) -> Background:
+    if use_processes():  # out of the server's process, like training; the thread only waits for the answer
+        return Background(side_workers().call, run_baselines, _corpus, name="textclf-baselines")
     return Background(run_baselines, _corpus, name="textclf-baselines")  # the underscore: keyed by `key` only
+
+
+@st.cache_resource
+def side_workers() -> WorkerPool:
+    """Returns the server's one worker process for the reference models (they queue there, one data at a time)."""
+    return WorkerPool(1)
 
 
 def baselines(corpus: Corpus) -> dict | None:

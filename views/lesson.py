@@ -42,7 +42,8 @@ def start_lesson() -> None:
     config = TrainConfig()
     st.session_state["lesson_jobs"] = {
         removed: TrainingJob(common.load_corpus(categories, removed), common.feature_config(), config,
-                             queue=common.training_queue(), owner_alive=common.session_alive()).start()
+                             queue=common.training_queue(), owner_alive=common.session_alive(),
+                             workers=common.training_workers()).start()
         for removed in (False, True)}  # through the server's queue, like any other training
 
 

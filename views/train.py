@@ -34,7 +34,8 @@ def start_training() -> None:
     name = f"{describe(corpus.description)}, {','.join(map(str, config.hidden))} units, {config.epochs} epochs"
     try:
         job = TrainingJob(corpus, common.feature_config(), config, store=common.run_store(), name=name,
-                          queue=common.training_queue(), owner_alive=common.session_alive())
+                          queue=common.training_queue(), owner_alive=common.session_alive(),
+                          workers=common.training_workers())
         s["job"] = start_next(s.get("job"), job)
         s["job_adopted"] = False
     except JobStillRunning as err:

@@ -1,0 +1,49 @@
+"""What happens once training ends, in whichever process trained: the test evaluation and the saved run."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Callable, Iterator
+
+from textclf.data import Corpus
+from textclf.evaluate import Evaluation, evaluate_predictions
+from textclf.features import FeatureConfig
+from textclf.runs import RunStore
+from textclf.train import Finished, TrainConfig, train
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """A finished (or stopped) run, evaluated on the test set and, with a store, saved."""
+
+    finished: Finished
+    evaluation: Evaluation
+    run_id: str | None = None  # where it is saved
+    save_error: str | None = None  # why it could not be saved (the model is still here)
+
+
+def finish_run(corpus: Corpus, finished: Finished, store: RunStore | None, name: str | None) -> Outcome:
+    """Returns the outcome of `finished`: evaluated once on `corpus`'s test set and saved in `store` if given.
+
+    A failed save (disk full, read-only folder) keeps the model and says why in `save_error`.
+    """
+    classifier = finished.classifier
+    evaluation = evaluate_predictions(corpus.test_labels, classifier.predict(corpus.test_texts), corpus.class_names)
+    classifier.info["test_metrics"] = evaluation.to_json()
+    if store is None:
+        return Outcome(finished, evaluation)
+    try:
+        info = store.save(classifier, name=f"{name}: test {evaluation.accuracy:.1%}" if name else None,
+                          data={**corpus.description, **finished.split}, history=finished.history,
+                          metrics=evaluation.to_json(), train_seconds=finished.train_seconds, reason=finished.reason)
+        return Outcome(finished, evaluation, info.id)
+    except Exception as err:  # noqa: BLE001 - a full disk must not lose the model in memory
+        return Outcome(finished, evaluation, save_error=f"The run could not be saved on disk ({err}); it stays "
+                                                        "available until you close the page.")
+
+
+def run_events(corpus: Corpus, features: FeatureConfig, config: TrainConfig, should_stop: Callable[[], bool],
+               store: RunStore | None = None, name: str | None = None) -> Iterator:
+    """Yields train's progress events; the last one is the Outcome (in place of train's Finished)."""
+    for event in train(corpus, features, config, should_stop=should_stop):
+        yield finish_run(corpus, event, store, name) if isinstance(event, Finished) else event
