@@ -2,9 +2,10 @@
 
 import streamlit as st
 
-from views import common
+from views import common, server, status
 
 st.set_page_config(page_title="textclf: train and explain a text classifier", page_icon="📝", layout="wide")
+server.prepare()
 common.init_session()
 # Streamlit's own "Running... Stop" corner control stops a page redraw, not training: only our Stop is shown.
 st.html("<style>[data-testid='stStatusWidget']{visibility:hidden}</style>")
@@ -21,5 +22,5 @@ page = st.navigation([
     st.Page("views/runs.py", title="Saved runs", icon=":material/history:", url_path="runs"),
     st.Page("views/lesson.py", title="Lesson: leakage", icon=":material/science:", url_path="lesson"),
 ])
-common.render_status()
+status.render_status()
 page.run()

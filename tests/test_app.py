@@ -245,10 +245,10 @@ def test_leakage_lesson_compares_with_and_without_headers(archive_path):
     [b for b in at.button if b.label == "Run the lesson"][0].click()
     at.run()
     assert not at.exception, at.exception
-    from views import common
+    from views import server
 
     # the lesson's two runs take their turn in the server's queue like any other training
-    assert all(job.queue is common.training_queue() for job in at.session_state["lesson_jobs"].values())
+    assert all(job.queue is server.training_queue() for job in at.session_state["lesson_jobs"].values())
     for job in at.session_state["lesson_jobs"].values():
         job.join(120)
     at.run()
@@ -261,7 +261,7 @@ def test_leakage_lesson_compares_with_and_without_headers(archive_path):
     # the reference models come from a background thread: wait for them, then redraw
 
     for job in at.session_state["lesson_jobs"].values():
-        assert common.baseline_work(job.result.corpus).wait(300)
+        assert server.baseline_work(job.result.corpus).wait(300)
     at.run()
     assert "The best simple model, tuned on validation, on the same data" in texts(at)
 

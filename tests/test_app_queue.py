@@ -1,11 +1,11 @@
 """The Train page when the server's training slots are all taken: "waiting: N runs ahead of you", and Cancel."""
 
-from views import common
+from views import server
 from tests.test_app import on_page, texts, tiny_model  # noqa: F401 - a fixture
 
 
 def test_train_page_says_how_many_runs_are_ahead_and_cancel_leaves_the_line(tiny_corpus):
-    queue = common.training_queue()  # the same process-wide queue the page uses
+    queue = server.training_queue()  # the same process-wide queue the page uses
     busy = [object() for _ in range(queue.slots)]
     ahead = object()
     for ticket in busy:

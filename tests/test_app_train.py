@@ -8,7 +8,7 @@ from textclf.workers import PROCESSES_ENV
 
 import pytest
 
-from views import common
+from views import common, server
 from tests.test_app import linked_train_page, new_app, on_page, texts, tiny_model  # noqa: F401 - tiny_model is a fixture
 from textclf.data import Corpus
 from textclf.evaluate import evaluate_predictions
@@ -120,9 +120,9 @@ def test_reference_models_never_block_the_page(tiny_corpus, monkeypatch):
         return {"nb": {"name": "Slow reference", "setting": "alpha=1, words", "accuracy": 0.5, "macro_f1": 0.5,
                        "seconds": 1.0}}
 
-    monkeypatch.setattr(common, "run_baselines", slow_baselines)
+    monkeypatch.setattr(server, "run_baselines", slow_baselines)
     monkeypatch.setenv(PROCESSES_ENV, "0")  # a function defined here cannot be sent to another process
-    common._baseline_work.clear()  # earlier tests computed the real ones for this data
+    server._baseline_work.clear()  # earlier tests computed the real ones for this data
     corpus = other_corpus(tiny_corpus, "slow.csv")
     at = new_app()
     at.session_state["custom_corpus"] = corpus
@@ -132,7 +132,7 @@ def test_reference_models_never_block_the_page(tiny_corpus, monkeypatch):
     assert not at.exception, at.exception
     assert "Computing the reference models in the background" in texts(at)
     release.set()
-    assert common.baseline_work(corpus).wait(30)
+    assert server.baseline_work(corpus).wait(30)
     at.run()
     assert [m.label for m in at.metric] == ["Slow reference"]
 

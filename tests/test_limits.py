@@ -10,7 +10,6 @@ import pytest
 from textclf import limits
 from textclf.bundles import bundle_bytes, import_bundle, read_bundle
 from textclf.classifier import Classifier
-from textclf.data import Corpus
 from textclf.features import FeatureConfig, Featurizer
 from textclf.model import ModelSpec, init_params
 from textclf.runs import RunStore

@@ -1,26 +1,16 @@
-"""What every page shares: session defaults, the cached corpus, and the "where am I" sidebar."""
+"""What every page of one browser session shares: its defaults and workspace, the chosen data, the current model."""
 
 from __future__ import annotations
 
-from typing import Callable
-
 import streamlit as st
-from streamlit import runtime
-from streamlit.runtime.scriptrunner import get_script_run_ctx
 
-from textclf.background import Background
-from textclf.baselines import run_baselines
-from textclf.data import TUTORIAL_CATEGORIES, BadDataChoice, Corpus, DataUnavailable, describe, load_newsgroups
+from textclf.data import TUTORIAL_CATEGORIES, BadDataChoice, Corpus, DataUnavailable, load_newsgroups
 from textclf.features import FeatureConfig
 from textclf.jobs import TrainedModel, TrainingJob
-from textclf.model import enable_compilation_cache
 from textclf.links import parse_setup
 from textclf.checks import data_problem, training_problem
 from textclf.presets import config_from_form, features_from_form, form_values
-from textclf.queue import TrainingQueue
 from textclf.runs import RunStore
-from textclf.sessions import SessionJanitor
-from textclf.workers import WorkerPool, use_processes
 from textclf.workspaces import is_teacher, new_workspace, valid_workspace, workspace_store
 
 DEFAULTS = {
@@ -33,16 +23,8 @@ DEFAULTS = {
 }
 
 
-@st.cache_resource
-def _compilation_cache() -> bool:
-    enable_compilation_cache()  # once per server process
-    return True
-
-
 def init_session() -> None:
     """Sets this browser session's defaults once, then what a teacher's link asks for."""
-    _compilation_cache()
-    training_workers()
     for key, value in {**form_values("tutorial"), **DEFAULTS}.items():
         st.session_state.setdefault(key, list(value) if isinstance(value, list) else value)
     if "link" not in st.session_state:  # the first run of this browser session
@@ -111,46 +93,6 @@ def require_corpus() -> Corpus:
     return corpus
 
 
-@st.cache_resource
-def training_queue() -> TrainingQueue:
-    """Returns the server's one training queue, shared by every session (size: $TEXTCLF_MAX_TRAININGS or cores)."""
-    return TrainingQueue()
-
-
-@st.cache_resource
-def training_workers() -> WorkerPool | None:
-    """Returns the server's worker processes for training (one per queue slot), or None to train in threads.
-
-    Started on the first visit, so they have imported JAX by the time anyone presses Train.
-    """
-    return WorkerPool(training_queue().slots) if use_processes() else None
-
-
-def session_alive() -> Callable[[], bool]:
-    """Returns a check, callable from any thread, that this browser session is still connected to the server."""
-    ctx = get_script_run_ctx()
-    if ctx is None or not runtime.exists():  # AppTest and bare script runs have no server
-        return lambda: True
-    server, session_id = runtime.get_instance(), ctx.session_id
-    return lambda: server.is_active_session(session_id)
-
-
-@st.cache_resource
-def _session_janitor() -> SessionJanitor | None:
-    """Returns the server's one janitor of ended sessions' uploads (None without a server, as in AppTest)."""
-    if not runtime.exists():
-        return None
-    server = runtime.get_instance()
-    return SessionJanitor(server.is_active_session, server.uploaded_file_mgr.remove_session_files).start()
-
-
-def watch_uploads() -> None:
-    """Makes sure this session's uploaded files are deleted once it is over (Streamlit keeps them otherwise)."""
-    ctx, janitor = get_script_run_ctx(), _session_janitor()
-    if ctx is not None and janitor is not None:
-        janitor.watch(ctx.session_id)
-
-
 def adopt_finished_job() -> None:
     """Makes a finished background run the current model (once), whichever page is open."""
     s = st.session_state
@@ -202,96 +144,3 @@ def chosen_description() -> dict:
     """Returns the description of the newsgroups chosen on the Data page (without loading them)."""
     return {"source": "20newsgroups", "categories": list(st.session_state["categories"]),
             "remove_metadata": bool(st.session_state["remove_metadata"])}
-
-
-def render_status() -> None:
-    """Shows, in the sidebar, the chosen data, the training state and the next step (live while a run goes)."""
-    job: TrainingJob | None = st.session_state.get("job")
-    with st.sidebar:
-        if job is not None and not job.done:
-            st.fragment(_live_status, run_every=training_queue().refresh_seconds(1.0))()
-        else:
-            _status()
-
-
-def _status() -> None:
-    """Writes the sidebar's "Where you are" lines."""
-    s = st.session_state
-    model = current_model()
-    job: TrainingJob | None = s.get("job")
-    st.markdown("**Where you are**")
-    cats = s["categories"]
-    custom = s.get("custom_corpus")
-    if custom is not None:
-        st.markdown(f"**Data:** {plain(describe(custom.description))} ({custom.n_classes} classes)")
-    else:
-        st.markdown(f"**Data:** {describe(chosen_description())}" if len(cats) >= 2
-                    else "**Data:** choose at least two categories")
-    if job is not None and not job.done:
-        p = job.progress()
-        st.markdown("**Training:** waiting for its turn" if p.status == "waiting" else
-                    f"**Training:** {p.fraction:.0%} done")
-    if model is not None:
-        ending = model.finished.ending()
-        st.markdown(f"**Model:** trained{f' ({ending})' if ending else ''} on "
-                    f"{plain(describe(model.corpus.description))}, test accuracy **{model.evaluation.accuracy:.1%}**")
-    elif job is None or job.done:
-        st.markdown("**Model:** not trained yet")
-    if model is None:
-        nxt = "1. Data" if len(cats) < 2 and custom is None else "2. Train"
-        st.caption(f"Next step: **{nxt}**. The path: 1. Data → 2. Train → 3. Evaluate → 4. Explain.")
-    else:
-        st.caption("All steps are open: 3. Evaluate shows its mistakes, 4. Explain shows its reasons.")
-
-
-def _live_status() -> None:
-    """The sidebar while a run goes (a fragment redrawn about every second); the whole page reruns once the run ends."""
-    job: TrainingJob | None = st.session_state.get("job")
-    if job is None or job.done:
-        st.rerun(scope="app")  # every page fills in with the new model
-    _status()
-
-
-def baseline_work(corpus: Corpus) -> Background:
-    """Returns the reference models' computation on `corpus`: one per data choice, shared, in the background."""
-    if corpus.description.get("source") == "20newsgroups":
-        key = f"20newsgroups:{','.join(sorted(corpus.class_names))}:{bool(corpus.description.get('remove_metadata'))}"
-    else:
-        key = corpus.fingerprint()
-    return _baseline_work(key, corpus)
-
-
-@st.cache_resource(max_entries=16, show_spinner=False)
-def _baseline_work(key: str, _corpus: Corpus) -> Background:
-    if use_processes():  # out of the server's process, like training; the thread only waits for the answer
-        return Background(side_workers().call, run_baselines, _corpus, name="textclf-baselines")
-    return Background(run_baselines, _corpus, name="textclf-baselines")  # the underscore: keyed by `key` only
-
-
-@st.cache_resource
-def side_workers() -> WorkerPool:
-    """Returns the server's one worker process for the reference models (they queue there, one data at a time)."""
-    return WorkerPool(1)
-
-
-def baselines(corpus: Corpus) -> dict | None:
-    """Returns the reference models' test metrics on `corpus`, or None (saying why) while they are not ready.
-
-    They are computed in a background thread, so the page stays usable; it reruns by itself once they are in.
-    """
-    work = baseline_work(corpus)
-    if work.done and work.error:
-        st.caption(f"The reference models could not be computed on this data: {plain(work.error)}")
-        return None
-    if not work.done:
-        st.fragment(_wait_for_baselines, run_every=training_queue().refresh_seconds(1.0))(work)
-        return None
-    return work.result
-
-
-def _wait_for_baselines(work: Background) -> None:
-    """Says that the reference models are being computed; reruns the page when they are ready."""
-    if work.done:
-        st.rerun(scope="app")
-    st.caption(":material/hourglass_empty: Computing the reference models in the background (a few seconds; "
-               "up to a minute with many topics). You can train meanwhile.")

@@ -3,7 +3,7 @@
 import pandas as pd
 import streamlit as st
 
-from views import common
+from views import common, server
 from textclf.data import nouns, post_title
 from textclf.evaluate import confusion_cell, largest_mistake
 from textclf.plots import confusion_figure
@@ -33,7 +33,7 @@ with st.expander("Compared with two simple models", expanded=True):
     st.caption(f"Classic linear models on the same training {w.texts} (sublinear tf-idf word weights), each with "
                f"its setting chosen on the same validation {w.texts} as the network. A network that loses to them "
                "is not worth its extra complexity.")
-    simple = common.baselines(corpus) or {}
+    simple = server.baselines(corpus) or {}
     if simple:
         spread = stored_spread(corpus.description, model.features, model.config)
         st.markdown(compare(ev.accuracy, simple, spread).sentence)

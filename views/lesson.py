@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from views import common
+from views import common, server
 from textclf.baselines import best_baseline, describe_baseline
 from textclf.data import BadDataChoice, DataUnavailable, describe, header_example
 from textclf.jobs import TrainingJob
@@ -42,8 +42,8 @@ def start_lesson() -> None:
     config = TrainConfig()
     st.session_state["lesson_jobs"] = {
         removed: TrainingJob(common.load_corpus(categories, removed), common.feature_config(), config,
-                             queue=common.training_queue(), owner_alive=common.session_alive(),
-                             workers=common.training_workers()).start()
+                             queue=server.training_queue(), owner_alive=server.session_alive(),
+                             workers=server.training_workers()).start()
         for removed in (False, True)}  # through the server's queue, like any other training
 
 
@@ -52,7 +52,7 @@ running = jobs is not None and not all(j.done for j in jobs.values())
 st.button("Run the lesson", type="primary", icon=":material/science:", disabled=running, on_click=start_lesson)
 
 
-@st.fragment(run_every=common.training_queue().refresh_seconds(0.5))
+@st.fragment(run_every=server.training_queue().refresh_seconds(0.5))
 def wait_for_lesson() -> None:
     """Shows both runs' progress until they end, then reruns the page for the result."""
     lesson = st.session_state["lesson_jobs"]
@@ -80,7 +80,7 @@ elif jobs is not None:
     c1, c2 = st.columns(2)
     c1.metric("With headers, signatures and quotes", f"{with_meta:.1%}")
     c2.metric("Without them", f"{without:.1%}", delta=f"{100 * (without - with_meta):+.1f} points")
-    simple = {removed: common.baselines(jobs[removed].result.corpus) for removed in (False, True)}
+    simple = {removed: server.baselines(jobs[removed].result.corpus) for removed in (False, True)}
     if all(simple.values()):  # None while they are computed in the background
         best = {removed: best_baseline(results) for removed, results in simple.items()}
         st.caption("The best simple model, tuned on validation, on the same data: "

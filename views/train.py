@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from views import common, sharing
+from views import common, server, sharing
 from textclf import limits
 from textclf.checks import data_problem, training_problem
 from textclf.data import describe, nouns
@@ -34,8 +34,8 @@ def start_training() -> None:
     name = f"{describe(corpus.description)}, {','.join(map(str, config.hidden))} units, {config.epochs} epochs"
     try:
         job = TrainingJob(corpus, common.feature_config(), config, store=common.run_store(), name=name,
-                          queue=common.training_queue(), owner_alive=common.session_alive(),
-                          workers=common.training_workers())
+                          queue=server.training_queue(), owner_alive=server.session_alive(),
+                          workers=server.training_workers())
         s["job"] = start_next(s.get("job"), job)
         s["job_adopted"] = False
     except JobStillRunning as err:
@@ -50,7 +50,7 @@ def show_chart(job: TrainingJob) -> None:
                     key="live_chart", config={"staticPlot": not job.done})
 
 
-@st.fragment(run_every=common.training_queue().refresh_seconds(0.5))
+@st.fragment(run_every=server.training_queue().refresh_seconds(0.5))
 def live_view() -> None:
     """Refreshes the progress while the background job runs; reruns the page once it ends."""
     job: TrainingJob = st.session_state["job"]
@@ -187,7 +187,7 @@ else:
 with st.expander("Reference: simple models on the same data", expanded=job is not None and job.done):
     st.caption("Two classic linear models on the same training data, each tuned on the same validation split as "
                "the network (the winning setting is shown). A good network should at least match them.")
-    baselines = common.baselines(corpus)
+    baselines = server.baselines(corpus)
     if baselines:
         cols = st.columns(len(baselines))
         for col, result in zip(cols, baselines.values()):

@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from views import common
+from views import common, server
 from views.common import plain
 from textclf.plots import class_counts_figure
 from textclf.tabular import MAX_BYTES, MAX_CLASSES, BadTable, corpus_from_table, guess_columns, read_table
@@ -18,7 +18,7 @@ def render_upload() -> None:
     upload = st.file_uploader("Your file", type=["csv", "tsv", "txt"], key="csv_upload")
     if upload is None:
         return
-    common.watch_uploads()
+    server.watch_uploads()
     if st.session_state.get("table_id") != upload.file_id:  # parse each uploaded file once
         st.session_state["table_id"] = upload.file_id
         try:

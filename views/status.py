@@ -1,0 +1,58 @@
+"""The sidebar's "Where you are": the chosen data, the training state and the next step."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from textclf.data import describe
+from textclf.jobs import TrainingJob
+from views.common import chosen_description, current_model, plain
+from views.server import training_queue
+
+
+def render_status() -> None:
+    """Shows, in the sidebar, the chosen data, the training state and the next step (live while a run goes)."""
+    job: TrainingJob | None = st.session_state.get("job")
+    with st.sidebar:
+        if job is not None and not job.done:
+            st.fragment(_live_status, run_every=training_queue().refresh_seconds(1.0))()
+        else:
+            _status()
+
+
+def _status() -> None:
+    """Writes the sidebar's "Where you are" lines."""
+    s = st.session_state
+    model = current_model()
+    job: TrainingJob | None = s.get("job")
+    st.markdown("**Where you are**")
+    cats = s["categories"]
+    custom = s.get("custom_corpus")
+    if custom is not None:
+        st.markdown(f"**Data:** {plain(describe(custom.description))} ({custom.n_classes} classes)")
+    else:
+        st.markdown(f"**Data:** {describe(chosen_description())}" if len(cats) >= 2
+                    else "**Data:** choose at least two categories")
+    if job is not None and not job.done:
+        p = job.progress()
+        st.markdown("**Training:** waiting for its turn" if p.status == "waiting" else
+                    f"**Training:** {p.fraction:.0%} done")
+    if model is not None:
+        ending = model.finished.ending()
+        st.markdown(f"**Model:** trained{f' ({ending})' if ending else ''} on "
+                    f"{plain(describe(model.corpus.description))}, test accuracy **{model.evaluation.accuracy:.1%}**")
+    elif job is None or job.done:
+        st.markdown("**Model:** not trained yet")
+    if model is None:
+        nxt = "1. Data" if len(cats) < 2 and custom is None else "2. Train"
+        st.caption(f"Next step: **{nxt}**. The path: 1. Data → 2. Train → 3. Evaluate → 4. Explain.")
+    else:
+        st.caption("All steps are open: 3. Evaluate shows its mistakes, 4. Explain shows its reasons.")
+
+
+def _live_status() -> None:
+    """The sidebar while a run goes (a fragment redrawn about every second); the whole page reruns once the run ends."""
+    job: TrainingJob | None = st.session_state.get("job")
+    if job is None or job.done:
+        st.rerun(scope="app")  # every page fills in with the new model
+    _status()
