@@ -4,16 +4,16 @@ import dataclasses
 import re
 import threading
 
-from textclf.workers import PROCESSES_ENV
-
 import pytest
 
 from views import common, server
 from tests.test_app import linked_train_page, new_app, on_page, texts, tiny_model  # noqa: F401 - tiny_model is a fixture
 from textclf.data import Corpus
 from textclf.evaluate import evaluate_predictions
+from textclf.features import FeatureConfig
 from textclf.jobs import JobStillRunning, TrainedModel, TrainingJob, start_next
 from textclf.train import TrainConfig
+from textclf.workers import PROCESSES_ENV
 
 
 def long_run(at) -> TrainingJob:
@@ -59,8 +59,8 @@ def test_train_is_disabled_while_a_run_goes(tiny_corpus):
 
 def test_the_core_refuses_to_replace_a_running_job(tiny_corpus):
     config = TrainConfig(hidden=(8,), epochs=200, batch_size=1)
-    first = TrainingJob(tiny_corpus, common.FeatureConfig(), config).start()
-    second = TrainingJob(tiny_corpus, common.FeatureConfig(), TrainConfig(hidden=(8,), epochs=1, batch_size=8))
+    first = TrainingJob(tiny_corpus, FeatureConfig(), config).start()
+    second = TrainingJob(tiny_corpus, FeatureConfig(), TrainConfig(hidden=(8,), epochs=1, batch_size=8))
     try:
         with pytest.raises(JobStillRunning, match="still going"):
             start_next(first, second)
@@ -240,3 +240,27 @@ def test_time_left_leaves_out_the_time_before_the_first_step():
     p = Progress("running", step=10, total_steps=110, elapsed=25.0, first_step=(5, 20.0))
     assert p.seconds_left == 100.0
     assert Progress("running", step=5, total_steps=110, elapsed=20.0, first_step=(5, 20.0)).seconds_left is None
+
+
+def test_the_chart_is_rebuilt_only_when_the_run_has_news(tiny_corpus, monkeypatch):
+    from textclf import plots
+
+    built = []
+
+    def counting(*args, **kwargs):
+        built.append(1)
+        return real(*args, **kwargs)
+
+    real = plots.training_figure
+    monkeypatch.setattr(plots, "training_figure", counting)
+    job = TrainingJob(tiny_corpus, FeatureConfig(),
+                      TrainConfig(hidden=(8,), epochs=2, batch_size=8)).start()
+    job.join(120)
+    at = new_app()
+    at.session_state["custom_corpus"] = tiny_corpus
+    at.session_state["job"] = job
+    at.run()
+    at.switch_page("views/train.py").run()
+    assert not at.exception, at.exception
+    at.run()  # a redraw with nothing new: the figure from the last draw is reused
+    assert "Training took" in texts(at) and len(built) == 1

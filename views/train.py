@@ -2,18 +2,12 @@
 
 import streamlit as st
 
-from views import common, server, sharing
-from textclf import limits
+from views import common, server, sharing, train_settings
 from textclf.checks import data_problem, training_problem
 from textclf.data import describe, nouns
 from textclf.jobs import JobStillRunning, TrainingJob, start_next
 from textclf.plots import training_figure
-from textclf.presets import PRESETS, config_from_form, form_values
-
-
-def apply_preset() -> None:
-    """Fills the form (and the Data page's word options) with the chosen preset's settings."""
-    st.session_state.update(form_values(st.session_state["preset"]))
+from textclf.presets import config_from_form
 
 
 def start_training() -> None:
@@ -45,9 +39,13 @@ def start_training() -> None:
 def show_chart(job: TrainingJob) -> None:
     """Draws the training chart of `job` (static while it runs: no hover layer to rebuild on every refresh)."""
     p = job.progress()
-    st.plotly_chart(training_figure(p.step_losses, p.epochs, p.steps_per_epoch, p.total_steps, p.refit_from,
-                                    p.refit_steps_per_epoch),
-                    key="live_chart", config={"staticPlot": not job.done})
+    news = (len(p.step_losses), len(p.epochs), p.total_steps, p.refit_from, job.done)
+    memo = st.session_state.get("chart_memo")
+    if memo is None or memo[0] is not job or memo[1] != news:  # a figure costs more than the rest of a redraw
+        memo = (job, news, training_figure(p.step_losses, p.epochs, p.steps_per_epoch, p.total_steps, p.refit_from,
+                                           p.refit_steps_per_epoch))
+        st.session_state["chart_memo"] = memo
+    st.plotly_chart(memo[2], key="live_chart", config={"staticPlot": not job.done})
 
 
 @st.fragment(run_every=server.training_queue().refresh_seconds(0.5))
@@ -97,7 +95,6 @@ st.title("2. Train: teach the network")
 sharing.link_notes()
 corpus = common.require_corpus()
 words = nouns(corpus.description)
-fixed = sharing.locked("hyperparameters")
 st.caption(f"Data: {common.plain(describe(corpus.description))}: "
            f"{len(corpus.train_texts):,} training {words.texts}, {corpus.n_classes} {words.classes}.")
 if len(corpus.train_texts) < 200:
@@ -125,64 +122,7 @@ if running:
 elif job is not None:
     show_result(job, corpus)
 
-if not sharing.hidden("hyperparameters"):  # a hidden setup's preset is the link's, and so is its switch
-    st.segmented_control(
-        "Start from", list(PRESETS), format_func=lambda k: PRESETS[k].label, key="preset",
-        on_change=apply_preset, required=True, persist_state="session", disabled=fixed,
-        help="Tutorial: exactly the tutorial's settings. Recommended: settings chosen on the validation posts, "
-             "better on harder data (for example with headers removed). You can change any setting below.")
-LABELS = {"hidden_text": "hidden layer sizes", "epochs": "epochs", "batch_size": "batch size", "lr": "learning rate",
-          "seed": "seed", "val_share": "validation share", "lazy_adam": "fast updates", "dropout": "dropout",
-          "patience": "early stopping", "monitor": "early stopping watches", "refit": "retrain at the end",
-          "scaling": "word weighting", "min_df": "rare words", "max_features": "vocabulary size"}
-preset = st.session_state["preset"]
-changed = [LABELS[k] for k, v in form_values(preset).items() if k in LABELS and st.session_state.get(k) != v]
-if sharing.hidden("hyperparameters"):
-    st.caption("The settings are chosen by your teacher's link.")
-else:
-    st.caption(PRESETS[preset].description if not changed else
-               f"Based on the {PRESETS[preset].label} preset, with your own changes ({', '.join(changed)}).")
-    # Not an st.form: the settings reach the session as they change, so "Copy link" always carries them.
-    with st.container(border=True):
-        st.markdown("**Settings**")
-        locked = {"persist_state": "session", "disabled": fixed}
-        c1, c2, c3 = st.columns(3)
-        c1.text_input("Hidden layer sizes", key="hidden_text", **locked,
-                      help="Units in each hidden layer, separated by commas. More units can learn more, "
-                           "but also memorise more.")
-        c2.number_input("Epochs", *limits.EPOCHS, key="epochs", **locked,
-                        help="How many times the network reads the whole training set.")
-        c3.number_input("Batch size", *limits.BATCH_SIZE, key="batch_size", **locked,
-                        help=f"{words.texts.capitalize()} looked at before each weight update. Smaller: more, noisier updates.")
-        c1.number_input("Learning rate", *limits.LEARNING_RATE, step=1e-4, format="%.4f", key="lr", **locked,
-                        help="Size of each weight update. Too large and training blows up; too small and it "
-                             "crawls.")
-        c2.number_input("Seed", *limits.SEED, key="seed", **locked,
-                        help="Fixes the random start: the same seed gives the same result.")
-        c3.slider("Validation share", *limits.VAL_SHARE, step=0.05, key="val_share", **locked,
-                  help=f"Part of the training {words.texts} held back to check progress after each epoch. "
-                       f"The test {words.texts} are only used once, on the Evaluate page.")
-        with st.expander("Advanced"):
-            a1, a2, a3 = st.columns(3)
-            a1.toggle("Fast updates (lazy Adam)", key="lazy_adam", **locked,
-                      help="On (the default): only the weights of words present in the batch are updated: "
-                           "3-5 times faster on many topics, about as accurate. Off: exact Adam, every weight "
-                           "updated at every step, as in the tutorial.")
-            a1.toggle(f"Retrain on all {words.texts} at the end", key="refit", **locked,
-                      help=f"After choosing the number of epochs on the validation {words.texts}, train once "
-                           f"more on every training {words.text} (validation ones included) for that many epochs.")
-            a2.slider("Dropout", *limits.DROPOUT, step=0.05, key="dropout", **locked,
-                      help="Randomly silences this share of units while training; fights memorisation.")
-            a3.number_input("Early stopping patience", *limits.PATIENCE, key="patience", **locked,
-                            help="Stop when the validation score has not improved for this many epochs, and "
-                                 "keep the best epoch's model. 0: always run every epoch.")
-            a3.selectbox("Early stopping watches", ["val_loss", "val_accuracy"], key="monitor", **locked,
-                         format_func={"val_loss": "validation loss", "val_accuracy": "validation accuracy"}.get,
-                         help="Loss changes smoothly; accuracy on a few hundred posts moves in jumps.")
-            st.caption("Word weighting and vocabulary size are on the Data page, under Advanced.")
-        if st.session_state.get("lazy_adam"):
-            st.caption("Fast updates (lazy Adam) are on, for speed. For the tutorial's exact Adam, switch them off "
-                       "under Advanced.")
+train_settings.show(words)
 
 with st.expander("Reference: simple models on the same data", expanded=job is not None and job.done):
     st.caption("Two classic linear models on the same training data, each tuned on the same validation split as "
