@@ -159,7 +159,9 @@ def test_live_views_refresh_less_often_when_more_runs_train_or_wait_than_slots()
     tickets = [object() for _ in range(8)]
     for ticket in tickets:
         queue.enter(ticket)
-    assert queue.refresh_seconds(0.5) == 2.0  # 8 runs for 2 slots: a quarter as often
+    assert queue.refresh_seconds(0.5) == 1.5  # 8 runs for 2 slots: less often, but at least every 1.5 s
+    assert queue.refresh_seconds(0.5, longest=4.0) == 2.0  # a quarter as often
+    assert queue.refresh_seconds(2.0) == 2.0  # a view slower than the cap by design keeps its pace
     for ticket in tickets[:6]:
         queue.leave(ticket)
     assert queue.refresh_seconds(0.5) == 0.5

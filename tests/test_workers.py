@@ -123,3 +123,12 @@ def _children() -> list[int]:
             if int(fields[1]) == me and fields[0] != "Z":
                 found.append(int(entry))
     return found
+
+
+def test_workers_keep_few_memory_arenas(pool):
+    worker = pool._borrow()
+    try:
+        environ = open(f"/proc/{worker.pid}/environ", "rb").read().split(b"\0")
+        assert b"MALLOC_ARENA_MAX=2" in environ or os.environ.get("MALLOC_ARENA_MAX")
+    finally:
+        pool._give_back(worker)

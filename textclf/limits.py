@@ -44,6 +44,10 @@ def max_trainings() -> int:
     return os.cpu_count() or 1
 
 
+# A live view (progress, waiting line, sidebar) redraws at least this often, however busy the server: the
+# classroom goal is no page without news for more than 2 s.
+LIVE_VIEW_MAX_SECONDS = 1.5
+
 WORKER_NICE_ENV = "TEXTCLF_WORKER_NICE"
 # How much lower the training processes' CPU priority is than the web server's (Unix nice, 0-19): with 10 the
 # server gets about nine tenths of a core whenever a page needs it, and training gets the rest.

@@ -6,7 +6,7 @@ import threading
 import time
 from typing import Callable, Hashable
 
-from textclf.limits import SESSION_GONE_SECONDS, max_trainings
+from textclf.limits import LIVE_VIEW_MAX_SECONDS, SESSION_GONE_SECONDS, max_trainings
 
 
 class TrainingQueue:
@@ -61,15 +61,16 @@ class TrainingQueue:
             self._running.discard(ticket)
             self._cond.notify_all()
 
-    def refresh_seconds(self, base: float) -> float:
-        """Returns how often a live view should redraw: `base`, stretched while more runs train or wait than slots.
+    def refresh_seconds(self, base: float, longest: float = LIVE_VIEW_MAX_SECONDS) -> float:
+        """Returns how often a live view should redraw: `base`, stretched while more runs train or wait than
+        slots, but never beyond `longest` (a view quiet for longer looks frozen).
 
-        Every redraw starts a script thread on the server, and the event loop that delivers every session's
-        messages waits for each start: with many sessions training, fewer redraws keep all pages answering.
+        Every redraw starts a script thread on the server; with many sessions training, fewer redraws leave
+        more of the server to clicks.
         """
         with self._cond:
             busy = len(self._running) + len(self._waiting)
-        return base * max(1.0, busy / self.slots)
+        return min(max(base, longest), base * max(1.0, busy / self.slots))
 
     def ahead(self, ticket: Hashable) -> int | None:
         """Returns how many waiting runs are before `ticket`, or None when it is not waiting."""

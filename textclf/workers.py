@@ -60,6 +60,9 @@ class Worker:
     def __init__(self, nice: int):
         mine, theirs = socket.socketpair()
         env = dict(os.environ, PYTHONPATH=os.pathsep.join([str(_ROOT), os.environ.get("PYTHONPATH", "")]))
+        # glibc gives each thread its own memory arena and keeps what was freed there; a process that does one
+        # task at a time needs few (measured: a two-topic run's worker peaked at 547 MB instead of 647 MB).
+        env.setdefault("MALLOC_ARENA_MAX", "2")
         self._process = subprocess.Popen([sys.executable, "-m", "textclf.workers", str(theirs.fileno()), str(nice)],
                                          pass_fds=(theirs.fileno(),), env=env, stdin=subprocess.DEVNULL)
         theirs.close()  # the child's end lives on in the child only: its exit then shows here as end of file
