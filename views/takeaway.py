@@ -6,10 +6,9 @@ import streamlit as st
 
 from views.label_errors import render_label_errors
 from textclf.data import post_title
-from textclf.export import to_csv_bytes
+from textclf.export import SAFE_HELP as SAFE, to_csv_bytes
 from textclf.jobs import TrainedModel
 
-SAFE = "Opens safely in Excel: accents kept, and no cell is ever read as a formula."
 FILTERS = {"all": "All", "mistakes": "Mistakes only", "correct": "Correct only"}
 
 
