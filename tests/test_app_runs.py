@@ -300,3 +300,30 @@ def test_the_runs_table_downloads_as_a_spreadsheet_safe_csv(store, tiny_finished
     at = tick(at, "=SUM(1,2)", "plain ünïcode")  # two ticked: their comparison downloads too
     rows = list(csv.DictReader(io.StringIO(media(download(at, "Download the comparison (CSV)")).decode("utf-8-sig"))))
     assert sorted(r["name"] for r in rows) == ["'=SUM(1,2)", "plain ünïcode"]
+
+
+def in_page_order(at):
+    """Returns the main area's elements as (type, label or value) in the order the page draws them."""
+    out = []
+
+    def walk(node):
+        children = getattr(node, "children", None)
+        if children:
+            for i in sorted(children):
+                walk(children[i])
+        else:
+            proto = getattr(node, "proto", None)
+            out.append((node.type, getattr(proto, "label", "") or str(getattr(node, "value", ""))[:40]))
+
+    walk(at.main)
+    return out
+
+
+def test_a_ticked_runs_actions_come_before_its_curves(store, saved_run):
+    """At 720 px the two curve charts filled the screen under the table; Load, Download and Rename were out of view."""
+    at = tick(runs_page(), "first <b>try</b>")
+    shown = in_page_order(at)
+    kinds = [kind for kind, _ in shown]
+    load = shown.index(("button", "Load into Evaluate and Explain"))
+    assert load < kinds.index("plotly_chart"), shown
+    assert kinds.index(at.dataframe[0].type) < load  # right under the table

@@ -323,6 +323,7 @@ def test_runs_table_and_comparison(store, tiny_classifier):
     table = runs.runs_table([("yours", done), ("class", stopped)])
     assert list(table["name"]) == ["done", "stopped (partial)"] and list(table["from"]) == ["yours", "class"]
     assert list(table["run id"]) == [done.id, stopped.id]
+    assert list(table.columns[:4]) == ["from", "name", "test", "validation"]  # in view at 1280 px, no side-scroll
     assert table["epochs"][0] == len(done.history) and table["test"][0] == done.test_accuracy
     assert runs.runs_table([]).columns[-1] == "run id"  # an empty list still has its columns
     diffs = runs.compare_table([done, stopped])

@@ -321,6 +321,11 @@ class RunStore:
         shutil.rmtree(doomed)
 
 
+# The accuracies come right after the name, so they are in view without scrolling the table sideways at 1280 px.
+RUNS_COLUMNS = ["from", "name", "test", "validation", "when", "data", "hidden units", "epochs", "learning rate",
+                "seconds", "run id"]
+
+
 def runs_table(runs: list[tuple[str, RunInfo]]) -> pd.DataFrame:
     """Returns one row per (where it is listed, run): name, date, data, settings, accuracies, seconds and run id."""
     return pd.DataFrame([{
@@ -328,8 +333,7 @@ def runs_table(runs: list[tuple[str, RunInfo]]) -> pd.DataFrame:
         "data": describe(r.data), "hidden units": ",".join(map(str, r.config.get("train", {}).get("hidden", []))),
         "epochs": len(r.history), "learning rate": r.config.get("train", {}).get("learning_rate"),
         "validation": r.val_accuracy, "test": r.test_accuracy, "seconds": r.train_seconds, "run id": r.id}
-        for source, r in runs], columns=["from", "name", "when", "data", "hidden units", "epochs", "learning rate",
-                                         "validation", "test", "seconds", "run id"])
+        for source, r in runs], columns=RUNS_COLUMNS)
 
 
 def compare_table(runs: list[RunInfo]) -> pd.DataFrame:

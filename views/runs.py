@@ -113,8 +113,9 @@ if not chosen:
     st.caption("Tick the box at the left of one or more rows.")
     st.stop()
 
-st.plotly_chart(runs_figure([(f"{r.name} ({r.id[-6:]})", r.history) for _, r in chosen]), key="runs_curves")
+curves = runs_figure([(f"{r.name} ({r.id[-6:]})", r.history) for _, r in chosen])
 if len(chosen) > 1:
+    st.plotly_chart(curves, key="runs_curves")
     diffs = compare_table([r for _, r in chosen])
     st.markdown("**Differences from the first selected run**")
     st.dataframe(diffs.style.format({"test accuracy": "{:.1%}", "vs first": "{:+.1%}", "macro F1": "{:.3f}",
@@ -123,6 +124,7 @@ if len(chosen) > 1:
                        mime="text/csv", icon=":material/download:", help=SAFE_HELP)
     st.stop()
 
+# One run ticked: its actions come first, so that at 720 px they are in view right under the table.
 source, run = chosen[0]
 store = stores[source]
 st.markdown(f"**Selected:** {common.plain(run.name)} ({'your run' if source == MINE else 'published to the class'})")
@@ -165,3 +167,4 @@ elif teacher and c3.button("Unpublish", icon=":material/unpublished:", help="Rem
     st.rerun()
 else:
     c3.caption("Published by your teacher: load or download it; only your own runs can be renamed or deleted.")
+st.plotly_chart(curves, key="runs_curves")
