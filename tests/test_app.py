@@ -276,3 +276,10 @@ def test_teacher_link_can_hide_the_settings(tiny_corpus):
     job = at.session_state["job"]
     job.join(60)
     assert job.config.epochs == 2 and job.config.hidden == (16,)
+
+
+def test_the_start_page_points_to_your_own_file_and_to_classifying_new_texts():
+    """The start page spoke only of newsgroups and four steps; an analyst with a CSV did not see where to go."""
+    at = new_app().run()
+    shown = texts(at)
+    assert "Your own file" in shown and "5. Classify new texts" in shown

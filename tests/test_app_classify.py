@@ -148,3 +148,18 @@ def test_only_this_visitors_and_published_runs_are_offered(tmp_path, monkeypatch
     box.set_value(published.id).run()
     assert not at.exception, at.exception
     assert at.session_state["classify_loaded"][0] == published.id and mine.id != published.id
+
+
+def test_evaluate_names_the_test_table_in_the_datas_own_words(tiny_corpus, tiny_model):
+    """The newsgroups' Evaluate said "posts" and "topic" everywhere but in its table of test texts."""
+    from dataclasses import replace
+
+    corpus = replace(tiny_corpus, description={"source": "20newsgroups", "categories": list(tiny_corpus.class_names)})
+    model = replace(tiny_model, corpus=corpus)
+    at = on_page("views/evaluate.py", corpus, model)
+    assert not at.exception, at.exception
+    assert "Every test post, most confident first" in texts(at)
+    assert at.multiselect(key="test_posts_classes").label == "True topic"
+    assert any(d.proto.label == f"These {len(corpus.test_texts)} test posts (CSV)" for d in downloads(at))
+    own = on_page("views/evaluate.py", tiny_corpus, tiny_model)
+    assert "Every test text, most confident first" in texts(own)

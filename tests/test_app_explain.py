@@ -21,6 +21,8 @@ def test_trust_panel_renders_for_a_test_post(tiny_corpus, tiny_model):
     assert "Should you believe this explanation?" in shown
     assert any(v in shown for v in VERDICTS), shown
     assert "What flips it?" in shown and "Rank agreement" in shown
+    # percentage points, from and to: "drops it by +35.3%" read as a relative change, and "-17.6%" as a drop
+    assert "points: higher is better" in shown and "points: near zero is better" in shown and " by +" not in shown
     assert len(at.get("plotly_chart")) >= 7  # probabilities, weights, stability, deletion, three methods
     before = "".join(e.proto.body for e in at.get("html"))
     at.radio(key="highlight_method").set_value("Leave one word out").run()

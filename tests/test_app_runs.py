@@ -248,3 +248,82 @@ def test_runs_folder_under_a_file_is_reported_and_training_still_works(tmp_path,
     assert not at.exception, at.exception
     assert at.session_state["job"].result is not None  # trained and kept in the session
     assert "could not be saved" in texts(at)
+
+
+@pytest.fixture
+def media(monkeypatch):
+    """Keeps the files AppTest serves (downloads), which it otherwise drops after each run; returns a reader."""
+    import os
+
+    from streamlit.testing.v1 import app_test
+    from streamlit.runtime.memory_media_file_storage import MemoryMediaFileStorage
+
+    storages = []
+
+    def keeping(*args, **kwargs):
+        storages.append(MemoryMediaFileStorage(*args, **kwargs))
+        return storages[-1]
+
+    monkeypatch.setattr(app_test, "MemoryMediaFileStorage", keeping)
+
+    def read(button) -> bytes:
+        file_id = os.path.splitext(button.proto.url.rsplit("/", 1)[-1])[0]
+        return [s._files_by_id[file_id] for s in storages if file_id in s._files_by_id][-1].content
+
+    return read
+
+
+def download(at, label):
+    found = [d for d in at.get("download_button") if d.proto.label == label]
+    assert found, f"no download button {label!r}"
+    return found[0]
+
+
+def test_the_runs_table_downloads_as_a_spreadsheet_safe_csv(store, tiny_finished, media):
+    import csv
+    import io
+
+    first = save(store, tiny_finished, "=SUM(1,2)")
+    second = save(store, tiny_finished, "plain ünïcode")
+    at = runs_page()
+    assert not at.exception, at.exception
+    button = download(at, "Download this table (CSV)")
+    raw = media(button)
+    assert raw.startswith("\ufeff".encode())  # a BOM, so Excel reads the accents
+    rows = list(csv.DictReader(io.StringIO(raw.decode("utf-8-sig"))))
+    by_id = {r["run id"]: r for r in rows}
+    assert set(by_id) == {first.id, second.id}
+    assert by_id[first.id]["name"] == "'=SUM(1,2)"  # never read as a formula
+    assert by_id[second.id]["name"] == "plain ünïcode" and by_id[second.id]["from"] == "yours"
+    assert float(by_id[first.id]["epochs"]) == len(tiny_finished.history)
+
+    at = tick(at, "=SUM(1,2)", "plain ünïcode")  # two ticked: their comparison downloads too
+    rows = list(csv.DictReader(io.StringIO(media(download(at, "Download the comparison (CSV)")).decode("utf-8-sig"))))
+    assert sorted(r["name"] for r in rows) == ["'=SUM(1,2)", "plain ünïcode"]
+
+
+def in_page_order(at):
+    """Returns the main area's elements as (type, label or value) in the order the page draws them."""
+    out = []
+
+    def walk(node):
+        children = getattr(node, "children", None)
+        if children:
+            for i in sorted(children):
+                walk(children[i])
+        else:
+            proto = getattr(node, "proto", None)
+            out.append((node.type, getattr(proto, "label", "") or str(getattr(node, "value", ""))[:40]))
+
+    walk(at.main)
+    return out
+
+
+def test_a_ticked_runs_actions_come_before_its_curves(store, saved_run):
+    """At 720 px the two curve charts filled the screen under the table; Load, Download and Rename were out of view."""
+    at = tick(runs_page(), "first <b>try</b>")
+    shown = in_page_order(at)
+    kinds = [kind for kind, _ in shown]
+    load = shown.index(("button", "Load into Evaluate and Explain"))
+    assert load < kinds.index("plotly_chart"), shown
+    assert kinds.index(at.dataframe[0].type) < load  # right under the table

@@ -94,3 +94,57 @@ def test_a_class_missing_from_the_checked_rows_is_tolerated():
     corpus = Corpus([t for t, k in zip(texts, keep) if k], labels[keep], [], np.array([], int), tuple(WORDS))
     issues = corpus_label_issues(corpus)
     assert issues.n_rows == 60 and (issues.suggested != 3).all()
+
+
+def test_cleanlab_never_forks_a_process_pool(monkeypatch):
+    """A forked copy of `streamlit run` keeps its SIGTERM handler: a pool's workers never exit, the page hangs."""
+    import multiprocessing
+
+    import cleanlab.filter
+
+    def no_pool(*args, **kwargs):
+        raise AssertionError("cleanlab forked a process pool")
+
+    monkeypatch.setattr(multiprocessing, "Pool", no_pool)
+    monkeypatch.setattr(multiprocessing, "cpu_count", lambda: 4)  # as on a 4-core server
+    if getattr(cleanlab.filter, "psutil_exists", False):
+        monkeypatch.setattr(cleanlab.filter.psutil, "cpu_count", lambda logical=True: 4)
+    texts, clean = _texts(30, seed=5)
+    noisy, _ = flip_labels(clean, len(WORDS), share=0.05, seed=5)
+    assert find_label_issues(texts, noisy, tuple(WORDS)).n_rows == len(texts)
+
+
+def test_two_sessions_checking_at_once_get_their_own_results(monkeypatch):
+    """cleanlab hands arrays to its helpers through module globals: concurrent calls must not mix them."""
+    import threading
+    import time
+
+    import cleanlab.filter
+
+    first = _texts(30, seed=6), 6
+    second = _texts(50, seed=7), 8
+    expected = [find_label_issues(t, flip_labels(c, len(WORDS), 0.05, seed)[0], tuple(WORDS)).rows
+                for (t, c), seed in (first, second)]
+    prune = cleanlab.filter._prune_by_class
+
+    def slow_prune(args):
+        time.sleep(0.05)  # widens the window in which another call could overwrite the globals
+        return prune(args)
+
+    monkeypatch.setattr(cleanlab.filter, "_prune_by_class", slow_prune)
+    start, got, errors = threading.Barrier(2), [None, None], []
+
+    def check(i, texts, clean, seed):
+        start.wait()
+        try:
+            got[i] = find_label_issues(texts, flip_labels(clean, len(WORDS), 0.05, seed)[0], tuple(WORDS)).rows
+        except Exception as err:  # noqa: BLE001 - reported below
+            errors.append(err)
+
+    threads = [threading.Thread(target=check, args=(i, t, c, seed)) for i, ((t, c), seed) in enumerate((first, second))]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert not errors, errors
+    assert [list(g) for g in got] == [list(e) for e in expected]

@@ -66,3 +66,13 @@ def test_header_example_comes_from_a_real_post():
     assert header_example(texts) == ["From: ann@example.org (Ann)", "Subject: Re: goalies", "Organization: Uni",
                                      "Lines: 3"]
     assert header_example(["Subject: only this\n\nbody"]) == []
+
+
+def test_a_log_axis_within_one_power_of_ten_still_has_several_ticks():
+    """A short run on a small file: loss from 1.05 down to 0.3 showed a single tick, "1"."""
+    losses = [(s, 1.05 * 0.75 ** s) for s in range(5)]  # 1.05 ... 0.33
+    for layout_axis in (training_figure(losses, [], 1, 5).layout.yaxis,
+                        runs_figure([("a", [{"epoch": e + 1, "train_loss": v, "val_accuracy": 0.9}
+                                            for e, (_, v) in enumerate(losses)])]).layout.yaxis2):
+        shown = [t for v, t in zip(layout_axis.tickvals, layout_axis.ticktext) if 0.33 <= v <= 1.05]
+        assert shown == ["0.5", "1"], shown

@@ -315,3 +315,16 @@ def test_a_training_job_stopped_by_the_user_saves_a_partial_run(store, tiny_corp
     assert job.result is not None and job.result.finished.reason == "stopped"
     [run] = store.list()
     assert run.partial and run.id == job.result.run_id
+
+
+def test_runs_table_and_comparison(store, tiny_classifier):
+    done = _save(store, tiny_classifier, "done")
+    stopped = _save(store, tiny_classifier, "stopped", reason="stopped")
+    table = runs.runs_table([("yours", done), ("class", stopped)])
+    assert list(table["name"]) == ["done", "stopped (partial)"] and list(table["from"]) == ["yours", "class"]
+    assert list(table["run id"]) == [done.id, stopped.id]
+    assert list(table.columns[:4]) == ["from", "name", "test", "validation"]  # in view at 1280 px, no side-scroll
+    assert table["epochs"][0] == len(done.history) and table["test"][0] == done.test_accuracy
+    assert runs.runs_table([]).columns[-1] == "run id"  # an empty list still has its columns
+    diffs = runs.compare_table([done, stopped])
+    assert list(diffs["vs first"]) == [0.0, 0.0] and diffs["macro F1"][0] == done.metrics["macro_f1"]

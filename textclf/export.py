@@ -9,6 +9,8 @@ import pandas as pd
 # A spreadsheet reads a cell starting with one of these as a formula (tab and carriage return too, as OWASP notes).
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 BOM = "\ufeff"
+# What a download button's help says about the files written here.
+SAFE_HELP = "Opens safely in Excel: accents kept, and no cell is ever read as a formula."
 
 
 def safe_cell(value: object) -> object:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 import time
 import warnings
 from dataclasses import dataclass
@@ -17,6 +18,11 @@ SEED = 0
 METHOD = ("out-of-fold probabilities (5-fold cross-validation) of Complement Naive Bayes and a logistic-loss "
           "linear model (SGD) on sublinear tf-idf, averaged, checked by cleanlab (pruned by noise rate and "
           "confident joint, ranked by self-confidence)")
+
+
+# cleanlab passes each call's arrays to its helpers through its own module globals, so two sessions checking at
+# once would read each other's data: one call at a time (its pruning takes well under a second).
+_CLEANLAB = threading.Lock()
 
 
 class CannotCheck(ValueError):
@@ -121,9 +127,12 @@ def find_label_issues(texts: Sequence[str], labels: np.ndarray, class_names: Seq
     remap[present] = np.arange(len(present))
     sub = probabilities[:, present]
     sub = sub / np.maximum(sub.sum(axis=1, keepdims=True), 1e-12)
-    with warnings.catch_warnings():
+    # n_jobs=1: cleanlab would otherwise fork a process pool from the server; a forked copy of `streamlit run`
+    # keeps its SIGTERM handler, so the pool's workers never exit and the page waits for them for ever.
+    with _CLEANLAB, warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        ranked = cleanlab_find(remap[labels], sub, filter_by="both", return_indices_ranked_by="self_confidence")
+        ranked = cleanlab_find(remap[labels], sub, filter_by="both", return_indices_ranked_by="self_confidence",
+                               n_jobs=1)
     ranked = np.asarray(ranked, dtype=np.int64)
     quality = probabilities[ranked, labels[ranked]] if len(ranked) else np.zeros(0)
     return LabelIssues(rows=rows[ranked], positions=ranked, given=labels[ranked],

@@ -42,8 +42,11 @@ def log_ticks(values: Sequence[float]) -> dict:
     positive = [v for v in values if v is not None and v > 0 and np.isfinite(v)]
     low, high = (min(positive), max(positive)) if positive else (0.01, 1.0)
     powers = range(int(np.floor(np.log10(low))), int(np.ceil(np.log10(high))) + 1)
-    return dict(tickvals=[10.0 ** p for p in powers],
-                ticktext=[f"{10.0 ** p:.{max(0, -p)}f}" if p < 6 else f"{10.0 ** p:.0e}" for p in powers])
+    # Within less than two powers of ten (a short run's loss, 1.0 down to 0.3) only one of them would show: add 2 and 5.
+    inside = sum(low <= 10.0 ** p <= high for p in powers)
+    ticks = [(m, p) for p in powers for m in ((1, 2, 5) if inside < 2 else (1,))]
+    return dict(tickvals=[m * 10.0 ** p for m, p in ticks],
+                ticktext=[f"{m * 10.0 ** p:.{max(0, -p)}f}" if p < 6 else f"{m * 10.0 ** p:.0e}" for m, p in ticks])
 
 
 def class_counts_figure(counts: dict[str, tuple[int, int]], noun: str = "posts") -> go.Figure:

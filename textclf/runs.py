@@ -16,9 +16,11 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 import numpy as np
+import pandas as pd
 
 from textclf import modelfiles, schemas
 from textclf.classifier import Classifier
+from textclf.data import describe
 
 RUNS_ENV = "TEXTCLF_RUNS_DIR"
 RUN_FILE = "run.json"
@@ -317,3 +319,26 @@ class RunStore:
         doomed = self.root / f".deleting-{run_id}-{secrets.token_hex(3)}"
         os.rename(folder, doomed)
         shutil.rmtree(doomed)
+
+
+# The accuracies come right after the name, so they are in view without scrolling the table sideways at 1280 px.
+RUNS_COLUMNS = ["from", "name", "test", "validation", "when", "data", "hidden units", "epochs", "learning rate",
+                "seconds", "run id"]
+
+
+def runs_table(runs: list[tuple[str, RunInfo]]) -> pd.DataFrame:
+    """Returns one row per (where it is listed, run): name, date, data, settings, accuracies, seconds and run id."""
+    return pd.DataFrame([{
+        "from": source, "name": r.name + (" (partial)" if r.partial else ""), "when": r.created.strftime("%d %b %H:%M"),
+        "data": describe(r.data), "hidden units": ",".join(map(str, r.config.get("train", {}).get("hidden", []))),
+        "epochs": len(r.history), "learning rate": r.config.get("train", {}).get("learning_rate"),
+        "validation": r.val_accuracy, "test": r.test_accuracy, "seconds": r.train_seconds, "run id": r.id}
+        for source, r in runs], columns=RUNS_COLUMNS)
+
+
+def compare_table(runs: list[RunInfo]) -> pd.DataFrame:
+    """Returns one row per run: its accuracies and macro F1, and its test accuracy minus the first run's."""
+    first = runs[0].test_accuracy or 0
+    return pd.DataFrame([{"name": r.name, "test accuracy": r.test_accuracy, "vs first": (r.test_accuracy or 0) - first,
+                          "macro F1": _number(r.metrics.get("macro_f1")), "validation accuracy": r.val_accuracy}
+                         for r in runs])

@@ -5,7 +5,7 @@ import streamlit as st
 
 from views import common
 from textclf.data import describe
-from textclf.export import to_csv_bytes
+from textclf.export import SAFE_HELP as SAFE, to_csv_bytes
 from textclf.modelfiles import BadModelFile
 from textclf.plots import confusion_figure
 from textclf.predict import (DEFAULT_THRESHOLD, TOP_WORDS, check_labels, check_text_column, guess_text_column,
@@ -16,7 +16,6 @@ from textclf.tabular import LABEL_NAMES, MAX_BYTES, MAX_ROWS, BadTable
 
 CURRENT = "current"
 NO_LABELS = "(none)"
-SAFE = "Opens safely in Excel: accents kept, and no cell is ever read as a formula."
 
 
 def choose_model():

@@ -1,4 +1,4 @@
-"""Start page: what this is and the four steps."""
+"""Start page: what this is, the four steps, and where your own file and new texts go."""
 
 import streamlit as st
 
@@ -7,8 +7,8 @@ from textclf.data import TUTORIAL_CATEGORIES, describe
 
 st.title("Train a text classifier and see why it decides")
 st.markdown(
-    "This dashboard teaches a small neural network to sort newsgroup posts by topic, "
-    "shows how it learns, where it goes wrong, and which words drove each decision. "
+    "This dashboard teaches a small neural network to sort newsgroup posts by topic, or the texts of your own "
+    "labelled CSV file by class, shows how it learns, where it goes wrong, and which words drove each decision. "
     "No programming needed: follow the four steps."
 )
 cols = st.columns(4)
@@ -22,6 +22,8 @@ for col, (path, label, icon, text) in zip(cols, steps):
     with col.container(border=True):
         st.page_link(path, label=label, icon=icon)
         st.caption(text)
+st.caption("Your own texts: choose **Your own file** on 1. Data. Once a model is trained, **5. Classify new texts** "
+           "labels a file of new texts and gives it back as a spreadsheet.")
 sharing.link_notes()
 if st.session_state["custom_corpus"] is not None:
     chosen = f"your file {common.plain(describe(st.session_state['custom_corpus'].description))} is"

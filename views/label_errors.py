@@ -3,7 +3,7 @@
 import streamlit as st
 
 from textclf.data import Corpus
-from textclf.export import to_csv_bytes
+from textclf.export import SAFE_HELP, to_csv_bytes
 from textclf.label_issues import METHOD, CannotCheck, checked_rows, find_label_issues
 
 
@@ -47,7 +47,7 @@ def render_label_errors(corpus: Corpus, key: str) -> None:
                          column_config={"quality": st.column_config.NumberColumn(format="%.3f")})
     st.download_button("Download the list (CSV)", to_csv_bytes(issues.table(texts, 32_000)),
                        file_name="likely-label-errors.csv", mime="text/csv", key=f"issues_csv_{key}",
-                       icon=":material/download:", help="Opens safely in Excel: cells are never read as formulas.")
+                       icon=":material/download:", help=SAFE_HELP)
     picked = event.selection.rows if event and event.selection else []
     if not picked:
         st.caption("Tick a row to read it and see why the model thinks so.")

@@ -2,16 +2,16 @@
 
 import hashlib
 
-import pandas as pd
 import streamlit as st
 
 from views import common
 from textclf.bundles import BadBundle, bundle_bytes, import_bundle
-from textclf.data import BadDataChoice, DataUnavailable, describe
+from textclf.data import BadDataChoice, DataUnavailable
+from textclf.export import SAFE_HELP, to_csv_bytes
 from textclf.jobs import trained_model_from_run
 from textclf.modelfiles import BadModelFile
 from textclf.plots import runs_figure
-from textclf.runs import RunInfo, RunNotFound, RunStore
+from textclf.runs import RunInfo, RunNotFound, RunStore, compare_table, runs_table
 from textclf.workspaces import published_store
 
 MINE, CLASS = "yours", "class"
@@ -95,11 +95,7 @@ if not runs:
 
 keys = [f"{source}:{r.id}" for source, r in runs]
 remembered = [k for k in st.session_state.get("runs_selected", []) if k in keys]
-table = pd.DataFrame([{
-    "from": source, "name": r.name + (" (partial)" if r.partial else ""), "when": r.created.strftime("%d %b %H:%M"),
-    "data": describe(r.data), "hidden units": ",".join(map(str, r.config.get("train", {}).get("hidden", []))),
-    "epochs": len(r.history), "learning rate": r.config.get("train", {}).get("learning_rate"),
-    "validation": r.val_accuracy, "test": r.test_accuracy, "seconds": r.train_seconds} for source, r in runs])
+table = runs_table(runs)
 # The table's key follows the list it shows, so a tick (a row position) always means a row of this very list;
 # when the list changes, the new table starts with the same runs ticked, found by id.
 digest = hashlib.sha256("\n".join(keys).encode()).hexdigest()[:16]
@@ -108,6 +104,8 @@ event = st.dataframe(table, key=f"runs_table_{digest}", on_select="rerun", selec
                      column_config={"validation": st.column_config.NumberColumn(format="percent"),
                                     "test": st.column_config.NumberColumn(format="percent"),
                                     "seconds": st.column_config.NumberColumn(format="%.1f")})
+st.download_button("Download this table (CSV)", to_csv_bytes(table), file_name="saved-runs.csv", mime="text/csv",
+                   icon=":material/download:", help=SAFE_HELP)
 rows = [i for i in event.selection.rows if i < len(runs)]
 st.session_state["runs_selected"] = [keys[i] for i in rows]
 chosen = [runs[i] for i in rows]
@@ -115,18 +113,18 @@ if not chosen:
     st.caption("Tick the box at the left of one or more rows.")
     st.stop()
 
-st.plotly_chart(runs_figure([(f"{r.name} ({r.id[-6:]})", r.history) for _, r in chosen]), key="runs_curves")
+curves = runs_figure([(f"{r.name} ({r.id[-6:]})", r.history) for _, r in chosen])
 if len(chosen) > 1:
-    first = chosen[0][1]
-    diffs = pd.DataFrame([{"name": r.name, "test accuracy": r.test_accuracy,
-                           "vs first": (r.test_accuracy or 0) - (first.test_accuracy or 0),
-                           "macro F1": r.metrics.get("macro_f1"),
-                           "validation accuracy": r.val_accuracy} for _, r in chosen])
+    st.plotly_chart(curves, key="runs_curves")
+    diffs = compare_table([r for _, r in chosen])
     st.markdown("**Differences from the first selected run**")
     st.dataframe(diffs.style.format({"test accuracy": "{:.1%}", "vs first": "{:+.1%}", "macro F1": "{:.3f}",
                                      "validation accuracy": "{:.1%}"}, na_rep="–"), hide_index=True)
+    st.download_button("Download the comparison (CSV)", to_csv_bytes(diffs), file_name="runs-comparison.csv",
+                       mime="text/csv", icon=":material/download:", help=SAFE_HELP)
     st.stop()
 
+# One run ticked: its actions come first, so that at 720 px they are in view right under the table.
 source, run = chosen[0]
 store = stores[source]
 st.markdown(f"**Selected:** {common.plain(run.name)} ({'your run' if source == MINE else 'published to the class'})")
@@ -169,3 +167,4 @@ elif teacher and c3.button("Unpublish", icon=":material/unpublished:", help="Rem
     st.rerun()
 else:
     c3.caption("Published by your teacher: load or download it; only your own runs can be renamed or deleted.")
+st.plotly_chart(curves, key="runs_curves")

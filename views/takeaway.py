@@ -5,11 +5,10 @@ import pandas as pd
 import streamlit as st
 
 from views.label_errors import render_label_errors
-from textclf.data import post_title
-from textclf.export import to_csv_bytes
+from textclf.data import nouns, post_title
+from textclf.export import SAFE_HELP as SAFE, to_csv_bytes
 from textclf.jobs import TrainedModel
 
-SAFE = "Opens safely in Excel: accents kept, and no cell is ever read as a formula."
 FILTERS = {"all": "All", "mistakes": "Mistakes only", "correct": "Correct only"}
 
 
@@ -35,7 +34,7 @@ def test_posts_table(model: TrainedModel) -> pd.DataFrame:
 def render_takeaway(model: TrainedModel) -> None:
     """Shows the downloads of Evaluate's tables, the table of test posts and the label-errors panel."""
     ev, corpus = model.evaluation, model.corpus
-    names = list(ev.class_names)
+    names, w = list(ev.class_names), nouns(corpus.description)  # "posts"/"topic" for the newsgroups
     st.subheader("Take the results away")
     report = pd.DataFrame({n: ev.report[n] for n in names}).T[["precision", "recall", "f1-score", "support"]]
     report.index.name = "class"
@@ -46,24 +45,24 @@ def render_takeaway(model: TrainedModel) -> None:
     c2.download_button("Confusion matrix (CSV)", to_csv_bytes(matrix, index=True), file_name="confusion-matrix.csv",
                        mime="text/csv", icon=":material/download:", help=SAFE)
 
-    st.markdown("**Every test text, most confident first**")
+    st.markdown(f"**Every test {w.text}, most confident first**")
     table = test_posts_table(model)
     f1, f2 = st.columns([1, 2])
     shown = f1.segmented_control("Show", list(FILTERS), format_func=FILTERS.get, default="all",
                                  key="test_posts_filter", required=True,
                                  help="Mistakes only, most confident first: the model's most confident mistakes "
                                       "are at the top.")
-    classes = f2.multiselect("True class", names, key="test_posts_classes", placeholder="All classes")
+    classes = f2.multiselect(f"True {w.cls}", names, key="test_posts_classes", placeholder=f"All {w.classes}")
     if shown != "all":
         table = table[table["correct"] == (shown == "correct")]
     if classes:
         table = table[table["true class"].isin(classes)]
     st.dataframe(table, hide_index=True, key="test_posts",
                  column_config={"probability": st.column_config.NumberColumn(format="percent"),
-                                "post": st.column_config.NumberColumn("test text #", format="%d")})
+                                "post": st.column_config.NumberColumn(f"test {w.text} #", format="%d")})
     full = table.assign(text=[corpus.test_texts[i][:32_000] for i in table["post"]])
-    st.download_button(f"These {len(table):,} test texts (CSV)", to_csv_bytes(full), file_name="test-predictions.csv",
-                       mime="text/csv", icon=":material/download:", help=SAFE + " Includes each text.")
+    st.download_button(f"These {len(table):,} test {w.texts} (CSV)", to_csv_bytes(full),
+                       file_name="test-predictions.csv", mime="text/csv", icon=":material/download:", help=SAFE + " Includes each text.")
 
     st.subheader("Likely label errors in the data")
     render_label_errors(corpus, "evaluate")

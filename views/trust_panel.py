@@ -36,10 +36,12 @@ def render(report: Trust) -> None:
         st.markdown(f"**3. Faithful?** Remove the words LIME names and watch *{name}* fall.")
         st.plotly_chart(deletion_figure(report.deletion_top, report.deletion_random, report.class_name),
                         key="trust_deletion")
-        st.caption(f"Removing the {len(report.top_words)} top words drops {name} by "
-                   f"{report.comprehensiveness:+.1%} (comprehensiveness: higher is better); keeping only them "
-                   f"changes it by {report.sufficiency:+.1%} (sufficiency: near zero is better). The dashed line "
-                   "removes as many random words: the blue line should fall much faster.")
+        full = report.deletion_top[0]  # the probability with every word in
+        st.caption(f"Removing the {len(report.top_words)} top words takes {name} from {full:.0%} to "
+                   f"{report.deletion_top[-1]:.0%} (comprehensiveness {100 * report.comprehensiveness:+.1f} points: "
+                   f"higher is better); keeping only them gives {full - report.sufficiency:.0%} (sufficiency "
+                   f"{100 * report.sufficiency:+.1f} points: near zero is better). The dashed line removes as many "
+                   "random words: the blue line should fall much faster.")
         flip = report.flip
         if flip is None:
             st.markdown("**4. What flips it?** No set of up to 20 words changes the prediction: it rests on many "
