@@ -5,6 +5,7 @@ import time
 import pytest
 from streamlit.testing.v1 import AppTest
 
+from textclf.data import Corpus
 from textclf.evaluate import evaluate_predictions
 from textclf.jobs import TrainedModel
 from textclf.features import FeatureConfig
@@ -283,3 +284,17 @@ def test_the_start_page_points_to_your_own_file_and_to_classifying_new_texts():
     at = new_app().run()
     shown = texts(at)
     assert "Your own file" in shown and "5. Classify new texts" in shown
+
+
+def test_a_model_of_other_data_is_said_to_be_so_in_the_sidebar_and_on_evaluate(tiny_corpus, tiny_model):
+    at = on_page("views/evaluate.py", tiny_corpus, tiny_model)
+    assert "not the data chosen now" not in texts(at) and "5. Classify" in texts(at)
+    other = Corpus([t.upper() for t in tiny_corpus.train_texts], tiny_corpus.train_labels, tiny_corpus.test_texts,
+                   tiny_corpus.test_labels, tiny_corpus.class_names, {"source": "csv", "name": "tickets.csv"})
+    at.session_state["custom_corpus"] = other  # as "Use this data" leaves it
+    at.run()
+    assert not at.exception, at.exception
+    shown = texts(at)
+    assert "(not the data chosen now)" in shown  # the sidebar
+    assert "This model was trained on **tiny synthetic corpus**, not on the data chosen now" in shown
+    assert "Next step: **2. Train**" in shown

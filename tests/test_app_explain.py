@@ -1,5 +1,7 @@
 """Explain page with the trust panel, "why A and not B", bidi-safe display; What each topic looks for page."""
 
+import dataclasses
+
 from tests.test_app import explained, on_page, texts, tiny_model  # noqa: F401
 
 VERDICTS = ("Stable and faithful", "Faithful but unstable", "Stable but not faithful", "Neither stable nor faithful",
@@ -74,3 +76,13 @@ def test_what_each_topic_looks_for_page(tiny_corpus, tiny_model):
     at.switch_page("views/explain.py").run()
     at.switch_page("views/topic_words.py").run()
     assert at.session_state["topic_words"][1] is stored[1] and len(at.dataframe) == 3  # kept for the model
+
+
+def test_topic_words_speak_of_posts_for_the_newsgroups_and_texts_for_a_file(tiny_corpus, tiny_model):
+    at = on_page("views/topic_words.py", tiny_corpus, tiny_model)
+    assert "For each of the 30 test texts" in texts(at) and "class's probability" in texts(at)
+    news = dataclasses.replace(tiny_model, corpus=dataclasses.replace(
+        tiny_corpus, description={"source": "20newsgroups", "categories": ["a", "b", "c"], "remove_metadata": False}))
+    at.session_state["model"] = news
+    at.run()
+    assert "For each of the 30 test posts" in texts(at) and "topic's probability" in texts(at)

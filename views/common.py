@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from textclf.data import TUTORIAL_CATEGORIES, BadDataChoice, Corpus, DataUnavailable, load_newsgroups
+from textclf.data import TUTORIAL_CATEGORIES, BadDataChoice, Corpus, DataUnavailable, describe, load_newsgroups
 from textclf.features import FeatureConfig
 from textclf.jobs import TrainedModel, TrainingJob
 from textclf.links import parse_setup
@@ -111,6 +111,17 @@ def current_model() -> TrainedModel | None:
     return st.session_state.get("model")
 
 
+def is_of_chosen_data(model: TrainedModel) -> bool:
+    """Returns True when `model` was trained on the data chosen now on the Data page (nothing is loaded)."""
+    custom = st.session_state.get("custom_corpus")
+    if custom is not None:
+        return model.corpus.same_data(custom)
+    mine = model.corpus.description
+    return (mine.get("source") == "20newsgroups"
+            and sorted(mine.get("categories", [])) == sorted(st.session_state["categories"])
+            and bool(mine.get("remove_metadata")) == bool(st.session_state["remove_metadata"]))
+
+
 def require_model() -> TrainedModel:
     """Returns the current model or stops the page with a pointer to the Train page."""
     model = current_model()
@@ -119,6 +130,10 @@ def require_model() -> TrainedModel:
         st.info(f"Training is running ({job.progress().fraction:.0%} done). This page fills in when it ends.")
         st.page_link("views/train.py", label="Watch it on 2. Train", icon=":material/model_training:")
         st.stop()
+    if model is not None and not is_of_chosen_data(model):
+        st.warning(f"This model was trained on **{plain(describe(model.corpus.description))}**, not on the data "
+                   f"chosen now: what this page shows is about its own data. Train for a model of the chosen data.")
+        st.page_link("views/train.py", label="Go to 2. Train", icon=":material/model_training:")
     if model is None:
         st.info("No model yet in this browser tab. Train one (it takes a few seconds), or load an earlier "
                 "one from Saved runs.")

@@ -6,8 +6,10 @@ import streamlit as st
 
 from textclf.data import describe
 from textclf.jobs import TrainingJob
-from views.common import chosen_description, current_model, plain
+from views.common import chosen_description, current_model, is_of_chosen_data, plain
 from views.server import training_queue
+
+PATH = "1. Data → 2. Train → 3. Evaluate → 4. Explain → 5. Classify new texts"
 
 
 def render_status() -> None:
@@ -39,15 +41,18 @@ def _status() -> None:
                     f"**Training:** {p.fraction:.0%} done")
     if model is not None:
         ending = model.finished.ending()
+        other = "" if is_of_chosen_data(model) else " (not the data chosen now)"
         st.markdown(f"**Model:** trained{f' ({ending})' if ending else ''} on "
-                    f"{plain(describe(model.corpus.description))}, test accuracy **{model.evaluation.accuracy:.1%}**")
+                    f"{plain(describe(model.corpus.description))}{other}, test accuracy "
+                    f"**{model.evaluation.accuracy:.1%}**")
     elif job is None or job.done:
         st.markdown("**Model:** not trained yet")
-    if model is None:
+    if model is None or not is_of_chosen_data(model):
         nxt = "1. Data" if len(cats) < 2 and custom is None else "2. Train"
-        st.caption(f"Next step: **{nxt}**. The path: 1. Data → 2. Train → 3. Evaluate → 4. Explain.")
+        st.caption(f"Next step: **{nxt}**. The path: {PATH}.")
     else:
-        st.caption("All steps are open: 3. Evaluate shows its mistakes, 4. Explain shows its reasons.")
+        st.caption("All steps are open: 3. Evaluate shows its mistakes, 4. Explain shows its reasons, 5. Classify "
+                   "labels new texts.")
 
 
 def _live_status() -> None:
