@@ -86,3 +86,17 @@ def test_topic_words_speak_of_posts_for_the_newsgroups_and_texts_for_a_file(tiny
     at.session_state["model"] = news
     at.run()
     assert "For each of the 30 test posts" in texts(at) and "topic's probability" in texts(at)
+
+
+def test_explain_options_are_folded_so_the_prediction_shows_under_the_button(tiny_corpus, tiny_model):
+    at = on_page("views/explain.py", tiny_corpus, tiny_model)
+    (options,) = [e for e in at.expander if e.label.startswith("Options:")]
+    assert [s.label for s in options.selectbox] == ["Explain the class", "…and not this class (optional)"]
+    assert [s.label for s in options.slider] + [s.label for s in options.select_slider] == \
+        ["Words to show", "LIME samples"]
+    assert [t.label for t in options.toggle] == ["Also check how far to trust the explanation"]
+    assert not options.proto.expanded
+    at.text_area[0].set_value("apple banana cherry").run()
+    [b for b in at.button if b.label == "Explain"][0].click().run()
+    assert not at.exception, at.exception
+    assert "Predicted class: **fruit**" in texts(at)

@@ -21,7 +21,7 @@ if pick is not None and st.session_state.get("picked") != pick:
     st.session_state["picked"] = pick
     st.session_state["explain_text"] = corpus.test_texts[pick]
     st.session_state["explain_source"] = (corpus.test_texts[pick], names[corpus.test_labels[pick]])
-text = st.text_area("Text to explain", key="explain_text", height=200, persist_state="session",
+text = st.text_area("Text to explain", key="explain_text", height=130, persist_state="session",
                     placeholder="Paste a post, an e-mail or any sentence, e.g. 'The goalie made 40 saves "
                                 "and the Penguins won in overtime.'",
                     help=f"Up to {MAX_EXPLAIN_CHARS:,} characters.")
@@ -29,23 +29,27 @@ text = st.text_area("Text to explain", key="explain_text", height=200, persist_s
 source = st.session_state.get("explain_source")
 if source and source[0] == text:
     st.caption(f"A test {w.text} whose true {w.cls} is **{common.plain(source[1])}**.")
-c1, c2, c3, c4 = st.columns(4)
-target = c1.selectbox("Explain the topic", ["the predicted topic"] + names, key="explain_class",
-                      help="LIME explains one topic at a time: why the text is (or is not) this topic.")
-versus = c2.selectbox("…and not this topic (optional)", names, index=None, key="explain_versus",
-                      placeholder="no second topic",
-                      help="Why A and not B: the words that separate the two topics for this text.")
-num_features = c3.slider("Words to show", 3, 30, 10, key="num_features",
-                         help="How many of the most influential words to list.")
-num_samples = c4.select_slider("LIME samples", [250, 500, 1000, 2000, 5000, MAX_SAMPLES], 5000, key="num_samples",
-                               help="LIME deletes random words this many times and watches the prediction. "
-                                    "More samples: steadier weights, slower.")
-check = st.toggle("Also check how far to trust the explanation", value=True, key="trust_on",
-                  help="Repeats LIME with 5 seeds, removes the top words to see if the topic really drops, asks "
-                       "two other methods, and finds the fewest words whose removal changes the topic (about 1 s).")
+# Folded by default: at 1280x720 the prediction then appears in view, right under the Explain button.
+with st.expander(f"Options: which {w.cls} to explain, how many words, LIME samples, the trust check"):
+    c1, c2, c3, c4 = st.columns(4)
+    target = c1.selectbox(f"Explain the {w.cls}", [f"the predicted {w.cls}"] + names, key="explain_class",
+                          help=f"LIME explains one {w.cls} at a time: why the text is (or is not) this {w.cls}.")
+    versus = c2.selectbox(f"…and not this {w.cls} (optional)", names, index=None, key="explain_versus",
+                          placeholder=f"no second {w.cls}",
+                          help=f"Why A and not B: the words that separate the two {w.classes} for this text.")
+    num_features = c3.slider("Words to show", 3, 30, 10, key="num_features",
+                             help="How many of the most influential words to list.")
+    num_samples = c4.select_slider("LIME samples", [250, 500, 1000, 2000, 5000, MAX_SAMPLES], 5000,
+                                   key="num_samples",
+                                   help="LIME deletes random words this many times and watches the prediction. "
+                                        "More samples: steadier weights, slower.")
+    check = st.toggle("Also check how far to trust the explanation", value=True, key="trust_on",
+                      help=f"Repeats LIME with 5 seeds, removes the top words to see if the {w.cls} really drops, "
+                           f"asks two other methods, and finds the fewest words whose removal changes the {w.cls} "
+                           "(about 1 s).")
 
 if st.button("Explain", type="primary", icon=":material/search_insights:") or st.session_state.pop("explain_now", False):
-    class_index = None if target == "the predicted topic" else names.index(target)
+    class_index = None if target == f"the predicted {w.cls}" else names.index(target)
     st.session_state.update(explanation=None, contrast=None, trust=None)
     try:
         with st.spinner("Asking the model about thousands of variants of your text ..."):
