@@ -1,8 +1,13 @@
 """Explain page with the trust panel, "why A and not B", bidi-safe display; What each topic looks for page."""
 
 import dataclasses
+import time
 
 from tests.test_app import explained, on_page, texts, tiny_model  # noqa: F401
+from textclf.evaluate import evaluate_predictions
+from textclf.features import FeatureConfig
+from textclf.jobs import TrainedModel
+from textclf.train import TrainConfig, run_to_end, train
 
 VERDICTS = ("Stable and faithful", "Faithful but unstable", "Stable but not faithful", "Neither stable nor faithful",
             "Nothing to check")
@@ -100,3 +105,27 @@ def test_explain_options_are_folded_so_the_prediction_shows_under_the_button(tin
     [b for b in at.button if b.label == "Explain"][0].click().run()
     assert not at.exception, at.exception
     assert "Predicted class: **fruit**" in texts(at)
+
+
+def test_explain_and_evaluate_work_on_a_network_mixed_with_naive_bayes(tiny_corpus):
+    """The recommended preset's model: the trust panel, the highlights and the yardstick sentence all work."""
+    features = FeatureConfig("tfidf")
+    config = TrainConfig(hidden=(16,), epochs=3, batch_size=8, learning_rate=1e-2, nb_mixture=True)
+    finished = run_to_end(train(tiny_corpus, features, config))
+    assert finished.classifier.spec.mixture
+    ev = evaluate_predictions(tiny_corpus.test_labels, finished.classifier.predict(tiny_corpus.test_texts),
+                              tiny_corpus.class_names)
+    mixed = TrainedModel(finished, ev, tiny_corpus, features, config)
+    at = explained("goalie puck rink faceoff engine", tiny_corpus, mixed)
+    shown = texts(at)
+    assert "Predicted class: **hockey**" in shown and "Should you believe this explanation?" in shown
+    at.radio(key="highlight_method").set_value("Integrated gradients").run()
+    assert not at.exception, at.exception
+    at = on_page("views/evaluate.py", tiny_corpus, mixed)
+    for _ in range(120):  # the reference models are computed in the background
+        if "the best simple model" in texts(at) or at.exception:
+            break
+        time.sleep(0.5)
+        at.run()
+    assert not at.exception, at.exception
+    assert "The network mixed with Naive Bayes" in texts(at)

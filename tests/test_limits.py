@@ -58,18 +58,19 @@ def test_training_caps_the_vocabulary_of_wide_first_layers(tiny_corpus, monkeypa
     assert f"Kept the {spec.vocab_size:,} most frequent of 32 words" in finished.message
 
 
-def _worst_classifier(hidden: tuple[int, ...], rng) -> Classifier:
+def _worst_classifier(hidden: tuple[int, ...], rng, mixture: bool = False) -> Classifier:
     """Returns the largest model the limits allow for `hidden`: incompressible weights, long unique words,
-    the most classes with long names, and a vocabulary that fills the whole budget."""
+    the most classes with long names, and a vocabulary that fills the whole budget (with `mixture`, each word
+    also carries Naive Bayes scores for every class)."""
     n_classes = limits.MAX_CLASSES
-    budget, per_word = limits.vocabulary_budget(hidden, n_classes)
+    budget, per_word = limits.vocabulary_budget(hidden, n_classes, mixture)
     letters = np.frombuffer(b"abcdefghijklmnopqrstuvwxyz0123456789", dtype=np.uint8)
     cost = per_word + limits.word_bytes("x" * 40 + "é" + "0" * 8)  # every word costs the same
     n_words = budget // cost
     text = letters[rng.integers(0, len(letters), n_words * 40)].tobytes().decode()
     stems = [text[i:i + 40] for i in range(0, len(text), 40)]
     words = sorted(f"{stem}é{i:08d}" for i, stem in enumerate(stems))  # unique, incompressible, escaped in JSON
-    spec = ModelSpec(len(words), hidden, n_classes)
+    spec = ModelSpec(len(words), hidden, n_classes, mixture=mixture)
     import jax
 
     params = jax.tree.map(lambda a: rng.standard_normal(a.shape).astype(np.float32),
@@ -85,9 +86,10 @@ def _worst_classifier(hidden: tuple[int, ...], rng) -> Classifier:
     return Classifier(Featurizer(FeatureConfig(), words), spec, params, names, info)
 
 
-@pytest.mark.parametrize("hidden", [(4096, 512), (4,)])  # the most head weights; the most words
-def test_the_largest_bundle_the_limits_allow_fits_the_upload_limit(hidden, tmp_path):
-    classifier = _worst_classifier(hidden, np.random.default_rng(0))
+# The most head weights; the most words; a mixture with Naive Bayes (50 scores more per word).
+@pytest.mark.parametrize("hidden, mixture", [((4096, 512), False), ((4,), False), ((4,), True)])
+def test_the_largest_bundle_the_limits_allow_fits_the_upload_limit(hidden, mixture, tmp_path):
+    classifier = _worst_classifier(hidden, np.random.default_rng(0), mixture)
     info = classifier.info
     store = RunStore(tmp_path / "runs")
     run = store.save(classifier, name="x" * 100, data=info["data"], history=info["history"],

@@ -46,3 +46,21 @@ def test_the_recommended_preset_on_the_tutorial_topics_has_a_measured_spread():
     description = {"source": "20newsgroups", "categories": list(TUTORIAL_CATEGORIES), "remove_metadata": False}
     low, high, runs = stored_spread(description, recommended.features, replace(recommended.train_config, seed=3))
     assert 0 < low <= high < 1 and runs == 5
+
+
+def test_every_bench_setting_has_the_recommended_presets_spread():
+    from textclf.yardstick import SEED_SPREADS
+
+    for setting in ("4cat", "4cat_removed", "20cat", "20cat_removed"):
+        low, high, runs = SEED_SPREADS[("recommended", setting)]
+        assert 0 < low <= high < 1 and runs == 5
+
+
+def test_a_mixture_is_named_as_one():
+    from textclf.model import ModelSpec
+    from textclf.yardstick import subject_of
+
+    sentence = compare(0.95, BASELINES, None, subject_of(ModelSpec(10, (4,), 2, mixture=True))).sentence
+    assert sentence.startswith("The network mixed with Naive Bayes beats the best simple model")
+    assert subject_of(ModelSpec(10, (4,), 2)) == "The network"
+    assert "more than its 91.0%" in compare(0.91, BASELINES, None).sentence

@@ -17,12 +17,23 @@ import scipy.sparse as sp
 
 @dataclass(frozen=True)
 class ModelSpec:
-    """The architecture: vocabulary size, hidden layer sizes, classes, dropout."""
+    """The architecture: vocabulary size, hidden layer sizes, classes, dropout, and whether a linear model rides along.
+
+    With `mixture`, the first-layer matrix has n_classes more columns: a linear model's class scores
+    (see textclf.ensemble), so every path that sums the rows of a post's words computes both at once, and the
+    head returns the log of w * p(network) + (1 - w) * p(linear model).
+    """
 
     vocab_size: int
     hidden: tuple[int, ...] = (128, 64)
     n_classes: int = 2
     dropout: float = 0.0
+    mixture: bool = False
+
+    @property
+    def embed_width(self) -> int:
+        """Returns the columns of the first-layer matrix: hidden[0], plus n_classes for a mixture."""
+        return self.hidden[0] + (self.n_classes if self.mixture else 0)
 
 
 class SparseBatch(NamedTuple):
@@ -103,7 +114,21 @@ def init_embedding(key: jax.Array, vocab_size: int, width: int) -> jax.Array:
 
 
 def _head(h0: jax.Array, spec: ModelSpec, is_training: bool) -> jax.Array:
-    """Returns logits [batch, classes] from the first layer's pre-activation h0 [batch, hidden[0]]."""
+    """Returns logits [batch, classes] from the first layer's pre-activation h0 [batch, embed_width].
+
+    For a mixture they are log-probabilities of the mixture, so softmax (every caller's next step) returns it.
+    """
+    if spec.mixture:
+        h0, linear = h0[:, : spec.hidden[0]], h0[:, spec.hidden[0]:]  # [batch, hidden0], [batch, classes]
+        # Kept strictly inside (0, 1) so both logs stay finite (and so do their gradients).
+        w = jnp.clip(hk.get_parameter("net_weight", [], init=jnp.ones), 1e-6, 1 - 1e-6)
+        net = jax.nn.log_softmax(_network(h0, spec, is_training))
+        return jnp.logaddexp(jnp.log(w) + net, jnp.log1p(-w) + jax.nn.log_softmax(linear))
+    return _network(h0, spec, is_training)
+
+
+def _network(h0: jax.Array, spec: ModelSpec, is_training: bool) -> jax.Array:
+    """Returns the network's logits [batch, classes] from h0 [batch, hidden[0]]."""
     bias = hk.get_parameter("first_bias", [spec.hidden[0]], init=jnp.zeros)
     x = jax.nn.relu(h0 + bias)
     for width in spec.hidden[1:]:
@@ -120,10 +145,10 @@ head = hk.transform(_head)
 
 
 def init_params(key: jax.Array, spec: ModelSpec) -> dict:
-    """Returns fresh parameters {"embed": [vocab, hidden0], "head": Haiku params}."""
+    """Returns fresh parameters {"embed": [vocab, embed_width], "head": Haiku params}."""
     k_embed, k_head = jax.random.split(key)
-    embed = init_embedding(k_embed, spec.vocab_size, spec.hidden[0])
-    dummy = jnp.zeros((1, spec.hidden[0]), jnp.float32)
+    embed = init_embedding(k_embed, spec.vocab_size, spec.embed_width)
+    dummy = jnp.zeros((1, spec.embed_width), jnp.float32)
     return {"embed": embed, "head": head.init(k_head, dummy, spec, False)}
 
 

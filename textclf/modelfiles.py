@@ -22,7 +22,7 @@ FORMAT = "textclf-model"
 FORMAT_VERSION = 1
 PARAMS_FILE = "model.npz"
 META_FILE = "model.json"
-EMBED = "embed"  # the first-layer matrix [vocab, hidden0]
+EMBED = "embed"  # the first-layer matrix [vocab, embed_width]
 F16_MAX = float(np.finfo(np.float16).max)
 MAX_MODEL_BYTES = 2 * 2**30  # far above any model this app trains; stops files that would fill the memory
 
@@ -51,7 +51,9 @@ def save_model(classifier: Classifier, folder: str | os.PathLike) -> Path:
     meta = {
         "format": FORMAT, "format_version": FORMAT_VERSION,
         "spec": {"vocab_size": classifier.spec.vocab_size, "hidden": list(classifier.spec.hidden),
-                 "n_classes": classifier.spec.n_classes, "dropout": classifier.spec.dropout},
+                 "n_classes": classifier.spec.n_classes, "dropout": classifier.spec.dropout,
+                 # Written only when set, so a plain network's file stays readable by versions before mixtures.
+                 **({"mixture": True} if classifier.spec.mixture else {})},
         "class_names": list(classifier.class_names),
         "featurizer": classifier.featurizer.to_json(),
         "info": classifier.info,
@@ -133,7 +135,7 @@ def classifier_from_parts(meta: dict, arrays: dict[str, np.ndarray]) -> Classifi
     try:
         s = meta["spec"]
         spec = ModelSpec(int(s["vocab_size"]), tuple(int(h) for h in s["hidden"]), int(s["n_classes"]),
-                         float(s["dropout"]))
+                         float(s["dropout"]), bool(s.get("mixture", False)))
         class_names = tuple(str(c) for c in meta["class_names"])
         idf = arrays.pop("featurizer/idf", None)
         featurizer = Featurizer.from_json(meta["featurizer"], idf)

@@ -102,7 +102,7 @@ def predict_texts(classifier: Classifier, texts: Sequence[str], top: int = TOP_W
     probabilities = np.zeros((n, spec.n_classes), np.float32)
     for start in range(0, n, ROW_CHUNK):  # fixed shapes: one compilation per model
         stop = min(start + ROW_CHUNK, n)
-        block = np.zeros((ROW_CHUNK, spec.hidden[0]), np.float32)
+        block = np.zeros((ROW_CHUNK, spec.embed_width), np.float32)
         block[: stop - start] = h0[start:stop]
         probabilities[start:stop] = np.asarray(_probs(classifier.params, block, spec))[: stop - start]
     order = np.argsort(-probabilities, axis=1, kind="stable")
@@ -118,7 +118,7 @@ def predict_texts(classifier: Classifier, texts: Sequence[str], top: int = TOP_W
             alone = np.diff(raw.indptr)[entry_rows] == 1  # removing the only word leaves an empty text
             left = np.where(alone | (rest <= 0), 0.0, 1.0 / np.sqrt(np.maximum(rest, 1e-30))).astype(np.float32)
         target = predicted[entry_rows].astype(np.int32)
-        h0_rows = np.zeros((ENTRY_CHUNK, spec.hidden[0]), np.float32)
+        h0_rows = np.zeros((ENTRY_CHUNK, spec.embed_width), np.float32)
         for start in range(0, n_entries, ENTRY_CHUNK):
             stop = min(start + ENTRY_CHUNK, n_entries)
             part = slice(start, stop)

@@ -31,10 +31,12 @@ PRESETS: dict[str, Preset] = {
         "recommended", "Recommended",
         "Chosen on the validation posts, better on harder data: tf-idf weights of words seen at least "
         "twice, one wider layer (256) with dropout against memorising, fast lazy Adam, up to 15 epochs that "
-        "stop once the validation loss stops falling, then a retrain on every training post for the chosen epochs.",
+        "stop once the validation loss stops falling, then a retrain on every training post for the chosen epochs. "
+        "Its answer is a mix of the network and Naive Bayes on the same words, with the share of each chosen on "
+        "the validation posts (it can still be explained word by word).",
         FeatureConfig(scaling="tfidf", min_df=2),
         TrainConfig(hidden=(256,), learning_rate=2e-3, optimizer="lazy_adam", dropout=0.6, epochs=15,
-                    early_stopping=3, monitor="val_loss", refit=True)),
+                    early_stopping=3, monitor="val_loss", refit=True, nb_mixture=True)),
 }
 
 
@@ -45,6 +47,7 @@ def form_values(name: str) -> dict:
     return dict(preset=name, hidden_text=",".join(map(str, c.hidden)), epochs=c.epochs, batch_size=c.batch_size,
                 lr=c.learning_rate, seed=c.seed, val_share=c.val_fraction, lazy_adam=c.optimizer == "lazy_adam",
                 dropout=c.dropout, patience=c.early_stopping, monitor=c.monitor, refit=c.refit,
+                nb_mixture=c.nb_mixture,
                 scaling=f.scaling, min_df=f.min_df, max_features=f.max_features or 0)
 
 
@@ -54,7 +57,8 @@ def config_from_form(values: Mapping) -> TrainConfig:
                        batch_size=int(values["batch_size"]), learning_rate=float(values["lr"]),
                        seed=int(values["seed"]), val_fraction=float(values["val_share"]),
                        dropout=float(values["dropout"]), optimizer="lazy_adam" if values["lazy_adam"] else "adam",
-                       early_stopping=int(values["patience"]), monitor=values["monitor"], refit=bool(values["refit"]))
+                       early_stopping=int(values["patience"]), monitor=values["monitor"], refit=bool(values["refit"]),
+                       nb_mixture=bool(values.get("nb_mixture", False)))
 
 
 def features_from_form(values: Mapping) -> FeatureConfig:

@@ -120,14 +120,16 @@ MODEL = {
                  "properties": {"vocab_size": {"type": "integer", "minimum": 1},
                                 "hidden": TRAIN_CONFIG["properties"]["hidden"],
                                 "n_classes": {"type": "integer", "minimum": 2, "maximum": 100},
-                                "dropout": {"type": "number", "minimum": 0, "exclusiveMaximum": 1}}},
+                                "dropout": {"type": "number", "minimum": 0, "exclusiveMaximum": 1},
+                                "mixture": {"type": "boolean"}}},
         "class_names": _NAMES,
         # Its words are checked by check(): running the schema over 100k words is slow.
         "featurizer": {"type": "object", "required": ["config", "vocabulary"], "additionalProperties": False,
                        "properties": {"config": FEATURE_CONFIG, "vocabulary": {"type": "array"}}},
         "info": {"type": "object", "maxProperties": 64, "additionalProperties": _OPEN_FIELD,
                  "properties": {"train_config": TRAIN_CONFIG, "feature_config": FEATURE_CONFIG, "data": DATA,
-                                "history": HISTORY, "test_metrics": METRICS}},
+                                "history": HISTORY, "test_metrics": METRICS,
+                                "mixture": {"type": "object", "maxProperties": 16, "additionalProperties": _NUMBER}}},
     },
 }
 _VALIDATORS = {id(schema): Draft202012Validator(schema) for schema in (RUN, MODEL)}

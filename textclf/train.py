@@ -16,7 +16,7 @@ import optax
 import scipy.sparse as sp
 from sklearn.model_selection import train_test_split
 
-from textclf import limits
+from textclf import ensemble, limits
 from textclf.classifier import Classifier
 from textclf.data import Corpus
 from textclf.features import FeatureConfig, Featurizer
@@ -46,6 +46,9 @@ class TrainConfig:
     monitor: str = "val_accuracy"
     # After choosing the number of epochs on the validation split, retrain on all training posts for that many.
     refit: bool = False
+    # Mix the network with Complement Naive Bayes fitted on the same feature rows (textclf.ensemble), with NB's
+    # smoothing and the weights chosen on the validation posts; the model stays one differentiable function.
+    nb_mixture: bool = False
     log_every: int = 16  # steps per compiled chunk, and between loss events
 
     def __post_init__(self) -> None:
@@ -291,7 +294,8 @@ def train(corpus: Corpus, features: FeatureConfig = FeatureConfig(), config: Tra
         yield finished
         return
     refit_config = replace(config, val_fraction=0.0, epochs=epochs, early_stopping=0, refit=False)
-    for event in _train_phase(corpus, features, refit_config, should_stop, "refit"):
+    mixture = ensemble.mixture_of(finished.classifier)
+    for event in _train_phase(corpus, features, refit_config, should_stop, "refit", mixture):
         if not isinstance(event, Finished):
             yield event
         elif event.reason != "completed":  # a half-done refit is worse than the model chosen on validation
@@ -309,13 +313,16 @@ def train(corpus: Corpus, features: FeatureConfig = FeatureConfig(), config: Tra
 
 
 def _train_phase(corpus: Corpus, features: FeatureConfig, config: TrainConfig, should_stop: Callable[[], bool],
-                 phase: str) -> Iterator[Event]:
+                 phase: str, mixture: ensemble.Mixture | None = None) -> Iterator[Event]:
+    """Yields one phase's events; with `config.nb_mixture`, the model is mixed with NB at the end, with
+    `mixture` (the refit phase) or else one chosen on this phase's validation posts."""
     labels = np.asarray(corpus.train_labels)
     train_idx, val_idx = split_validation(len(labels), labels, config.val_fraction, config.seed)
     # Vocabulary from the training part only, read once, capped so the saved model fits a bundle upload; the
     # validation posts are featurised at the end of the first epoch, so the first loss point arrives sooner.
-    featurizer, x_train = Featurizer.fit_transform([corpus.train_texts[i] for i in train_idx], features,
-                                                   limits.vocabulary_budget(config.hidden, corpus.n_classes))
+    featurizer, x_train = Featurizer.fit_transform(
+        [corpus.train_texts[i] for i in train_idx], features,
+        limits.vocabulary_budget(config.hidden, corpus.n_classes, config.nb_mixture))
     y_train, y_val = labels[train_idx], labels[val_idx]
     x_val = None
     spec = ModelSpec(featurizer.vocab_size, tuple(config.hidden), corpus.n_classes, config.dropout)
@@ -400,6 +407,19 @@ def _train_phase(corpus: Corpus, features: FeatureConfig, config: TrainConfig, s
     classifier = Classifier(featurizer, spec, params, corpus.class_names,
                             {"train_config": asdict(config), "feature_config": asdict(features),
                              "data": dict(corpus.description), "history": history})
+    if config.nb_mixture and reason in ("completed", "early_stopping"):
+        if mixture is None and len(y_val):
+            if x_val is None:
+                x_val = featurizer.transform([corpus.train_texts[i] for i in val_idx])
+            mixture = ensemble.choose(predict_proba_sparse(params, spec, x_val), x_train, y_train, x_val, y_val)
+        if mixture is None:
+            message += " No validation posts to choose a mixture with Naive Bayes on: the network alone was kept."
+        else:
+            classifier = ensemble.attach(classifier, x_train, y_train, mixture)
+            if phase == "train":
+                message += (f" Mixed with Naive Bayes on validation: {mixture.describe()} (validation accuracy "
+                            f"{mixture.val_accuracy_network:.1%} for the network alone, {mixture.val_accuracy:.1%} "
+                            f"mixed).")
     if featurizer.capped_from:
         message += (f" Kept the {featurizer.vocab_size:,} most frequent of {featurizer.capped_from:,} words so the "
                     f"saved model stays under {limits.MAX_MODEL_BYTES // 2**20} MB.")

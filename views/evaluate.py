@@ -7,7 +7,7 @@ from views import common, server
 from textclf.data import nouns, post_title
 from textclf.evaluate import confusion_cell, largest_mistake
 from textclf.plots import confusion_figure
-from textclf.yardstick import compare, stored_spread
+from textclf.yardstick import compare, stored_spread, subject_of
 
 shown = common.current_model()
 w = nouns(shown.corpus.description if shown else {})  # "posts"/"topic" for the newsgroups, "texts"/"class" else
@@ -36,8 +36,9 @@ with st.expander("Compared with two simple models", expanded=True):
     simple = server.baselines(corpus) or {}
     if simple:
         spread = stored_spread(corpus.description, model.features, model.config)
-        st.markdown(compare(ev.accuracy, simple, spread).sentence)
-    rows = {"This network": {"accuracy": ev.accuracy, "macro F1": ev.macro_f1, "setting": "your settings"}}
+        st.markdown(compare(ev.accuracy, simple, spread, subject_of(model.classifier.spec)).sentence)
+    this = "This network + Naive Bayes" if model.classifier.spec.mixture else "This network"
+    rows = {this: {"accuracy": ev.accuracy, "macro F1": ev.macro_f1, "setting": "your settings"}}
     rows.update({r["name"]: {"accuracy": r["accuracy"], "macro F1": r["macro_f1"], "setting": r["setting"]}
                  for r in simple.values()})
     st.dataframe(pd.DataFrame(rows).T.style.format({"accuracy": "{:.1%}", "macro F1": "{:.3f}"}))

@@ -72,7 +72,7 @@ def probs_of_values(classifier: Classifier, ids: np.ndarray, values: np.ndarray,
     spec = classifier.spec
     m = bucket(values.shape[1])
     ids_p = pad(np.asarray(ids, dtype=np.int32), m)
-    fixed_u = np.zeros(spec.hidden[0], np.float32) if fixed_u is None else np.asarray(fixed_u, np.float32)
+    fixed_u = np.zeros(spec.embed_width, np.float32) if fixed_u is None else np.asarray(fixed_u, np.float32)
     n = len(values)
     rows = min(bucket(n, 16), SAMPLE_CHUNK)
     out = np.empty((n, spec.n_classes), dtype=np.float64)
@@ -93,7 +93,7 @@ def probs_of_counts(classifier: Classifier, post: Post, counts: np.ndarray) -> n
 def first_layer_sum(classifier: Classifier, ids: np.ndarray, values: np.ndarray) -> np.ndarray:
     """Returns sum_j values[j] * embed[ids[j]], [hidden0]: the unnormalised first layer of these words."""
     if len(ids) == 0:
-        return np.zeros(classifier.spec.hidden[0], np.float32)
+        return np.zeros(classifier.spec.embed_width, np.float32)
     rows = np.asarray(classifier.params["embed"][jnp.asarray(ids)])  # [m, hidden0]
     return (values.astype(np.float32) @ rows).astype(np.float32)
 
