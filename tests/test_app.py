@@ -298,3 +298,16 @@ def test_a_model_of_other_data_is_said_to_be_so_in_the_sidebar_and_on_evaluate(t
     assert "(not the data chosen now)" in shown  # the sidebar
     assert "This model was trained on **tiny synthetic corpus**, not on the data chosen now" in shown
     assert "Next step: **2. Train**" in shown
+
+
+def test_evaluate_says_the_verdict_in_view_and_folds_the_comparison_table(tiny_corpus, tiny_model):
+    at = on_page("views/evaluate.py", tiny_corpus, model=tiny_model)
+    for _ in range(120):  # the reference models are computed in the background
+        if "the best simple model" in texts(at) or at.exception:
+            break
+        time.sleep(0.5)
+        at.run()
+    (table,) = [e for e in at.expander if e.label.startswith("Compared with two simple models")]
+    assert not table.proto.expanded and len(table.dataframe) == 1
+    assert "the best simple model" in " ".join(m.value for m in at.main.markdown)  # outside the folded box
+    assert "counts dampened, rare words weighted up" in texts(at)

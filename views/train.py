@@ -126,7 +126,9 @@ train_settings.show(words)
 
 with st.expander("Reference: simple models on the same data", expanded=job is not None and job.done):
     st.caption("Two classic linear models on the same training data, each tuned on the same validation split as "
-               "the network (the winning setting is shown). A good network should at least match them.")
+               "the network (the winning setting is shown). A good network should at least match them; the "
+               "tutorial's network often does not, so try the **Recommended** preset, which also mixes in the "
+               "Naive Bayes model.")
     baselines = server.baselines(corpus)
     if baselines:
         cols = st.columns(len(baselines))
