@@ -67,6 +67,9 @@ def test_table_keeps_every_row_in_file_order_and_marks_empty_cells(tiny_classifi
     assert out["predicted class (model)"][0] == "hockey" and out["predicted class (model)"][1] == ""
     assert out["status"].tolist()[1:] == [NO_TEXT, NO_TEXT, NO_KNOWN_WORDS]
     assert out["status"][0] == "sure"
+    # Without any known word the model could only echo the commonest class: no class, no probability.
+    assert out["predicted class (model)"][3] == "" and out["runner-up class"][3] == ""
+    assert np.isnan(out["probability"][3]) and not np.isnan(out["probability"][0])
     unsure = prediction_table(table, predictions, threshold=1.01)
     assert unsure["status"][0] == "unsure"
 

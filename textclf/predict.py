@@ -155,7 +155,8 @@ def prediction_table(table: pd.DataFrame, predictions: Predictions, threshold: f
     """Returns the file's own columns followed by the model's columns, one row per file row, in file order.
 
     A row is "unsure" when the predicted class's probability is below `threshold`; rows without text
-    keep their place and are marked "no text".
+    keep their place and are marked "no text", rows without any word the model knows "no known words":
+    neither gets a class, since the model could only repeat which class was most common in training.
     """
     names = np.array(predictions.class_names, dtype=object)
     taken = set(map(str, table.columns))
@@ -164,14 +165,14 @@ def prediction_table(table: pd.DataFrame, predictions: Predictions, threshold: f
         ("words", "top words"), ("status", "status"))}
     out = table.reset_index(drop=True).copy()
     confidence = predictions.confidence
-    has = predictions.has_text
+    has = predictions.has_text & (predictions.known_words > 0)
     out[cols["predicted"]] = np.where(has, names[predictions.predicted], "")
     out[cols["probability"]] = np.where(has, np.round(confidence, 4), np.nan)
     out[cols["runner_up"]] = np.where(has, names[predictions.runner_up], "")
     out[cols["words"]] = [", ".join(w) for w in predictions.top_words]
     status = np.where(confidence < threshold, "unsure", "sure").astype(object)
-    status[has & (predictions.known_words == 0)] = NO_KNOWN_WORDS
-    status[~has] = NO_TEXT
+    status[predictions.known_words == 0] = NO_KNOWN_WORDS
+    status[~predictions.has_text] = NO_TEXT
     out[cols["status"]] = status
     return out
 
