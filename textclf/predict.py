@@ -122,7 +122,7 @@ def predict_texts(classifier: Classifier, texts: Sequence[str], top: int = TOP_W
         for start in range(0, n_entries, ENTRY_CHUNK):
             stop = min(start + ENTRY_CHUNK, n_entries)
             part = slice(start, stop)
-            h0_rows[: stop - start] = h0_raw[entry_rows[part]]
+            np.take(h0_raw, entry_rows[part], axis=0, out=h0_rows[: stop - start])  # no temporary copy
             p = _occluded_probs(classifier.params, h0_rows, _pad(raw.indices[part].astype(np.int32), ENTRY_CHUNK,
                                                                  spec.vocab_size),
                                 _pad(raw.data[part], ENTRY_CHUNK), _pad(left[part], ENTRY_CHUNK),
@@ -130,12 +130,15 @@ def predict_texts(classifier: Classifier, texts: Sequence[str], top: int = TOP_W
             drops[part] = probabilities[entry_rows[part], target[part]] - np.asarray(p)[: stop - start]
             if progress is not None:
                 progress(stop / n_entries)
-    # Strongest push first within each row: sort by row, then by drop descending.
-    ranked = np.lexsort((-drops, entry_rows))
+    # Strongest push first within each row: sort by row, then by drop descending. Only words whose removal
+    # lowers the probability can be listed, so only those are sorted (about half the entries).
+    pushing = np.flatnonzero(drops > 0)
+    ranked = pushing[np.lexsort((-drops[pushing], entry_rows[pushing]))]
     vocabulary = classifier.featurizer.vocabulary
     sorted_rows = entry_rows[ranked]
-    rank = np.arange(n_entries) - raw.indptr[sorted_rows]  # 0 for each row's strongest word
-    kept = ranked[(rank < top) & (drops[ranked] > 0)]
+    per_row = np.bincount(sorted_rows, minlength=n)
+    rank = np.arange(len(ranked)) - (np.cumsum(per_row) - per_row)[sorted_rows]  # 0: the row's strongest word
+    kept = ranked[rank < top]
     top_words: list[list[str]] = [[] for _ in range(n)]
     for e in kept:  # at most `top` per row, strongest first
         top_words[entry_rows[e]].append(vocabulary[raw.indices[e]])
