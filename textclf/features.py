@@ -41,10 +41,11 @@ COUNT_CHUNK = 2048
 class KerasCounter(CountVectorizer):
     """CountVectorizer whose counting runs in C (map, numpy, scipy), not a Python loop per token.
 
-    Only ``_count_vocab`` is replaced, with the same result as scikit-learn's (word ids in order of first
-    appearance, [n, vocab] CSR with sorted indices); fitting, sorting and pruning the vocabulary stay
-    scikit-learn's own. Should a future scikit-learn stop calling ``_count_vocab``, the parent's code
-    runs: slower, still the same numbers (tests/test_features.py compares the two).
+    Only ``_count_vocab``, ``_limit_features`` and ``_sort_features`` are replaced, each with the same result
+    as scikit-learn's (word ids in order of first appearance, [n, vocab] CSR with sorted indices; then words
+    in alphabetical order); the rest of fitting and pruning stays scikit-learn's own. Should a future
+    scikit-learn stop calling these, the parent's code runs: slower, still the same numbers
+    (tests/test_features.py compares the two).
     """
 
     def _count_vocab(self, raw_documents, fixed_vocab):
@@ -94,6 +95,23 @@ class KerasCounter(CountVectorizer):
                           shape=(len(lengths), len(vocabulary)), dtype=self.dtype)
         x.sort_indices()  # already sorted: this only sets the flag the parent's matrix carries
         return vocabulary, x
+
+    def _limit_features(self, X, vocabulary, high=None, low=None, limit=None):
+        # Every word is in at least one text and at most in all: with min_df 1 and no cap the parent only
+        # copies X column by column.
+        if limit is None and (low is None or low <= 1) and (high is None or high >= X.shape[0]):
+            return X
+        return super()._limit_features(X, vocabulary, high, low, limit)
+
+    def _sort_features(self, X, vocabulary):
+        # The parent's, without its Python loop: words are distinct, so sorting them alone orders the pairs.
+        words = sorted(vocabulary)
+        old_ids = np.fromiter(map(vocabulary.__getitem__, words), np.int64, len(words))
+        map_index = np.empty(len(words), dtype=X.indices.dtype)
+        map_index[old_ids] = np.arange(len(words))
+        vocabulary.update(zip(words, range(len(words))))  # in place, as the parent does
+        X.indices = map_index.take(X.indices, mode="clip")
+        return X
 
 
 @dataclass(frozen=True)
