@@ -5,8 +5,11 @@ import math
 import numpy as np
 import pytest
 import scipy.sparse as sp
+from sklearn.feature_extraction.text import CountVectorizer
 
-from textclf.features import FeatureConfig, Featurizer, keras_tokenize, raw_tokens
+from textclf import features
+from textclf.data import NEWSGROUPS, TUTORIAL_CATEGORIES, load_newsgroups
+from textclf.features import FeatureConfig, Featurizer, KerasCounter, keras_tokenize, raw_tokens
 
 # Expected tokens written by hand from Keras Tokenizer's rules: lower-case; every character of
 # '!"#$%&()*+,-./:;<=>?@[\]^_`{|}~\t\n' becomes a space; apostrophes stay; split on ' ' only.
@@ -120,3 +123,84 @@ def test_fit_transform_equals_fit_then_transform(scaling):
     again = Featurizer.fit(TRAIN, config)
     assert featurizer.vocabulary == again.vocabulary
     assert abs(x - again.transform(TRAIN)).max() < 1e-6
+
+
+# ---- the fast counter against scikit-learn's own counting loop -------------------------------------------
+# Whitespace that str.split() would break on but Keras keeps inside a token, letters whose lower case is longer
+# or depends on context, digits, apostrophes, emoji, a NUL, and texts with nothing but separators.
+TRICKY = [
+    "It's a dog's life... isn't it? 'quoted' ''", "C++ and C# [v2.0] {x_y} `tick` ~tilde|pipe\\back",
+    "carriage\rreturn vertical\x0btab form\x0cfeed file\x1csep next\x85line nbsp\u00a0here em\u2003space "
+    "ideographic\u3000space line\u2028sep", "İstanbul ΣΟΦΟΣ ΟΔΟΣ straße ǅemal ﬁne", "Café ÜBER naïve CAFÉ café",
+    "1,000,000 3.14159 2024-01-31 0x1F 007 ½ ² ٣", "emoji 😀😀 😀 and\u200bzero\u200bwidth", "nul\x00inside \x00",
+    "", "   ", "?!... ---", "\t\n\t", "repeat repeat REPEAT Repeat repeat",
+]
+
+
+def _same_matrix(a, b):
+    assert type(a) is type(b) and a.shape == b.shape and a.dtype == b.dtype
+    for part in ("data", "indices", "indptr"):  # the same layout, not only the same values
+        assert getattr(a, part).dtype == getattr(b, part).dtype
+        np.testing.assert_array_equal(getattr(a, part), getattr(b, part))
+
+
+def _compare_counters(fit_texts, new_texts, **kwargs):
+    reference = CountVectorizer(analyzer=keras_tokenize, dtype=np.float32, **kwargs)
+    fast = KerasCounter(analyzer=keras_tokenize, dtype=np.float32, **kwargs)
+    _same_matrix(fast.fit_transform(fit_texts), reference.fit_transform(fit_texts))
+    assert fast.vocabulary_ == reference.vocabulary_
+    assert list(fast.get_feature_names_out()) == list(reference.get_feature_names_out())
+    _same_matrix(fast.transform(new_texts), reference.transform(new_texts))
+
+
+@pytest.mark.parametrize("kwargs", [{}, {"min_df": 2}, {"max_features": 7}, {"min_df": 2, "max_features": 3}])
+def test_fast_counter_equals_countvectorizer_on_tricky_texts(kwargs):
+    _compare_counters(TRICKY * 2 + ["only once here"], TRICKY[::-1] + ["unknown words only", ""], **kwargs)
+
+
+def test_fast_counter_equals_countvectorizer_across_chunks(monkeypatch):
+    """Documents are counted a chunk at a time; ids and rows carry over from one chunk to the next."""
+    monkeypatch.setattr(features, "COUNT_CHUNK", 3)
+    _compare_counters(TRICKY + TRAIN + NEW, NEW + TRICKY + [""] * 4)
+    _compare_counters(TRICKY, [])
+
+
+@pytest.mark.parametrize("text", [s for s in TRICKY if s.strip()])
+def test_tokens_of_tricky_texts_are_kerass(text):
+    """Keras: lower-case, the filters become spaces, split on " " only, drop empty strings."""
+    translated = "".join(" " if c in features.KERAS_FILTERS else c for c in text.lower())
+    assert keras_tokenize(text) == [t for t in translated.split(" ") if t]
+
+
+def test_fast_counter_refuses_what_countvectorizer_refuses():
+    for texts in (["", "?!"], []):  # no word at all
+        with pytest.raises(ValueError, match="empty vocabulary"):
+            KerasCounter(analyzer=keras_tokenize).fit_transform(texts)
+    with pytest.raises(ValueError, match="np.nan is an invalid document"):
+        KerasCounter(analyzer=keras_tokenize).fit_transform(["fine", np.nan])
+    with pytest.raises(ValueError, match="Iterable over raw text documents expected"):
+        KerasCounter(analyzer=keras_tokenize).fit_transform("one string")
+
+
+def test_featurizer_counts_with_the_fast_counter():
+    featurizer = Featurizer.fit(TRAIN)
+    assert type(featurizer._counter) is KerasCounter
+
+
+@pytest.mark.parametrize("categories, remove", [(TUTORIAL_CATEGORIES, False), (NEWSGROUPS, True)])
+def test_fast_counter_equals_countvectorizer_on_newsgroups(newsgroups_home, categories, remove):
+    corpus = load_newsgroups(categories, remove, data_home=newsgroups_home, allow_download=False)
+    _compare_counters(corpus.train_texts[:3000], corpus.test_texts[:2000])
+    _compare_counters(corpus.train_texts[:3000], corpus.test_texts[:500], min_df=2, max_features=5000)
+
+
+def test_budget_cap_is_unchanged_by_the_fast_counter(newsgroups_home, monkeypatch):
+    """The saved-model cap keeps the same words and columns whichever counter read the texts."""
+    texts = load_newsgroups(data_home=newsgroups_home, allow_download=False).train_texts[:1500]
+    budget = (200_000, 64)  # small enough to cut the vocabulary
+    fast, x_fast = Featurizer.fit_transform(texts, budget=budget)
+    monkeypatch.setattr(features, "KerasCounter", CountVectorizer)
+    slow, x_slow = Featurizer.fit_transform(texts, budget=budget)
+    assert fast.capped_from == slow.capped_from and fast.capped_from is not None
+    assert fast.vocabulary == slow.vocabulary
+    _same_matrix(x_fast, x_slow)

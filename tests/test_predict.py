@@ -6,6 +6,7 @@ import pytest
 
 from textclf.classifier import Classifier
 from textclf.features import FeatureConfig, Featurizer
+from textclf import predict
 from textclf.model import ModelSpec, init_params, predict_proba_sparse
 from textclf.predict import (NO_KNOWN_WORDS, NO_TEXT, check_labels, check_text_column, prediction_table,
                              predictions_json, predict_texts)
@@ -47,6 +48,20 @@ def test_occlusion_is_exact_for_every_scaling(tiny_corpus, scaling):
         got = result.top_words[i]
         # ties within float noise may swap; the pushes themselves must agree
         assert [round(drops[w], 5) for w in got] == [round(drops[w], 5) for w in expected], (text, got, expected)
+
+
+@pytest.mark.parametrize("scaling", ["count", "tfidf"])
+def test_chunks_of_few_texts_or_few_entries_give_the_same_words(tiny_corpus, scaling, monkeypatch):
+    """A compiled call reads at most ROW_BLOCK texts and ENTRY_CHUNK entries; where the cuts fall changes nothing."""
+    classifier = _random_classifier(tiny_corpus, scaling)
+    texts = tiny_corpus.test_texts + ["melon", "", "puck", "apple apple engine puck"] * 3
+    whole = predict_texts(classifier, texts, top=3)
+    for row_block, entry_chunk in ((3, 32_768), (2048, 5), (1, 4)):
+        monkeypatch.setattr(predict, "ROW_BLOCK", row_block)
+        monkeypatch.setattr(predict, "ENTRY_CHUNK", entry_chunk)
+        cut = predict_texts(classifier, texts, top=3)
+        assert cut.top_words == whole.top_words
+        np.testing.assert_array_equal(cut.probabilities, whole.probabilities)
 
 
 def test_trained_model_top_words_are_the_class_words(tiny_classifier):

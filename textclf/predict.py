@@ -21,6 +21,7 @@ TOP_WORDS = 3
 DEFAULT_THRESHOLD = 0.5
 MAX_JSON_ROWS = 1000  # the CLI's JSON lists at most this many rows; --out writes them all
 ENTRY_CHUNK = 32_768  # occluded copies computed per compiled call (fixed, so it compiles once per model)
+ROW_BLOCK = 2048  # texts whose first-layer inputs one such call reads (a chunk never spans more)
 ROW_CHUNK = 2048  # texts per compiled call for the plain probabilities
 NO_TEXT = "no text"
 NO_KNOWN_WORDS = "no known words"
@@ -51,15 +52,16 @@ def _probs(params: dict, h0: jax.Array, spec: ModelSpec) -> jax.Array:
 
 
 @partial(jax.jit, static_argnames=("spec",))
-def _occluded_probs(params: dict, h0_raw: jax.Array, words: jax.Array, values: jax.Array, inv_norm: jax.Array,
-                    target: jax.Array, spec: ModelSpec) -> jax.Array:
+def _occluded_probs(params: dict, h0_block: jax.Array, rows: jax.Array, words: jax.Array, values: jax.Array,
+                    inv_norm: jax.Array, target: jax.Array, spec: ModelSpec) -> jax.Array:
     """Returns the probability of class `target` [entries] for each text with one word taken out.
 
-    h0_raw [entries, hidden0] is the text's unnormalised first-layer input; an entry removes `values` x the
-    word's weight row from it and rescales by `inv_norm` (the inverse length of what is left, 1 without tf-idf).
+    h0_block [ROW_BLOCK, hidden0] holds the texts' unnormalised first-layer inputs and `rows` [entries] says
+    whose text each entry is; an entry removes `values` x the word's weight row from it and rescales by
+    `inv_norm` (the inverse length of what is left, 1 without tf-idf).
     """
     embed_rows = params["embed"].at[words].get(mode="fill", fill_value=0.0)  # [entries, hidden0]
-    h0 = (h0_raw - values[:, None] * embed_rows) * inv_norm[:, None]
+    h0 = (h0_block[rows] - values[:, None] * embed_rows) * inv_norm[:, None]  # the copy per entry stays in XLA
     probs = jax.nn.softmax(head.apply(params["head"], None, h0, spec, False))
     return jnp.take_along_axis(probs, target[:, None], axis=1)[:, 0]
 
@@ -118,24 +120,32 @@ def predict_texts(classifier: Classifier, texts: Sequence[str], top: int = TOP_W
             alone = np.diff(raw.indptr)[entry_rows] == 1  # removing the only word leaves an empty text
             left = np.where(alone | (rest <= 0), 0.0, 1.0 / np.sqrt(np.maximum(rest, 1e-30))).astype(np.float32)
         target = predicted[entry_rows].astype(np.int32)
-        h0_rows = np.zeros((ENTRY_CHUNK, spec.embed_width), np.float32)
-        for start in range(0, n_entries, ENTRY_CHUNK):
-            stop = min(start + ENTRY_CHUNK, n_entries)
+        h0_block = np.zeros((ROW_BLOCK, spec.embed_width), np.float32)
+        start = 0
+        while start < n_entries:
+            # Up to ENTRY_CHUNK entries of at most ROW_BLOCK texts (entries are grouped by text, in order).
+            first_row = entry_rows[start]
+            stop = min(start + ENTRY_CHUNK, n_entries, int(raw.indptr[min(first_row + ROW_BLOCK, n)]))
             part = slice(start, stop)
-            h0_rows[: stop - start] = h0_raw[entry_rows[part]]
-            p = _occluded_probs(classifier.params, h0_rows, _pad(raw.indices[part].astype(np.int32), ENTRY_CHUNK,
-                                                                 spec.vocab_size),
+            block_rows = min(ROW_BLOCK, n - first_row)
+            h0_block[:block_rows] = h0_raw[first_row:first_row + block_rows]
+            p = _occluded_probs(classifier.params, h0_block, _pad(entry_rows[part] - first_row, ENTRY_CHUNK),
+                                _pad(raw.indices[part].astype(np.int32), ENTRY_CHUNK, spec.vocab_size),
                                 _pad(raw.data[part], ENTRY_CHUNK), _pad(left[part], ENTRY_CHUNK),
                                 _pad(target[part], ENTRY_CHUNK), spec)
             drops[part] = probabilities[entry_rows[part], target[part]] - np.asarray(p)[: stop - start]
             if progress is not None:
                 progress(stop / n_entries)
-    # Strongest push first within each row: sort by row, then by drop descending.
-    ranked = np.lexsort((-drops, entry_rows))
+            start = stop
+    # Strongest push first within each row: sort by row, then by drop descending. Only words whose removal
+    # lowers the probability can be listed, so only those are sorted (about half the entries).
+    pushing = np.flatnonzero(drops > 0)
+    ranked = pushing[np.lexsort((-drops[pushing], entry_rows[pushing]))]
     vocabulary = classifier.featurizer.vocabulary
     sorted_rows = entry_rows[ranked]
-    rank = np.arange(n_entries) - raw.indptr[sorted_rows]  # 0 for each row's strongest word
-    kept = ranked[(rank < top) & (drops[ranked] > 0)]
+    per_row = np.bincount(sorted_rows, minlength=n)
+    rank = np.arange(len(ranked)) - (np.cumsum(per_row) - per_row)[sorted_rows]  # 0: the row's strongest word
+    kept = ranked[rank < top]
     top_words: list[list[str]] = [[] for _ in range(n)]
     for e in kept:  # at most `top` per row, strongest first
         top_words[entry_rows[e]].append(vocabulary[raw.indices[e]])
