@@ -42,16 +42,19 @@ PAIRS = [("alt.atheism", "comp.graphics"), ("comp.os.ms-windows.misc", "comp.sys
 HOME_TITLE = "Train a text classifier and see why it decides"
 
 
-def browser_executable(folder: Path, nice: int) -> str:
-    """Returns Chromium, or a wrapper starting it at nice value `nice`.
+def browser_executable(folder: Path, nice: int, cpus: str) -> str:
+    """Returns Chromium, or a wrapper starting it on the CPU cores `cpus` (e.g. "1") at nice value `nice`.
 
-    In a class the browsers run on the students' machines; here twenty of them share the server's two cores,
-    so they are made to yield to it, or the figures would measure this machine's browsers, not the server.
+    In a class the browsers run on the students' machines; here twenty of them share the server's two cores.
+    A nice value alone does not hold them back (Chromium, run as root, raises its own processes' priority),
+    so by default they are also kept to one core (CPU affinity, which every child process inherits) and the
+    figures measure the server, not this machine's browsers.
     """
-    if nice <= 0:
+    if nice <= 0 and not cpus:
         return CHROMIUM
-    wrapper = folder / "chromium-nice"
-    wrapper.write_text(f'#!/bin/sh\nexec nice -n {nice} {CHROMIUM} "$@"\n')
+    wrapper = folder / "chromium-limited"
+    pin = f"taskset -c {cpus} " if cpus else ""
+    wrapper.write_text(f'#!/bin/sh\nexec {pin}nice -n {max(nice, 0)} {CHROMIUM} "$@"\n')
     wrapper.chmod(0o755)
     return str(wrapper)
 
@@ -275,7 +278,8 @@ async def main(args: argparse.Namespace) -> None:
     work = Path(tempfile.mkdtemp(prefix="textclf-load-"))
     data_home = args.data_home or str(work / "scikit_learn_data")
     pairs = PAIRS[:args.trainers]
-    print(f"{os.cpu_count()} cores; load average before: {os.getloadavg()[0]:.1f}; training slots: "
+    print(f"{os.cpu_count()} cores; browsers on core(s) {args.browser_cpus or 'all'} at nice {args.browser_nice}; "
+          f"load average before: {os.getloadavg()[0]:.1f}; training slots: "
           f"{args.max_trainings or os.environ.get('TEXTCLF_MAX_TRAININGS') or os.cpu_count()}; data cache: "
           f"{'given' if args.data_home else 'empty at start'}")
     env = server_env(args, work / "class", data_home)
@@ -284,8 +288,8 @@ async def main(args: argparse.Namespace) -> None:
     url = f"http://127.0.0.1:{port}"
     try:
         async with async_playwright() as p:
-            browser = await p.chromium.launch(executable_path=browser_executable(work, args.browser_nice),
-                                              args=CHROMIUM_ARGS)
+            executable = browser_executable(work, args.browser_nice, args.browser_cpus)
+            browser = await p.chromium.launch(executable_path=executable, args=CHROMIUM_ARGS)
             started = time.perf_counter()
             visits = await asyncio.gather(*(open_start_page(browser, url) for _ in range(args.users)))
             answered = [v for v in visits if v["ok"]]
@@ -378,6 +382,8 @@ if __name__ == "__main__":
     parser.add_argument("--max-trainings", type=int, help="TEXTCLF_MAX_TRAININGS for the server")
     parser.add_argument("--browser-nice", type=int, default=19,
                         help="nice value of the 20 browsers (0: same priority as the server)")
+    parser.add_argument("--browser-cpus", default=str((os.cpu_count() or 1) - 1) if (os.cpu_count() or 1) > 1 else "",
+                        help="CPU cores the browsers may use (taskset list; default: the last core; '' for all)")
     parser.add_argument("--skip-solo", action="store_true", help="skip the runs alone (faster)")
     arguments = parser.parse_args()
     if not os.environ.get(ARCHIVE_ENV) and not arguments.data_home:
