@@ -204,3 +204,25 @@ def test_budget_cap_is_unchanged_by_the_fast_counter(newsgroups_home, monkeypatc
     assert fast.capped_from == slow.capped_from and fast.capped_from is not None
     assert fast.vocabulary == slow.vocabulary
     _same_matrix(x_fast, x_slow)
+
+
+def test_counting_pauses_the_cycle_collector_and_turns_it_back_on(monkeypatch):
+    import gc
+
+    seen = []
+    real = features.KerasCounter._count_vocab_now
+
+    def spy(self, *args):
+        seen.append(gc.isenabled())
+        return real(self, *args)
+
+    monkeypatch.setattr(features.KerasCounter, "_count_vocab_now", spy)
+    assert gc.isenabled()
+    features.KerasCounter(analyzer=features.keras_tokenize).fit(["a b", "b c"])
+    assert seen == [False] and gc.isenabled()
+    gc.disable()  # someone else's pause is left as it was
+    try:
+        features.KerasCounter(analyzer=features.keras_tokenize).fit(["a b"])
+        assert not gc.isenabled()
+    finally:
+        gc.enable()
