@@ -163,3 +163,10 @@ def test_evaluate_names_the_test_table_in_the_datas_own_words(tiny_corpus, tiny_
     assert any(d.proto.label == f"These {len(corpus.test_texts)} test posts (CSV)" for d in downloads(at))
     own = on_page("views/evaluate.py", tiny_corpus, tiny_model)
     assert "Every test text, most confident first" in texts(own)
+
+
+def test_before_any_file_the_page_points_one_text_to_explain(tiny_corpus, tiny_model):
+    at = on_page("views/classify.py", tiny_corpus, tiny_model)
+    assert not at.exception, at.exception
+    assert "Just one text? Paste it on 4. Explain" in texts(at)
+    assert "explain" in [link.proto.page for link in at.get("page_link")]  # the page's url path

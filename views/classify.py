@@ -75,6 +75,8 @@ upload = st.file_uploader("Texts to classify (CSV or TSV)", type=["csv", "tsv", 
                           help=f"One text per row, up to {MAX_BYTES // 2**20} MB and {MAX_ROWS:,} rows. Other "
                                "columns are kept in the result; a column of known labels is optional.")
 if upload is None:
+    st.caption("Just one text? Paste it on 4. Explain: it shows the class and the words behind it.")
+    st.page_link("views/explain.py", label="Go to 4. Explain", icon=":material/search_insights:")
     st.stop()
 table = read_upload(upload)
 columns = list(table.columns)
