@@ -57,6 +57,26 @@ def texts(at: AppTest) -> str:
     return "\n".join(str(p) for p in parts)
 
 
+def wait_for_verdict(at: AppTest) -> None:
+    """Reruns the page until it says how the network compares with the simple models (computed in the background)."""
+    for _ in range(120):
+        if "the best simple model" in texts(at) or at.exception:
+            return
+        time.sleep(0.5)
+        at.run()
+
+
+def start_lesson(categories: list[str]) -> AppTest:
+    """Returns the app on the Lesson page with its two runs started on `categories`."""
+    at = new_app()
+    at.session_state["categories"] = categories
+    at.run()
+    at.switch_page("views/lesson.py").run()
+    [b for b in at.button if b.label == "Run the lesson"][0].click()
+    at.run()
+    return at
+
+
 @pytest.mark.parametrize("page", PAGES)
 def test_every_page_renders_without_model(page, tiny_corpus):
     at = new_app()
@@ -180,11 +200,7 @@ def test_train_page_says_fast_updates_are_on_by_default(tiny_corpus):
 
 def test_evaluate_says_whether_the_network_beats_the_best_simple_model(tiny_corpus, tiny_model):
     at = on_page("views/evaluate.py", tiny_corpus, model=tiny_model)
-    for _ in range(120):  # the reference models are computed in the background
-        if "the best simple model" in texts(at) or at.exception:
-            break
-        time.sleep(0.5)
-        at.run()
+    wait_for_verdict(at)
     assert not at.exception, at.exception
     shown = texts(at)
     assert "the best simple model" in shown and "not measured for these settings and data" in shown
@@ -239,12 +255,7 @@ def test_teacher_link_preselects_and_locks(tiny_corpus):
 
 
 def test_leakage_lesson_compares_with_and_without_headers(archive_path):
-    at = new_app()
-    at.session_state["categories"] = ["rec.autos", "rec.sport.hockey"]
-    at.run()
-    at.switch_page("views/lesson.py").run()
-    [b for b in at.button if b.label == "Run the lesson"][0].click()
-    at.run()
+    at = start_lesson(["rec.autos", "rec.sport.hockey"])
     assert not at.exception, at.exception
     from views import server
 
@@ -302,11 +313,7 @@ def test_a_model_of_other_data_is_said_to_be_so_in_the_sidebar_and_on_evaluate(t
 
 def test_evaluate_says_the_verdict_in_view_and_folds_the_comparison_table(tiny_corpus, tiny_model):
     at = on_page("views/evaluate.py", tiny_corpus, model=tiny_model)
-    for _ in range(120):  # the reference models are computed in the background
-        if "the best simple model" in texts(at) or at.exception:
-            break
-        time.sleep(0.5)
-        at.run()
+    wait_for_verdict(at)
     (table,) = [e for e in at.expander if e.label.startswith("Compared with two simple models")]
     assert not table.proto.expanded and len(table.dataframe) == 1
     assert "the best simple model" in " ".join(m.value for m in at.main.markdown)  # outside the folded box

@@ -1,9 +1,8 @@
 """Explain page with the trust panel, "why A and not B", bidi-safe display; What each topic looks for page."""
 
 import dataclasses
-import time
 
-from tests.test_app import explained, on_page, texts, tiny_model  # noqa: F401
+from tests.test_app import explained, on_page, texts, tiny_model, wait_for_verdict  # noqa: F401
 from textclf.evaluate import evaluate_predictions
 from textclf.features import FeatureConfig
 from textclf.jobs import TrainedModel
@@ -122,10 +121,6 @@ def test_explain_and_evaluate_work_on_a_network_mixed_with_naive_bayes(tiny_corp
     at.radio(key="highlight_method").set_value("Integrated gradients").run()
     assert not at.exception, at.exception
     at = on_page("views/evaluate.py", tiny_corpus, mixed)
-    for _ in range(120):  # the reference models are computed in the background
-        if "the best simple model" in texts(at) or at.exception:
-            break
-        time.sleep(0.5)
-        at.run()
+    wait_for_verdict(at)
     assert not at.exception, at.exception
     assert "The network mixed with Naive Bayes" in texts(at)

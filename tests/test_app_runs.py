@@ -101,15 +101,20 @@ def test_two_workspaces_do_not_see_each_others_runs(store, tiny_finished):
     assert "No saved runs yet" in texts(stranger)
 
 
-def test_training_on_the_train_page_saves_into_the_workspace(store, tiny_corpus):
-    at = on_page("views/train.py", tiny_corpus)
-    ws = at.session_state["workspace"]
+def train_one_small_epoch(at) -> None:
+    """Presses Train on the Train page with 8 units for 1 epoch and waits for the run to end."""
     at.text_input(key="hidden_text").set_value("8")
     at.number_input(key="epochs").set_value(1)
     at.button[0].click()
     at.run()
     at.session_state["job"].join(60)
     at.run()
+
+
+def test_training_on_the_train_page_saves_into_the_workspace(store, tiny_corpus):
+    at = on_page("views/train.py", tiny_corpus)
+    ws = at.session_state["workspace"]
+    train_one_small_epoch(at)
     assert "Saved under Saved runs" in texts(at)
     runs = workspace_store(ws).list()  # a new store object: what a restarted server would read
     assert len(runs) == 1 and runs[0].data["source"] == "tiny synthetic corpus"
@@ -239,12 +244,7 @@ def test_runs_folder_under_a_file_is_reported_and_training_still_works(tmp_path,
     assert not at.exception, at.exception
     assert "Saving runs does not work here" in texts(at) and "Training still works" in texts(at)
     at = on_page("views/train.py", tiny_corpus)
-    at.text_input(key="hidden_text").set_value("8")
-    at.number_input(key="epochs").set_value(1)
-    at.button[0].click()
-    at.run()
-    at.session_state["job"].join(60)
-    at.run()
+    train_one_small_epoch(at)
     assert not at.exception, at.exception
     assert at.session_state["job"].result is not None  # trained and kept in the session
     assert "could not be saved" in texts(at)

@@ -7,7 +7,8 @@ import threading
 import pytest
 
 from views import common, server
-from tests.test_app import linked_train_page, new_app, on_page, texts, tiny_model  # noqa: F401 - tiny_model is a fixture
+from tests.test_app import (linked_train_page, new_app, on_page, start_lesson, texts,
+                            tiny_model)  # noqa: F401 - tiny_model is a fixture
 from textclf.data import Corpus
 from textclf.evaluate import evaluate_predictions
 from textclf.features import FeatureConfig
@@ -219,12 +220,7 @@ def test_the_tab_icon_is_not_fetched_from_the_internet(monkeypatch):
 
 
 def test_lesson_button_is_disabled_while_its_runs_go(archive_path):
-    at = new_app()
-    at.session_state["categories"] = ["rec.autos", "rec.sport.hockey"]
-    at.run()
-    at.switch_page("views/lesson.py").run()
-    [b for b in at.button if b.label == "Run the lesson"][0].click()
-    at.run()
+    at = start_lesson(["rec.autos", "rec.sport.hockey"])
     jobs = at.session_state["lesson_jobs"]
     try:
         assert [b for b in at.button if b.label == "Run the lesson"][0].disabled

@@ -46,6 +46,13 @@ class BadDataChoice(ValueError):
     """The user asked for data that does not exist (unknown category, fewer than two classes)."""
 
 
+def newsgroups_choice(description: dict) -> tuple[list[str], bool] | None:
+    """Returns (sorted categories, headers removed) of a newsgroups corpus's description; None for other data."""
+    if description.get("source") != "20newsgroups":
+        return None
+    return sorted(description.get("categories", [])), bool(description.get("remove_metadata"))
+
+
 @dataclass(frozen=True)
 class Corpus:
     """Labelled texts split into train and test; labels index ``class_names``."""
@@ -77,10 +84,9 @@ class Corpus:
             return False
         if self is other:
             return True
-        mine, theirs = self.description, other.description
-        if mine.get("source") == theirs.get("source") == "20newsgroups":
-            return (sorted(mine.get("categories", [])), bool(mine.get("remove_metadata"))) == \
-                (sorted(theirs.get("categories", [])), bool(theirs.get("remove_metadata")))
+        mine, theirs = newsgroups_choice(self.description), newsgroups_choice(other.description)
+        if mine is not None and theirs is not None:
+            return mine == theirs
         return self.fingerprint() == other.fingerprint()
 
     def class_counts(self) -> dict[str, tuple[int, int]]:

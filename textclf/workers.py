@@ -21,7 +21,7 @@ import traceback
 from dataclasses import dataclass, replace
 from multiprocessing.connection import Connection
 from pathlib import Path
-from typing import Any, Callable, Iterator
+from typing import Any, Callable, Generator, Iterator
 
 from textclf.limits import worker_nice
 
@@ -153,15 +153,16 @@ class WorkerPool:
                 return
         worker.close()
 
-    def run(self, fn: Callable, kwargs: dict, should_stop: Callable[[], bool] = lambda: False) -> Iterator:
-        """Yields the events of `fn(**kwargs)` run by a worker of this pool (see Worker.run), without the Done."""
+    def run(self, fn: Callable, kwargs: dict, should_stop: Callable[[], bool] = lambda: False) -> Generator:
+        """Yields the events of `fn(**kwargs)` run by a worker of this pool (see Worker.run), without the Done;
+        returns (as the generator's value) what `fn` returned."""
         worker = self._borrow()
         healthy = False
         try:
             for event in worker.run(fn, kwargs, should_stop):
                 if isinstance(event, Done):
                     healthy = True
-                    return
+                    return event.value
                 yield event
         except RuntimeError as err:
             healthy = not isinstance(err, WorkerDied)
@@ -174,21 +175,12 @@ class WorkerPool:
 
     def call(self, fn: Callable, *args: Any) -> Any:
         """Returns `fn(*args)` computed by a worker of this pool (raises RuntimeError with the worker's reason)."""
-        worker = self._borrow()
-        healthy = False
+        events = self.run(_apply, {"fn": fn, "args": args})
         try:
-            for event in worker.run(_apply, {"fn": fn, "args": args}):
-                if isinstance(event, Done):
-                    healthy = True
-                    return event.value
-        except RuntimeError as err:
-            healthy = not isinstance(err, WorkerDied)
-            raise
-        finally:
-            if healthy:
-                self._give_back(worker)
-            else:
-                worker.close()
+            while True:
+                next(events)  # a plain function sends no events, only its Done
+        except StopIteration as end:
+            return end.value
 
     def pids(self) -> list[int]:
         """Returns the process ids of the idle workers (for memory reports)."""
@@ -255,11 +247,9 @@ def serve(conn: Connection) -> None:
 def _forget_compiled_steps() -> None:
     """Drops the compiled steps JAX keeps in memory: each data choice has its own shapes, and a worker that
     kept every run's steps grew to 0.9 GB in a class; the next run loads its step from the disk cache."""
-    import sys as _sys
+    import jax  # already loaded: main() set up its compilation cache
 
-    jax = _sys.modules.get("jax")
-    if jax is not None:
-        jax.clear_caches()
+    jax.clear_caches()
 
 
 def main(argv: list[str]) -> None:

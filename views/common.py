@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import streamlit as st
 
-from textclf.data import TUTORIAL_CATEGORIES, BadDataChoice, Corpus, DataUnavailable, describe, load_newsgroups
+from textclf.data import (TUTORIAL_CATEGORIES, BadDataChoice, Corpus, DataUnavailable, describe, load_newsgroups,
+                          newsgroups_choice)
 from textclf.features import FeatureConfig
 from textclf.jobs import TrainedModel, TrainingJob
 from textclf.links import parse_setup
@@ -116,10 +117,7 @@ def is_of_chosen_data(model: TrainedModel) -> bool:
     custom = st.session_state.get("custom_corpus")
     if custom is not None:
         return model.corpus.same_data(custom)
-    mine = model.corpus.description
-    return (mine.get("source") == "20newsgroups"
-            and sorted(mine.get("categories", [])) == sorted(st.session_state["categories"])
-            and bool(mine.get("remove_metadata")) == bool(st.session_state["remove_metadata"]))
+    return newsgroups_choice(model.corpus.description) == newsgroups_choice(chosen_description())
 
 
 def require_model() -> TrainedModel:

@@ -39,15 +39,16 @@ def _status() -> None:
         p = job.progress()
         st.markdown("**Training:** waiting for its turn" if p.status == "waiting" else
                     f"**Training:** {p.fraction:.0%} done")
+    current = model is not None and is_of_chosen_data(model)
     if model is not None:
         ending = model.finished.ending()
-        other = "" if is_of_chosen_data(model) else " (not the data chosen now)"
+        other = "" if current else " (not the data chosen now)"
         st.markdown(f"**Model:** trained{f' ({ending})' if ending else ''} on "
                     f"{plain(describe(model.corpus.description))}{other}, test accuracy "
                     f"**{model.evaluation.accuracy:.1%}**")
     elif job is None or job.done:
         st.markdown("**Model:** not trained yet")
-    if model is None or not is_of_chosen_data(model):
+    if not current:
         nxt = "1. Data" if len(cats) < 2 and custom is None else "2. Train"
         st.caption(f"Next step: **{nxt}**. The path: {PATH}.")
     else:
