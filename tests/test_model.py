@@ -90,3 +90,20 @@ def test_batch_capacity_counts_every_batch_exactly():
     assert batch_capacity(x, batches) == (round_up(entries, 1024), round_up(words, 512))
     assert batch_capacity(x, [batches[0]]) == (round_up(x[batches[0]].nnz, 1024),
                                                round_up(len(np.unique(x[batches[0]].indices)), 512))
+
+
+def test_first_layer_of_batch_equals_the_sum_over_entries_and_so_do_their_gradients():
+    """Training's matrix-product first layer gives the same h0 and row gradients as inference's segment sum."""
+    from textclf.model import first_layer, first_layer_of_batch
+
+    rng = np.random.default_rng(0)
+    x = sp.random(12, 40, density=0.2, format="csr", random_state=1, dtype=np.float32)
+    x.data[:] = rng.integers(1, 4, x.nnz)
+    rows_ids = np.array([0, 3, 5, 7, 11])
+    batch = make_batch(x, rows_ids, np.zeros(12, np.int64), 8, 64, 48)  # padded rows, entries and words
+    rows = jax.numpy.asarray(rng.normal(size=(48, 6)).astype(np.float32))
+    np.testing.assert_allclose(first_layer_of_batch(rows, batch, 8), first_layer(rows, batch, 8), rtol=1e-5, atol=1e-6)
+    weights = rng.normal(size=(8, 6)).astype(np.float32)
+    grad = lambda f: jax.grad(lambda r: (f(r, batch, 8) * weights).sum())(rows)  # noqa: E731
+    np.testing.assert_allclose(grad(first_layer_of_batch), grad(first_layer), rtol=1e-5, atol=1e-6)
+    assert np.abs(np.asarray(first_layer(rows, batch, 8))[:5]).sum() > 0

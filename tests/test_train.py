@@ -48,7 +48,11 @@ def test_one_step_changes_every_parameter(tiny_corpus, optimizer):
     embed_before, embed_after = before["['embed']"], after["['embed']"]
     assert (embed_before[in_batch] != embed_after[in_batch]).any(axis=1).all()
     if optimizer == "lazy_adam":
+        # Padding slots read the last row (a cheap clipped gather): it must come out untouched like any absent word.
+        assert spec.vocab_size - 1 in absent and batch.words[-1] == spec.vocab_size
         np.testing.assert_array_equal(embed_before[absent], embed_after[absent])
+        assert not np.asarray(state.embed_mu)[absent].any() and not np.asarray(state.embed_nu)[absent].any()
+        assert np.asarray(state.embed_mu)[in_batch].any(axis=1).all()
 
 
 def test_sparse_exact_adam_matches_dense_adam(tiny_corpus):

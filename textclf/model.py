@@ -158,6 +158,17 @@ def first_layer(rows_of_embed: jax.Array, batch: SparseBatch, batch_size: int) -
     return jax.ops.segment_sum(contrib, batch.rows, num_segments=batch_size)
 
 
+def first_layer_of_batch(rows_of_embed: jax.Array, batch: SparseBatch, batch_size: int) -> jax.Array:
+    """Returns first_layer's h0 as one matrix product: the batch's counts [batch, n_words] @ rows [n_words, hidden0].
+
+    For training's small batches (32 rows) this is cheaper than first_layer's sum over entries, forward and
+    backward (about a tenth of a step on the 4 tutorial categories); for inference's 512-row batches the
+    [batch, n_words] matrix would be too large.
+    """
+    counts = jnp.zeros((batch_size, rows_of_embed.shape[0]), rows_of_embed.dtype)
+    return counts.at[batch.rows, batch.local].add(batch.values) @ rows_of_embed
+
+
 def gather_rows(embed: jax.Array, words: jax.Array) -> jax.Array:
     """Returns embed[words], with zeros for out-of-range (padding) ids."""
     return embed.at[words].get(mode="fill", fill_value=0.0)

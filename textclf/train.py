@@ -20,7 +20,7 @@ from textclf import ensemble, limits
 from textclf.classifier import Classifier
 from textclf.data import Corpus
 from textclf.features import FeatureConfig, Featurizer
-from textclf.model import (ModelSpec, SparseBatch, first_layer, gather_rows, head, init_params,
+from textclf.model import (ModelSpec, SparseBatch, first_layer_of_batch, head, init_params,
                            predict_proba_sparse, stack_batches, batch_capacity)
 
 OPTIMIZERS = ("adam", "lazy_adam")
@@ -192,18 +192,27 @@ def init_state(key: jax.Array, spec: ModelSpec, config: TrainConfig) -> TrainSta
 
 
 def _loss(rows: jax.Array, head_params: dict, batch: SparseBatch, rng: jax.Array, spec: ModelSpec):
-    h0 = first_layer(rows, batch, batch.mask.shape[0])  # [batch, hidden0]
+    h0 = first_layer_of_batch(rows, batch, batch.mask.shape[0])  # [batch, hidden0]
     logits = head.apply(head_params, rng, h0, spec, True)  # [batch, classes]
     ce = optax.softmax_cross_entropy_with_integer_labels(logits, batch.labels) * batch.mask
     correct = jnp.sum((jnp.argmax(logits, -1) == batch.labels) * batch.mask)
     return jnp.sum(ce) / jnp.maximum(jnp.sum(batch.mask), 1.0), (jnp.sum(ce), correct)
 
 
+def _rows_of(table: jax.Array, words: jax.Array) -> jax.Array:
+    """Returns table[words] for a batch's words; padding ids (= vocab size) read the last row.
+
+    Cheaper than gather_rows' zero fill (no check per id) and harmless: no entry of a batch points at a padding
+    slot, so their rows get no gradient, and the update's writes to padding ids are dropped.
+    """
+    return table.at[words].get(mode="clip")
+
+
 def _update(state: TrainState, batch: SparseBatch, spec: ModelSpec, config: TrainConfig | UpdateRule):
     """Returns (next state, metrics {ce_sum, correct, count}) after one update on `batch`."""
     rng, step_rng = jax.random.split(state.rng)
     embed = state.params["embed"]
-    rows = gather_rows(embed, batch.words)  # [n_words, hidden0]
+    rows = _rows_of(embed, batch.words)  # [n_words, hidden0]
     (_, (ce_sum, correct)), (g_rows, g_head) = jax.value_and_grad(_loss, argnums=(0, 1), has_aux=True)(
         rows, state.params["head"], batch, step_rng, spec)
     tx = _adam(config)
@@ -219,8 +228,8 @@ def _update(state: TrainState, batch: SparseBatch, spec: ModelSpec, config: Trai
         # Lazy Adam: the moments and weights of words absent from the batch are left as they are.
         t = (state.step + 1).astype(jnp.float32)
         b1, b2, eps = 0.9, 0.999, 1e-8
-        mu_rows = b1 * gather_rows(state.embed_mu, batch.words) + (1 - b1) * g_rows
-        nu_rows = b2 * gather_rows(state.embed_nu, batch.words) + (1 - b2) * g_rows ** 2
+        mu_rows = b1 * _rows_of(state.embed_mu, batch.words) + (1 - b1) * g_rows
+        nu_rows = b2 * _rows_of(state.embed_nu, batch.words) + (1 - b2) * g_rows ** 2
         update = (mu_rows / (1 - b1 ** t)) / (jnp.sqrt(nu_rows / (1 - b2 ** t)) + eps)
         update = update + config.weight_decay * rows
         new_rows = rows - config.learning_rate * update
