@@ -104,6 +104,6 @@ def test_first_layer_of_batch_equals_the_sum_over_entries_and_so_do_their_gradie
     rows = jax.numpy.asarray(rng.normal(size=(48, 6)).astype(np.float32))
     np.testing.assert_allclose(first_layer_of_batch(rows, batch, 8), first_layer(rows, batch, 8), rtol=1e-5, atol=1e-6)
     weights = rng.normal(size=(8, 6)).astype(np.float32)
-    grad = lambda f: jax.grad(lambda r: (f(r, batch, 8) * weights).sum())(rows)  # noqa: E731
+    grad = lambda f: jax.grad(lambda r: (f(r, batch, 8) * weights).sum())(rows)
     np.testing.assert_allclose(grad(first_layer_of_batch), grad(first_layer), rtol=1e-5, atol=1e-6)
     assert np.abs(np.asarray(first_layer(rows, batch, 8))[:5]).sum() > 0
