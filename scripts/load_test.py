@@ -1,19 +1,25 @@
-"""Classroom load: 20 browsers open the start page at once, then 8 of them train at the same time.
+"""Classroom load: 20 visitors open the start page at once, then 8 of them train at the same time.
 
 Not a test (it measures, it does not assert timings): run it by hand on the machine the class will use,
 
-    TEXTCLF_20NEWS_ARCHIVE=/path/20news-bydate.tar.gz .venv/bin/python scripts/load_test.py
+    TEXTCLF_20NEWS_ARCHIVE=/path/20news-bydate.tar.gz .venv/bin/python scripts/load_test.py [--clients protocol]
 
-It starts `streamlit run app.py` on a free port (fresh runs folder, and a fresh data cache unless --data-home),
-drives Debian's Chromium with Playwright and prints: every page answered, time to first paint per user, each
-run's wall time next to the same run alone, whether every user got a result on their own data (class names
-and training-set sizes), the server's peak memory, and the longest silence of the server towards each trainer.
+It starts `streamlit run app.py` on a free port (fresh runs folder, and a fresh data cache unless --data-home)
+and prints: every page answered, time to the start page per user, each run's wall time next to the same run
+alone, whether every user got a result on their own data (class names and training-set sizes), the server's
+peak memory, and the longest silence of the server towards each trainer.
+
+The visitors are Chromium pages driven by Playwright (`--clients browser`, the default), or protocol clients
+(`--clients protocol`, scripts/streamlit_client.py) that speak Streamlit's websocket protocol as its frontend
+does but draw nothing: the server then gets what twenty students' browsers on their own machines would send,
+without twenty browsers' drawing on the server's cores.
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import itertools
 import os
 import re
 import shutil
@@ -237,25 +243,219 @@ def spread(values: list[float]) -> str:
             f"{ordered[int(0.95 * (len(ordered) - 1))]:.2f} s, slowest {ordered[-1]:.2f} s")
 
 
-async def solo_runs(args: argparse.Namespace, pairs: list, work: Path, data_home: str) -> dict:
-    """Returns {pair: wall seconds} of each pair trained alone, one after the other, on a server of its own."""
+async def protocol_visit(url: str) -> dict:
+    """Returns one protocol visitor's first visit (HTML and the files it names, then the websocket): seconds from
+    opening the websocket to the server's first message, the start page's title and its script_finished."""
+    from scripts.streamlit_client import StreamlitClient
+
+    client = StreamlitClient(url, fetch_assets=True)
+    started = time.perf_counter()
+    try:
+        request = await client.finished(await client.open(), 180)
+        title = request.heading_at(HOME_TITLE)
+        failed = client.exceptions() + client.errors + ([] if title else ["no title"])
+        return {"client": client, "ok": not failed, "error": "; ".join(failed), "page_load": request.finished - started,
+                "first_answer": request.first_answer - client.connected_at,
+                "title_received": title - client.connected_at if title else None,
+                "script_finished": request.finished - client.connected_at}
+    except Exception as err:  # noqa: BLE001 - reported in the summary
+        return {"client": client, "ok": False, "error": f"{type(err).__name__}: {err}"}
+
+
+async def protocol_train_page(url: str, pair: tuple[str, str], epochs: int, previous=None):
+    """Returns a protocol client on the teacher link to `pair` once Train and the reference models are shown
+    (closing `previous`, the start page's client: a browser tab going to a new address)."""
+    from scripts.streamlit_client import StreamlitClient
+
+    if previous is not None:
+        await previous.close()
+    client = StreamlitClient(url, "train", f"categories={','.join(pair)}&epochs={epochs}")
+    await client.open()
+    await client.wait_for(lambda: _has_button(client, "Train"), 600)
+    try:  # the clock starts at the click, not the load
+        await client.wait_for(lambda: "Linear SVM" in client.text(), 600)
+    except TimeoutError:
+        pass
+    return client
+
+
+def _has_button(client, label: str) -> bool:
+    """Returns True when `client`'s page shows an enabled button labelled `label`."""
+    try:
+        return not client.button(label).proto.disabled
+    except LookupError:
+        return False
+
+
+async def protocol_train(client, pair: tuple[str, str]) -> dict:
+    """Returns one protocol user's run: presses Train on `client` (a teacher link's Train page) and follows the
+    page, checked after every message, until it shows the result; the same figures as `train_pair`."""
+    seen = {"waited": False, "training_from": None}
+    clicked = time.perf_counter()
+
+    def done() -> bool:
+        text = client.text()
+        seen["waited"] = seen["waited"] or "Waiting:" in text
+        if seen["training_from"] is None and re.search(r"Epoch \d+ of \d+", text):
+            seen["training_from"] = time.perf_counter() - clicked
+        return "Training took" in text
+
+    await client.click("Train")
+    await client.wait_for(done, 1800)
+    wall = time.perf_counter() - clicked
+    body = client.text()
+    took = re.search(r"Training took ([\d.]+) s", body)
+    size = re.search(r"([\d,]+) training (?:texts|posts), (\d+) (?:classes|topics)", body)
+    during = [t for t in client.message_times if clicked <= t <= clicked + wall]
+    gaps = [b - a for a, b in itertools.pairwise(during)]
+    return {"pair": pair, "wall": wall, "train_seconds": float(took.group(1)) if took else None,
+            "shown_train_texts": int(size.group(1).replace(",", "")) if size else None,
+            "shown_classes": int(size.group(2)) if size else None,
+            "sidebar_pair": f"trained on {', '.join(pair)}" in body, "waited": seen["waited"],
+            "training_from": seen["training_from"], "longest_silence": max(gaps) if gaps else None,
+            "foreign": [p for p in PAIRS if p != pair and any(name in body for name in p)],
+            "error": bool(client.exceptions() or client.errors), "auto_reruns": client.auto_rerun_requests}
+
+
+async def protocol_click_around(client, until: asyncio.Event) -> dict[str, list[float]]:
+    """Returns, for a protocol visitor who switches pages until `until` is set, the seconds from each click to
+    the server's first answer, to the new page's title and to its script_finished (all the server's part)."""
+    stops = [("1. Data", "1. Data: which topics"), ("Start here", HOME_TITLE)]
+    times: dict[str, list[float]] = {"answered": [], "title": [], "finished": []}
+    while not until.is_set():
+        for link, title in stops:
+            try:
+                request = await client.finished(await client.switch_page(link), 60)
+                shown = request.heading_at(title)
+                times["answered"].append(request.first_answer - request.sent)
+                times["title"].append(shown - request.sent if shown else float("inf"))
+                times["finished"].append(request.finished - request.sent)
+            except Exception:  # noqa: BLE001 - no answer within a minute: counted as such
+                for values in times.values():
+                    values.append(float("inf"))
+            await asyncio.sleep(2.0)
+    return times
+
+
+def report_visits(users: int, visits: list[dict], seconds: float, server_pid: int, figures: list[tuple]) -> None:
+    """Prints how the first visits went: pages answered, then each (label, key) of `figures` per user."""
+    answered = [v for v in visits if v["ok"]]
+    print(f"\n{users} visitors at once: {len(answered)} start pages answered without an error "
+          f"in {seconds:.1f} s; server memory now {rss_mb(server_pid):.0f} MB")
+    for label, key in figures:
+        values = sorted(v[key] for v in answered if v.get(key) is not None)
+        print(f"{label} per user (s): " + " ".join(f"{x:.1f}" for x in values))
+        if values and key != "first_paint":
+            print(f"  median {statistics.median(values):.1f} s, slowest {max(values):.1f} s")
+    for v in visits:
+        if not v["ok"]:
+            print("  failed:", (v.get("error") or "an exception on the page").splitlines()[0])
+
+
+async def browser_class(args: argparse.Namespace, url: str, pairs: list, server_pid: int) -> dict:
+    """Runs the class with a Chromium context per user; returns the runs, clicks and health checks."""
     from playwright.async_api import async_playwright
 
+    async with async_playwright() as p:
+        executable = browser_executable(Path(args.work), args.browser_nice, args.browser_cpus)
+        browser = await p.chromium.launch(executable_path=executable, args=CHROMIUM_ARGS)
+        started = time.perf_counter()
+        visits = await asyncio.gather(*(open_start_page(browser, url) for _ in range(args.users)))
+        report_visits(args.users, visits, time.perf_counter() - started, server_pid,
+                      [("first contentful paint", "first_paint"), ("start page's title shown", "title_shown")])
+        answered = [v for v in visits if v["ok"]]
+
+        trainers = [v["page"] for v in answered[:len(pairs)]]
+        print(f"\n{len(trainers)} users open a teacher link to Train and press Train at the same time:")
+        bystanders = answered[len(pairs):]
+        started = time.perf_counter()
+        training_over = asyncio.Event()
+        clicking = [asyncio.create_task(click_around(visit, training_over)) for visit in bystanders]
+        with HealthProbe(url) as probe:
+            runs = await asyncio.gather(*(train_pair(page, url, pair, args.epochs)
+                                          for page, pair in zip(trainers, pairs)), return_exceptions=True)
+        total = time.perf_counter() - started
+        training_over.set()
+        clicked = await asyncio.gather(*clicking)
+        await browser.close()
+    return {"runs": runs, "total": total, "bystanders": len(bystanders), "health": probe.latencies,
+            "clicks": [("click to the server's answer", [x for answers, _ in clicked for x in answers]),
+                       ("click to the page's title on screen", [x for _, shown in clicked for x in shown])]}
+
+
+async def protocol_class(args: argparse.Namespace, url: str, pairs: list, server_pid: int) -> dict:
+    """Runs the class with a protocol client per user (scripts/streamlit_client.py); returns the runs, clicks and
+    health checks. The trainers press Train together once all their pages show Train."""
+    started = time.perf_counter()
+    visits = await asyncio.gather(*(protocol_visit(url) for _ in range(args.users)))
+    report_visits(args.users, visits, time.perf_counter() - started, server_pid,
+                  [("websocket to the server's first message", "first_answer"),
+                   ("websocket to the start page's title", "title_received"),
+                   ("websocket to the start page's script_finished", "script_finished"),
+                   ("page load (HTML, the files it names, websocket) to script_finished", "page_load")])
+    answered = [v for v in visits if v["ok"]]
+    trainers, bystanders = answered[:len(pairs)], answered[len(pairs):]
+    print(f"\n{len(trainers)} users open a teacher link to Train and press Train at the same time:")
+    started = time.perf_counter()
+    training_over = asyncio.Event()
+    clicking = [asyncio.create_task(protocol_click_around(v["client"], training_over)) for v in bystanders]
+    with HealthProbe(url) as probe:
+        pages = await asyncio.gather(*(protocol_train_page(url, pair, args.epochs, v["client"])
+                                       for v, pair in zip(trainers, pairs)), return_exceptions=True)
+        print(f"  {sum(1 for c in pages if not isinstance(c, BaseException))} Train pages ready after "
+              f"{time.perf_counter() - started:.1f} s; all press Train now")
+        started = time.perf_counter()
+        runs = await asyncio.gather(*(protocol_train(client, pair) if not isinstance(client, BaseException)
+                                      else _raise(client) for client, pair in zip(pages, pairs)),
+                                    return_exceptions=True)
+    total = time.perf_counter() - started
+    training_over.set()
+    clicked = await asyncio.gather(*clicking)
+    for client in [*pages, *(v["client"] for v in visits)]:
+        if not isinstance(client, BaseException):
+            await client.close()
+    auto = [r["auto_reruns"] for r in runs if isinstance(r, dict)]
+    if auto:
+        print(f"  auto-rerun requests sent per trainer (st.fragment(run_every=...)): {min(auto)}-{max(auto)}")
+    return {"runs": runs, "total": total, "bystanders": len(bystanders), "health": probe.latencies,
+            "clicks": [("click to the server's first answer", [x for c in clicked for x in c["answered"]]),
+                       ("click to the new page's title received", [x for c in clicked for x in c["title"]]),
+                       ("click to the new page's script_finished", [x for c in clicked for x in c["finished"]])]}
+
+
+async def _raise(err: BaseException) -> None:
+    """Raises `err` (a trainer whose Train page never came: its run is reported as failed)."""
+    raise err
+
+
+async def solo_runs(args: argparse.Namespace, pairs: list, work: Path, data_home: str) -> dict:
+    """Returns {pair: wall seconds} of each pair trained alone, one after the other, on a server of its own."""
     env = server_env(args, work / "solo", data_home)
     port = free_port()
     server = start_server(port, env)
+    url = f"http://127.0.0.1:{port}"
     alone = {}
+    print("\neach pair alone, one after the other (a server of its own):")
     try:
-        async with async_playwright() as p:
-            browser = await p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-            page = await (await browser.new_context(viewport={"width": 1280, "height": 720})).new_page()
-            page.set_default_timeout(600_000)
-            print("\neach pair alone, one after the other (a server of its own):")
+        if args.clients == "protocol":
             for pair in pairs:
-                run = await train_pair(page, f"http://127.0.0.1:{port}", pair, args.epochs)
+                client = await protocol_train_page(url, pair, args.epochs)
+                run = await protocol_train(client, pair)
+                await client.close()
                 alone[pair] = run["wall"]
                 print(f"  {'+'.join(pair):52s} {run['wall']:5.1f} s (training {run['train_seconds']} s)")
-            await browser.close()
+        else:
+            from playwright.async_api import async_playwright
+
+            async with async_playwright() as p:
+                browser = await p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+                page = await (await browser.new_context(viewport={"width": 1280, "height": 720})).new_page()
+                page.set_default_timeout(600_000)
+                for pair in pairs:
+                    run = await train_pair(page, url, pair, args.epochs)
+                    alone[pair] = run["wall"]
+                    print(f"  {'+'.join(pair):52s} {run['wall']:5.1f} s (training {run['train_seconds']} s)")
+                await browser.close()
     finally:
         server.terminate()
         server.wait(20)
@@ -273,69 +473,52 @@ def server_env(args: argparse.Namespace, folder: Path, data_home: str) -> dict:
 
 
 async def main(args: argparse.Namespace) -> None:
-    from playwright.async_api import async_playwright
-
     work = Path(tempfile.mkdtemp(prefix="textclf-load-"))
+    args.work = str(work)
     data_home = args.data_home or str(work / "scikit_learn_data")
     pairs = PAIRS[:args.trainers]
-    print(f"{os.cpu_count()} cores; browsers on core(s) {args.browser_cpus or 'all'} at nice {args.browser_nice}; "
-          f"load average before: {os.getloadavg()[0]:.1f}; training slots: "
+    clients = (f"{args.users} protocol clients in this process (pid {os.getpid()})" if args.clients == "protocol"
+               else f"browsers on core(s) {args.browser_cpus or 'all'} at nice {args.browser_nice}")
+    print(f"{os.cpu_count()} cores; {clients}; load average before: {os.getloadavg()[0]:.1f}; training slots: "
           f"{args.max_trainings or os.environ.get('TEXTCLF_MAX_TRAININGS') or os.cpu_count()}; data cache: "
           f"{'given' if args.data_home else 'empty at start'}")
     env = server_env(args, work / "class", data_home)
     port = free_port()
     server = start_server(port, env)
-    url = f"http://127.0.0.1:{port}"
+    cpu_before = time.process_time()
     try:
-        async with async_playwright() as p:
-            executable = browser_executable(work, args.browser_nice, args.browser_cpus)
-            browser = await p.chromium.launch(executable_path=executable, args=CHROMIUM_ARGS)
-            started = time.perf_counter()
-            visits = await asyncio.gather(*(open_start_page(browser, url) for _ in range(args.users)))
-            answered = [v for v in visits if v["ok"]]
-            print(f"\n{args.users} visitors at once: {len(answered)} start pages answered without an error "
-                  f"in {time.perf_counter() - started:.1f} s; server memory now {rss_mb(server.pid):.0f} MB")
-            paints = [v["first_paint"] for v in answered if v.get("first_paint") is not None]
-            shown = [v["title_shown"] for v in answered]
-            print("first contentful paint per user (s): " + " ".join(f"{x:.1f}" for x in sorted(paints)))
-            print("start page's title shown per user (s): " + " ".join(f"{x:.1f}" for x in sorted(shown)))
-            if shown:
-                print(f"  median {statistics.median(shown):.1f} s, slowest {max(shown):.1f} s")
-            for v in visits:
-                if not v["ok"]:
-                    print("  failed:", v.get("error", "an exception on the page").splitlines()[0])
-
-            trainers = [v["page"] for v in answered[:len(pairs)]]
-            print(f"\n{len(trainers)} users open a teacher link to Train and press Train at the same time:")
-            bystanders = answered[len(pairs):]
-            started = time.perf_counter()
-            training_over = asyncio.Event()
-            clicking = [asyncio.create_task(click_around(visit, training_over)) for visit in bystanders]
-            with HealthProbe(url) as probe:
-                runs = await asyncio.gather(*(train_pair(page, url, pair, args.epochs)
-                                              for page, pair in zip(trainers, pairs)), return_exceptions=True)
-            total = time.perf_counter() - started
-            training_over.set()
-            clicked = await asyncio.gather(*clicking)
-            click_answers = [x for answers, _ in clicked for x in answers]
-            click_shown = [x for _, shown in clicked for x in shown]
-            await browser.close()
+        run_class = protocol_class if args.clients == "protocol" else browser_class
+        outcome = await run_class(args, f"http://127.0.0.1:{port}", pairs, server.pid)
         peak = peak_rss_mb(server.pid)
         workers_peak = [peak_rss_mb(child) for child in children(server.pid)]
     finally:
         server.terminate()
         server.wait(20)
+    client_cpu = time.process_time() - cpu_before
     tracebacks = (work / "class" / "streamlit.log").read_text().count("Traceback")
     saved = len(list((work / "class" / "runs").rglob("run.json")))
     alone = {} if args.skip_solo else await solo_runs(args, pairs, work, data_home)
+    report(pairs, outcome, alone, data_home, saved)
+    print(f"server peak memory (VmHWM): {peak:.0f} MB; its {len(workers_peak)} worker processes' peaks: "
+          f"{' + '.join(f'{x:.0f}' for x in workers_peak)} MB; all together at most "
+          f"{peak + sum(workers_peak):.0f} MB")
+    if args.clients == "protocol":
+        print(f"CPU used by this process (the {args.users} clients and the health check): {client_cpu:.1f} s")
+    print(f"tracebacks in the server log: {tracebacks}; "
+          f"load average after: {os.getloadavg()[0]:.1f}")
 
+
+def report(pairs: list, outcome: dict, alone: dict, data_home: str, saved: int) -> None:
+    """Prints the runs side by side (own data or not), the silences towards trainers, the clicks and the health
+    checks, the same for both kinds of clients."""
+    runs, total = outcome["runs"], outcome["total"]
     print(f"\nthe {len(pairs)} runs side by side:")
     expected = {pair: len(load_newsgroups(pair, data_home=data_home, allow_download=False).train_texts)
                 for pair in pairs}
     finished = [r for r in runs if isinstance(r, dict)]
     for r in runs:
         if not isinstance(r, dict):
-            print("  run failed:", str(r).splitlines()[0])
+            print("  run failed:", (str(r) or type(r).__name__).splitlines()[0])
             continue
         n_train = expected[r["pair"]]
         own = (r["sidebar_pair"] and r["shown_classes"] == 2 and r["shown_train_texts"] == n_train
@@ -357,20 +540,14 @@ async def main(args: argparse.Namespace) -> None:
     silences = [r["longest_silence"] for r in finished if r["longest_silence"] is not None]
     if silences:
         print(f"longest server silence towards a trainer (no websocket message): {max(silences):.1f} s")
-    if click_answers:
-        print(f"{len(bystanders)} other users switching pages meanwhile, {len(click_answers)} clicks:\n"
-              f"  click to the server's answer: {spread(click_answers)}; over 2 s: "
-              f"{sum(1 for x in click_answers if x > 2)}\n"
-              f"  click to the page's title on screen: {spread(click_shown)}; over 2 s: "
-              f"{sum(1 for x in click_shown if x > 2)}")
-    if probe.latencies:
-        print(f"server health check while the {len(pairs)} trained ({len(probe.latencies)} asks): "
-              f"{spread(probe.latencies)}")
-    print(f"server peak memory (VmHWM): {peak:.0f} MB; its {len(workers_peak)} worker processes' peaks: "
-          f"{' + '.join(f'{x:.0f}' for x in workers_peak)} MB; all together at most "
-          f"{peak + sum(workers_peak):.0f} MB")
-    print(f"tracebacks in the server log: {tracebacks}; "
-          f"load average after: {os.getloadavg()[0]:.1f}")
+    clicks = outcome["clicks"]
+    if clicks[0][1]:
+        print(f"{outcome['bystanders']} other users switching pages meanwhile, {len(clicks[0][1])} clicks:")
+        for label, values in clicks:
+            print(f"  {label}: {spread(values)}; over 2 s: {sum(1 for x in values if x > 2)}")
+    if outcome["health"]:
+        print(f"server health check while the {len(pairs)} trained ({len(outcome['health'])} asks): "
+              f"{spread(outcome['health'])}")
 
 
 if __name__ == "__main__":
@@ -385,6 +562,9 @@ if __name__ == "__main__":
     parser.add_argument("--browser-cpus", default=str((os.cpu_count() or 1) - 1) if (os.cpu_count() or 1) > 1 else "",
                         help="CPU cores the browsers may use (taskset list; default: the last core; '' for all)")
     parser.add_argument("--skip-solo", action="store_true", help="skip the runs alone (faster)")
+    parser.add_argument("--clients", choices=["browser", "protocol"], default="browser",
+                        help="browser: a Chromium page per user; protocol: Streamlit's websocket protocol spoken "
+                             "by this process, nothing drawn (scripts/streamlit_client.py)")
     arguments = parser.parse_args()
     if not os.environ.get(ARCHIVE_ENV) and not arguments.data_home:
         raise SystemExit(f"set {ARCHIVE_ENV} to 20news-bydate.tar.gz (or give --data-home)")
