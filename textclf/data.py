@@ -22,6 +22,8 @@ except ImportError:  # Windows: one server process, the thread lock alone
 
 import numpy as np
 
+from textclf import newsgroups_cache
+
 NEWSGROUPS: tuple[str, ...] = (
     "alt.atheism", "comp.graphics", "comp.os.ms-windows.misc", "comp.sys.ibm.pc.hardware",
     "comp.sys.mac.hardware", "comp.windows.x", "misc.forsale", "rec.autos", "rec.motorcycles",
@@ -283,6 +285,16 @@ def _offline_message(reason: str) -> str:
     )
 
 
+def preload_newsgroups(data_home: str | None = None) -> bool:
+    """Reads the 20news cache into memory when it is there (a server does so at start: its first visitors then
+    do not wait for it); returns False when there is none yet or it cannot be read (loading will say why)."""
+    try:
+        newsgroups_cache.read(_sklearn_cache_path(data_home))
+    except OSError:
+        return False
+    return True
+
+
 def load_newsgroups(categories: Sequence[str] = TUTORIAL_CATEGORIES, remove_metadata: bool = False,
                     archive: str | os.PathLike | None = None, data_home: str | None = None,
                     allow_download: bool = True) -> Corpus:
@@ -293,8 +305,9 @@ def load_newsgroups(categories: Sequence[str] = TUTORIAL_CATEGORIES, remove_meta
     parts = {}
     for subset in ("train", "test"):
         try:
-            bunch = _fetch(subset, chosen, remove, data_home, download=False)
-        except OSError as err:  # scikit-learn could not read its cache file
+            texts, labels, names = newsgroups_cache.select(
+                newsgroups_cache.read(_sklearn_cache_path(data_home)), subset, chosen, remove)
+        except OSError as err:  # the cache file is missing or damaged
             archive = archive or os.environ.get(ARCHIVE_ENV)
             if not archive:
                 raise DataUnavailable(
@@ -303,10 +316,11 @@ def load_newsgroups(categories: Sequence[str] = TUTORIAL_CATEGORIES, remove_meta
                     f"{ARCHIVE_ENV}.") from err
             build_cache_from_archive(archive, data_home)  # rebuild once from the archive, then read it
             source = "archive"
-            bunch = _fetch(subset, chosen, remove, data_home, download=False)
+            texts, labels, names = newsgroups_cache.select(
+                newsgroups_cache.read(_sklearn_cache_path(data_home)), subset, chosen, remove)
         # scikit-learn numbers the categories alphabetically too; the renumbering guards that agreement.
-        to_ours = np.array([chosen.index(name) for name in bunch.target_names])
-        parts[subset] = (list(bunch.data), to_ours[bunch.target].astype(np.int32))
+        to_ours = np.array([chosen.index(name) for name in names])
+        parts[subset] = (texts, to_ours[labels].astype(np.int32))
     return Corpus(
         train_texts=parts["train"][0], train_labels=parts["train"][1],
         test_texts=parts["test"][0], test_labels=parts["test"][1], class_names=chosen,

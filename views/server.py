@@ -3,6 +3,7 @@ computation, and the clean-up of closed sessions' uploads."""
 
 from __future__ import annotations
 
+import threading
 from typing import Callable
 
 import streamlit as st
@@ -11,7 +12,7 @@ from streamlit.runtime.scriptrunner import get_script_run_ctx
 
 from textclf.background import Background
 from textclf.baselines import run_baselines
-from textclf.data import Corpus
+from textclf.data import Corpus, preload_newsgroups
 from textclf.model import enable_compilation_cache
 from textclf.queue import TrainingQueue
 from textclf.sessions import SessionJanitor
@@ -23,6 +24,15 @@ def prepare() -> None:
     """Readies what the server shares, once per process: the compiled-steps cache and the training workers."""
     _compilation_cache()
     training_workers()  # started on the first visit: they have imported JAX by the time anyone presses Train
+    _newsgroups_preload()
+
+
+@st.cache_resource
+def _newsgroups_preload() -> threading.Thread:
+    """Reads the newsgroups cache in the background once per server, while the first visitors read the start page."""
+    thread = threading.Thread(target=preload_newsgroups, name="newsgroups-preload", daemon=True)
+    thread.start()
+    return thread
 
 
 @st.cache_resource
