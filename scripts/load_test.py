@@ -270,8 +270,10 @@ async def protocol_train_page(url: str, pair: tuple[str, str], epochs: int, prev
     if previous is not None:
         await previous.close()
     client = StreamlitClient(url, "train", f"categories={','.join(pair)}&epochs={epochs}")
+    opened = time.perf_counter()
     await client.open()
     await client.wait_for(lambda: _has_button(client, "Train"), 600)
+    client.train_button_after = time.perf_counter() - opened  # the page itself, before the reference models
     try:  # the clock starts at the click, not the load
         await client.wait_for(lambda: "Linear SVM" in client.text(), 600)
     except TimeoutError:
@@ -402,8 +404,12 @@ async def protocol_class(args: argparse.Namespace, url: str, pairs: list, server
     with HealthProbe(url) as probe:
         pages = await asyncio.gather(*(protocol_train_page(url, pair, args.epochs, v["client"])
                                        for v, pair in zip(trainers, pairs)), return_exceptions=True)
-        print(f"  {sum(1 for c in pages if not isinstance(c, BaseException))} Train pages ready after "
-              f"{time.perf_counter() - started:.1f} s; all press Train now")
+        ready = [c for c in pages if not isinstance(c, BaseException)]
+        print(f"  teacher link to an enabled Train button per user (s): "
+              f"{spread([c.train_button_after for c in ready])}")
+        print(f"  {len(ready)} Train pages ready, reference models shown, after "
+              f"{time.perf_counter() - started:.1f} s (computed one data choice after another in a worker); "
+              f"all press Train now")
         started = time.perf_counter()
         runs = await asyncio.gather(*(protocol_train(client, pair) if not isinstance(client, BaseException)
                                       else _raise(client) for client, pair in zip(pages, pairs)),
@@ -472,6 +478,25 @@ def server_env(args: argparse.Namespace, folder: Path, data_home: str) -> dict:
     return env
 
 
+async def teacher_visit(url: str) -> None:
+    """The teacher opens the start page, then Train (where "Copy link to this setup" is), before the class arrives:
+    a class always comes after the teacher has made its link. Prints how long each page took on the new server."""
+    from scripts.streamlit_client import StreamlitClient
+
+    client = StreamlitClient(url, fetch_assets=True)
+    started = time.perf_counter()
+    await client.finished(await client.open(), 300)
+    home = time.perf_counter() - started
+    started = time.perf_counter()
+    await client.close()
+    client = StreamlitClient(url, "train")
+    await client.open()
+    await client.wait_for(lambda: _has_button(client, "Train"), 300)
+    print(f"the teacher's visit first (a new server; --cold skips it): start page {home:.1f} s, then Train "
+          f"{time.perf_counter() - started:.1f} s")
+    await client.close()
+
+
 async def main(args: argparse.Namespace) -> None:
     work = Path(tempfile.mkdtemp(prefix="textclf-load-"))
     args.work = str(work)
@@ -487,6 +512,8 @@ async def main(args: argparse.Namespace) -> None:
     server = start_server(port, env)
     cpu_before = time.process_time()
     try:
+        if not args.cold:
+            await teacher_visit(f"http://127.0.0.1:{port}")
         run_class = protocol_class if args.clients == "protocol" else browser_class
         outcome = await run_class(args, f"http://127.0.0.1:{port}", pairs, server.pid)
         peak = peak_rss_mb(server.pid)
@@ -561,6 +588,8 @@ if __name__ == "__main__":
                         help="nice value of the 20 browsers (0: same priority as the server)")
     parser.add_argument("--browser-cpus", default=str((os.cpu_count() or 1) - 1) if (os.cpu_count() or 1) > 1 else "",
                         help="CPU cores the browsers may use (taskset list; default: the last core; '' for all)")
+    parser.add_argument("--cold", action="store_true",
+                        help="the class arrives at a server nobody has visited (default: the teacher visits first)")
     parser.add_argument("--skip-solo", action="store_true", help="skip the runs alone (faster)")
     parser.add_argument("--clients", choices=["browser", "protocol"], default="browser",
                         help="browser: a Chromium page per user; protocol: Streamlit's websocket protocol spoken "
