@@ -107,3 +107,20 @@ def test_first_layer_of_batch_equals_the_sum_over_entries_and_so_do_their_gradie
     grad = lambda f: jax.grad(lambda r: (f(r, batch, 8) * weights).sum())(rows)
     np.testing.assert_allclose(grad(first_layer_of_batch), grad(first_layer), rtol=1e-5, atol=1e-6)
     assert np.abs(np.asarray(first_layer(rows, batch, 8))[:5]).sum() > 0
+
+
+def test_chunks_are_padded_to_the_smallest_of_three_levels_that_holds_them():
+    from textclf.model import batch_sizes, capacity_levels, level_for
+
+    rng = np.random.default_rng(0)
+    x = sp.random(400, 3000, density=0.01, format="csr", random_state=2, dtype=np.float32)
+    x = sp.vstack([x, sp.random(4, 3000, density=0.6, format="csr", random_state=3, dtype=np.float32)]).tocsr()
+    batches = [rng.permutation(400)[:8] for _ in range(20)] + [np.array([400, 401, 402, 403])]  # one huge batch
+    entries, words = batch_sizes(x, batches)
+    assert [int(e) for e in entries] == [x[b].nnz for b in batches]
+    assert [int(w) for w in words] == [len(np.unique(x[b].indices)) for b in batches]
+    levels = capacity_levels(entries, words)
+    assert levels == sorted(levels) and len(levels) == 3 and levels[-1] == batch_capacity(x, batches)
+    chosen = [level_for(levels, e, w) for e, w in zip(entries, words)]
+    assert all(e <= c[0] and w <= c[1] for (e, w), c in zip(zip(entries, words), chosen))
+    assert chosen[-1] == levels[-1] and all(c == levels[0] for c in chosen[:-1])  # only the huge one pays for it

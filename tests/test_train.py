@@ -219,3 +219,27 @@ def test_a_new_seed_or_epoch_count_reuses_the_compiled_update(tiny_corpus):
     compiled = train_steps._cache_size()
     run_to_end(train(tiny_corpus, config=replace(base, seed=1, epochs=2, early_stopping=1)))
     assert train_steps._cache_size() == compiled
+
+
+def test_padding_chunks_to_levels_trains_the_same_model_as_one_size(monkeypatch):
+    """Chunks padded to the smallest level that holds them give the weights of a run padded to its largest batch."""
+    import textclf.model as model
+
+    rng = np.random.default_rng(0)
+    short = [" ".join(f"w{j}" for j in rng.integers(0, 60, 6)) for _ in range(60)]
+    long = [" ".join(f"x{i}_{j}" for j in range(1500)) for i in range(2)]  # two posts of 1,500 distinct words
+    texts = short + long
+    labels = np.array([i % 2 for i in range(len(texts))], dtype=np.int32)
+    corpus = Corpus(texts, labels, texts[:4], labels[:4], ("a", "b"), {"source": "test"})
+    config = TrainConfig(hidden=(8,), batch_size=4, val_fraction=0.0, epochs=2, seed=3, log_every=2)
+    used = []
+    real_stack = model.stack_batches
+    monkeypatch.setattr("textclf.train.stack_batches", lambda *a: used.append(a[-1]) or real_stack(*a))
+    levels = run_to_end(train(corpus, config=config)).classifier.params
+    assert len(set(used)) >= 2, used  # chunks without a long post were padded less
+    monkeypatch.setattr(model, "CAPACITY_SHARES", (1.0,))
+    used.clear()
+    one_size = run_to_end(train(corpus, config=config)).classifier.params
+    assert len(set(used)) == 1
+    for a, b in zip(jax.tree.leaves(levels), jax.tree.leaves(one_size)):
+        np.testing.assert_allclose(a, b, atol=2e-5)

@@ -21,7 +21,7 @@ from textclf.classifier import Classifier
 from textclf.data import Corpus
 from textclf.features import FeatureConfig, Featurizer
 from textclf.model import (ModelSpec, SparseBatch, first_layer_of_batch, head, init_params,
-                           predict_proba_sparse, stack_batches, batch_capacity)
+                           predict_proba_sparse, stack_batches, batch_sizes, capacity_levels, level_for)
 
 OPTIMIZERS = ("adam", "lazy_adam")
 
@@ -348,7 +348,8 @@ def _train_phase(corpus: Corpus, features: FeatureConfig, config: TrainConfig, s
     history: list[dict] = []
     best = (-math.inf, 0, kept)  # (score: higher is better, epoch, params)
     reason, message = "completed", f"Finished {config.epochs} epochs."
-    capacity = batch_capacity(x_train, [b for epoch in schedule for b in epoch])
+    entries, words = batch_sizes(x_train, [b for epoch in schedule for b in epoch])  # per batch, in order
+    levels = capacity_levels(entries, words)
     seconds, done_steps = 0.0, 0
     chunk, rule = config.log_every, UpdateRule.of(config)
     empty = np.zeros(0, dtype=np.int64)
@@ -357,7 +358,10 @@ def _train_phase(corpus: Corpus, features: FeatureConfig, config: TrainConfig, s
         totals = {"ce_sum": 0.0, "correct": 0.0, "count": 0.0}
         stop_now, previous = False, None
         groups = [batches[i:i + chunk] for i in range(0, len(batches), chunk)]
-        for group in groups + [None]:
+        first = (epoch - 1) * steps_per_epoch  # this epoch's first batch in `entries` and `words`
+        sizes = [level_for(levels, entries[first + i:first + i + chunk].max(), words[first + i:first + i + chunk].max())
+                 for i in range(0, len(batches), chunk)]  # each chunk padded to the smallest level that holds it
+        for group, capacity in zip(groups + [None], sizes + [None]):
             if group is not None:
                 padded = group + [empty] * (chunk - len(group))  # same shape for the epoch's last chunk
                 stacked = stack_batches(x_train, padded, y_train, config.batch_size, capacity)
