@@ -119,8 +119,10 @@ def test_chunks_are_padded_to_the_smallest_of_three_levels_that_holds_them():
     entries, words = batch_sizes(x, batches)
     assert [int(e) for e in entries] == [x[b].nnz for b in batches]
     assert [int(w) for w in words] == [len(np.unique(x[b].indices)) for b in batches]
+    assert capacity_levels(entries, words) == [batch_capacity(x, batches)]  # a short run: one size
+    entries, words = np.tile(entries, 50), np.tile(words, 50)  # the same batches, over 1,050 steps
     levels = capacity_levels(entries, words)
     assert levels == sorted(levels) and len(levels) == 3 and levels[-1] == batch_capacity(x, batches)
-    chosen = [level_for(levels, e, w) for e, w in zip(entries, words)]
+    chosen = [level_for(levels, e, w) for e, w in zip(entries[:21], words[:21])]
     assert all(e <= c[0] and w <= c[1] for (e, w), c in zip(zip(entries, words), chosen))
     assert chosen[-1] == levels[-1] and all(c == levels[0] for c in chosen[:-1])  # only the huge one pays for it

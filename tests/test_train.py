@@ -235,6 +235,10 @@ def test_padding_chunks_to_levels_trains_the_same_model_as_one_size(monkeypatch)
     used = []
     real_stack = model.stack_batches
     monkeypatch.setattr("textclf.train.stack_batches", lambda *a: used.append(a[-1]) or real_stack(*a))
+    run_to_end(train(corpus, config=config))
+    assert len(set(used)) == 1  # a short run: one compiled step beats three
+    monkeypatch.setattr(model, "LEVELS_MIN_STEPS", 10)
+    used.clear()
     levels = run_to_end(train(corpus, config=config)).classifier.params
     assert len(set(used)) >= 2, used  # chunks without a long post were padded less
     monkeypatch.setattr(model, "CAPACITY_SHARES", (1.0,))

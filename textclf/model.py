@@ -74,17 +74,23 @@ def batch_capacity(x: sp.csr_matrix, batches: list[np.ndarray]) -> tuple[int, in
     return round_up(int(entries.max()), 1024), round_up(int(words.max()), 512)
 
 
-# Shares of a run's largest batch that chunks of batches are padded to. One size for a whole run padded every
+# Shares of a run's largest batch that chunks of batches are padded to. One size for a whole run pads every
 # step to its largest batch: on all 20 newsgroups a typical batch has 2,700 distinct words and the largest
-# 10,000, so most of a step's work was on padding. Three sizes compile at most three steps per data choice.
+# 10,000, so most of a step's work was on padding. Each size is a compiled step of its own (compiled, or read
+# from the disk cache, once per process), which only a long run wins back: with three sizes the 20-category
+# default run (1,595 steps) took 7.6-8.0 s instead of 8.8-9.0 s, the 4-category one (305 steps) 1.9-2.1 s
+# instead of 1.6 s. Shorter runs keep one size.
 CAPACITY_SHARES = (0.5, 0.75, 1.0)
+LEVELS_MIN_STEPS = 1000
 
 
 def capacity_levels(entries: np.ndarray, words: np.ndarray) -> list[tuple[int, int]]:
-    """Returns padded sizes (entries, distinct words), smallest first, for batches of these sizes (batch_sizes)."""
+    """Returns padded sizes (entries, distinct words), smallest first, for batches of these sizes (batch_sizes):
+    one size for a run of fewer than LEVELS_MIN_STEPS batches, else one per share of CAPACITY_SHARES."""
     top_e, top_w = int(entries.max()), int(words.max())
+    shares = CAPACITY_SHARES if len(entries) >= LEVELS_MIN_STEPS else (1.0,)
     return sorted({(round_up(-(-top_e * k // 4), 1024), round_up(-(-top_w * k // 4), 512))
-                   for k in (round(4 * share) for share in CAPACITY_SHARES)})
+                   for k in (round(4 * share) for share in shares)})
 
 
 def level_for(levels: list[tuple[int, int]], entries: int, words: int) -> tuple[int, int]:
