@@ -295,6 +295,7 @@ def test_the_start_page_points_to_your_own_file_and_to_classifying_new_texts():
     at = new_app().run()
     shown = texts(at)
     assert "Your own file" in shown and "5. Classify new texts" in shown
+    assert "four steps" not in shown and "steps 1 to 4" in shown  # the sidebar lists five: the count said four
 
 
 def test_a_model_of_other_data_is_said_to_be_so_in_the_sidebar_and_on_evaluate(tiny_corpus, tiny_model):

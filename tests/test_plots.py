@@ -3,6 +3,7 @@
 import json
 
 import numpy as np
+import pytest
 
 from textclf.data import header_example, nouns
 from textclf.plots import (class_counts_figure, confusion_figure, label, probabilities_figure, runs_figure,
@@ -76,3 +77,17 @@ def test_a_log_axis_within_one_power_of_ten_still_has_several_ticks():
                                             for e, (_, v) in enumerate(losses)])]).layout.yaxis2):
         shown = [t for v, t in zip(layout_axis.tickvals, layout_axis.ticktext) if 0.33 <= v <= 1.05]
         assert shown == ["0.5", "1"], shown
+
+
+def test_the_accuracy_axis_zooms_to_the_accuracies_drawn():
+    """Curves at 97-100% are told apart on an axis from 90%, and a low first epoch stays in view."""
+    from textclf.plots import training_figure
+
+    def floor(accuracies):
+        epochs = [{"epoch": i + 1, "train_accuracy": t, "val_accuracy": v} for i, (t, v) in enumerate(accuracies)]
+        return training_figure([(1, 0.5)], epochs, 10, 50).layout.yaxis2.range[0]
+
+    assert floor([(0.97, 0.985), (1.0, 0.99)]) == pytest.approx(0.9)
+    assert floor([(0.86, 0.9)]) == pytest.approx(0.8)
+    assert floor([(0.31, 0.45), (0.9, 0.92)]) == pytest.approx(0.2)
+    assert floor([]) == 0.0

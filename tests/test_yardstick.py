@@ -64,3 +64,9 @@ def test_a_mixture_is_named_as_one():
     assert sentence.startswith("The network mixed with Naive Bayes beats the best simple model")
     assert subject_of(ModelSpec(10, (4,), 2)) == "The network"
     assert "more than its 91.0%" in compare(0.91, BASELINES, None).sentence
+
+
+def test_a_stopped_model_is_not_weighed_against_complete_runs():
+    sentence = compare(0.90, BASELINES, (0.94, 0.95, 5), unfinished=True).sentence
+    assert "stopped before its last epoch" in sentence and "train to the end" in sentence
+    assert "seed" not in sentence and "spread" not in sentence

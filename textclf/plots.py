@@ -111,10 +111,21 @@ def training_figure(step_losses: Sequence[tuple[int, float]], epochs: Sequence[d
         xaxis=dict(range=[0, n_epochs * 1.02], dtick=1 if n_epochs <= 20 else None, title_text="epoch"),
         yaxis=dict(type="log", title_text="loss (log scale)", **log_ticks([v for _, v in step_losses])),
         xaxis2=dict(range=[0.5, last_epoch + 0.5], dtick=1 if last_epoch <= 20 else None, title_text="epoch"),
-        yaxis2=dict(range=[0, 1.02], tickformat=".0%", title_text="accuracy"),
+        yaxis2=dict(range=[_accuracy_floor(epochs), 1.02], tickformat=".0%", title_text="accuracy"),
         height=380, margin=dict(t=30, b=10), legend=dict(orientation="h", y=-0.18),
         uirevision="training")  # keeps zoom while the chart refreshes
     return fig
+
+
+def _accuracy_floor(epochs: Sequence[dict]) -> float:
+    """Returns the accuracy axis' lower end: a tenth below the lowest accuracy drawn, at most 90%.
+
+    On a 0-100% axis, curves at 97-100% lie on top of each other; zoomed, their gap can be read.
+    """
+    values = [e[k] for e in epochs for k in ("train_accuracy", "val_accuracy") if e.get(k) is not None]
+    if not values:
+        return 0.0
+    return float(min(0.9, max(0.0, np.floor((min(values) - 0.05) * 10) / 10)))
 
 
 def confusion_figure(confusion: np.ndarray, class_names: Sequence[str], percent: bool = False) -> go.Figure:

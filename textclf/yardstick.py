@@ -58,10 +58,11 @@ def preset_of(features: FeatureConfig, config: TrainConfig) -> str | None:
 
 
 def compare(network: float, baselines: dict[str, dict], spread: tuple[float, float, int] | None,
-            subject: str = "The network") -> Comparison:
+            subject: str = "The network", unfinished: bool = False) -> Comparison:
     """Returns the comparison with the best simple model (highest test accuracy) and a plain sentence about it.
 
     `subject` names the model in the sentence, e.g. "The network mixed with Naive Bayes" (see subject_of).
+    An `unfinished` model (stopped, or diverged) is not weighed against the spread of complete runs.
     """
     best = max(baselines.values(), key=lambda r: r["accuracy"])
     name = f"{best['name']} ({best['setting']})" if best.get("setting") else best["name"]
@@ -74,7 +75,10 @@ def compare(network: float, baselines: dict[str, dict], spread: tuple[float, flo
     else:
         verdict = (f"{subject} does not beat the best simple model here: {name} scores {best['accuracy']:.1%}, "
                    f"{-points:.1f} points more than its {network:.1%}.")
-    if spread is None:
+    if unfinished:
+        noise = ("But this model was stopped before its last epoch, so this says little about these settings: "
+                 "train to the end for a fair comparison.")
+    elif spread is None:
         noise = ("How much of that is luck is not measured for these settings and data: train again with "
                  "another seed and see how far the score moves.")
     else:

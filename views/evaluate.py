@@ -33,7 +33,8 @@ elif model.finished.reason == "early_stopping":
 simple = server.baselines(corpus) or {}
 if simple:
     spread = stored_spread(corpus.description, model.features, model.config)
-    st.markdown(compare(ev.accuracy, simple, spread, subject_of(model.classifier.spec)).sentence)
+    st.markdown(compare(ev.accuracy, simple, spread, subject_of(model.classifier.spec),
+                        unfinished=model.finished.unfinished).sentence)
 with st.expander("Compared with two simple models: their scores and settings"):
     st.caption(f"Two classic linear models (Naive Bayes and a linear SVM) on the same training {w.texts}, with the "
                f"standard word weights (counts dampened, rare words weighted up), each with its setting chosen on "

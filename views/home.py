@@ -1,4 +1,4 @@
-"""Start page: what this is, the four steps, and where your own file and new texts go."""
+"""Start page: what this is, steps 1 to 4, and where your own file and new texts (step 5) go."""
 
 import streamlit as st
 
@@ -9,7 +9,7 @@ st.title("Train a text classifier and see why it decides")
 st.markdown(
     "This dashboard teaches a small neural network to sort newsgroup posts by topic, or the texts of your own "
     "labelled CSV file by class, shows how it learns, where it goes wrong, and which words drove each decision. "
-    "No programming needed: follow the four steps."
+    "No programming needed: follow steps 1 to 4, then label new texts with step 5."
 )
 cols = st.columns(4)
 steps = [
