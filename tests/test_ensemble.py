@@ -94,6 +94,9 @@ def test_refit_keeps_the_mixture_chosen_on_validation(tiny_corpus):
     classifier = finished.classifier
     assert classifier.spec.mixture and finished.split["n_train"] == len(tiny_corpus.train_texts)
     assert ensemble.mixture_of(classifier) is not None and "retrained" in finished.message
+    # Said in words a teacher follows: what was combined and why, the weights; no library parameter names.
+    assert "combines the network with a simple word-count model (Naive Bayes)" in finished.message
+    assert "% network, " in finished.message and "alpha" not in finished.message
     np.testing.assert_allclose(classifier.predict_proba(TEXTS).sum(axis=1), 1.0, atol=1e-5)
 
 

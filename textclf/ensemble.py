@@ -45,9 +45,8 @@ class Mixture:
         return {k: float(v) for k, v in asdict(self).items()}
 
     def describe(self) -> str:
-        """Returns e.g. "network 70% + Complement Naive Bayes (alpha=0.1) 30%"."""
-        return (f"network {self.net_weight:.0%} + Complement Naive Bayes (alpha={self.alpha:g}) "
-                f"{1 - self.net_weight:.0%}")
+        """Returns e.g. "70% network, 30% Naive Bayes (smoothing 0.1)", in words a newcomer can follow."""
+        return f"{self.net_weight:.0%} network, {1 - self.net_weight:.0%} Naive Bayes (smoothing {self.alpha:g})"
 
 
 def complement_nb(x: sp.csr_matrix, y: np.ndarray, n_classes: int, alpha: float) -> np.ndarray:

@@ -430,9 +430,10 @@ def _train_phase(corpus: Corpus, features: FeatureConfig, config: TrainConfig, s
         else:
             classifier = ensemble.attach(classifier, x_train, y_train, mixture)
             if phase == "train":
-                message += (f" Mixed with Naive Bayes on validation: {mixture.describe()} (validation accuracy "
-                            f"{mixture.val_accuracy_network:.1%} for the network alone, {mixture.val_accuracy:.1%} "
-                            f"mixed).")
+                message += (f" The final model combines the network with a simple word-count model (Naive Bayes), "
+                            f"because together they did best on the validation posts: {mixture.describe()} "
+                            f"(validation accuracy {mixture.val_accuracy_network:.1%} for the network alone, "
+                            f"{mixture.val_accuracy:.1%} combined).")
     if featurizer.capped_from:
         message += (f" Kept the {featurizer.vocab_size:,} most frequent of {featurizer.capped_from:,} words so the "
                     f"saved model stays under {limits.MAX_MODEL_BYTES // 2**20} MB.")
