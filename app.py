@@ -7,6 +7,7 @@ from views import common, server, status
 st.set_page_config(page_title="textclf: train and explain a text classifier", page_icon="📝", layout="wide")
 server.prepare()
 common.init_session()
+server.follow_workspace_run()  # a run started in another tab of this workspace shows here too
 # Streamlit's own "Running... Stop" corner control stops a page redraw, not training: only our Stop is shown.
 st.html("<style>[data-testid='stStatusWidget']{visibility:hidden}</style>")
 

@@ -260,3 +260,24 @@ def test_the_chart_is_rebuilt_only_when_the_run_has_news(tiny_corpus, monkeypatc
     assert not at.exception, at.exception
     at.run()  # a redraw with nothing new: the figure from the last draw is reused
     assert "Training took" in texts(at) and len(built) == 1
+
+
+def test_a_second_tab_of_the_workspace_follows_the_run_going(tiny_corpus):
+    """A second tab said "not trained yet" with Train enabled while the first tab's run went."""
+    at = on_page("views/train.py", tiny_corpus)
+    job = long_run(at)
+    try:
+        second = new_app()
+        second.query_params["ws"] = at.session_state["workspace"]
+        second.session_state["custom_corpus"] = tiny_corpus
+        second.run()
+        second = second.switch_page("views/train.py").run()
+        assert not second.exception, second.exception
+        assert second.session_state["job"] is job
+        assert train_button(second).disabled and any(b.label == "Stop" for b in second.button)
+        stranger = on_page("views/train.py", tiny_corpus)  # another workspace sees nothing of it
+        assert stranger.session_state["job"] is None and not train_button(stranger).disabled
+    finally:
+        finish(job)
+    second.run()
+    assert not train_button(second).disabled

@@ -17,6 +17,7 @@ from textclf.model import enable_compilation_cache
 from textclf.queue import TrainingQueue
 from textclf.sessions import SessionJanitor
 from textclf.workers import WorkerPool, use_processes
+from textclf.workspace_jobs import WorkspaceJobs
 from views.common import plain
 
 
@@ -51,6 +52,26 @@ def training_queue() -> TrainingQueue:
 def training_workers() -> WorkerPool | None:
     """Returns the server's worker processes for training (one per queue slot), or None to train in threads."""
     return WorkerPool(training_queue().slots) if use_processes() else None
+
+
+@st.cache_resource
+def workspace_jobs() -> WorkspaceJobs:
+    """Returns the server's record of the run going in each workspace."""
+    return WorkspaceJobs()
+
+
+def follow_workspace_run() -> None:
+    """Shows in this tab the run another tab of the same workspace started: its progress and Stop, Train disabled.
+
+    A second tab (or a reloaded page) used to say "not trained yet" with Train enabled while a run went.
+    """
+    s = st.session_state
+    job = s.get("job")
+    if job is not None and not (job.done and s.get("job_adopted")):  # own run going, or its result not yet taken
+        return
+    going = workspace_jobs().running(s["workspace"])
+    if going is not None and going is not job:
+        s["job"], s["job_adopted"] = going, False
 
 
 def session_alive() -> Callable[[], bool]:

@@ -32,6 +32,7 @@ def start_training() -> None:
                           workers=server.training_workers())
         s["job"] = start_next(s.get("job"), job)
         s["job_adopted"] = False
+        server.workspace_jobs().started(s["workspace"], job)  # the workspace's other tabs follow it
     except JobStillRunning as err:
         s["train_error"] = f"Not started: {err}."
 
