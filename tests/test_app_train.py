@@ -238,6 +238,20 @@ def test_time_left_leaves_out_the_time_before_the_first_step():
     assert Progress("running", step=5, total_steps=110, elapsed=20.0, first_step=(5, 20.0)).seconds_left is None
 
 
+def test_a_run_with_a_retraining_to_come_says_it_is_in_part_one_of_two():
+    """Recommended runs showed "about 5 s left", then a retraining phase as long again began: it read as a hang."""
+    from textclf.jobs import Progress
+
+    first = Progress("running", step=10, total_steps=110, steps_per_epoch=10, elapsed=25.0, first_step=(5, 20.0),
+                     refit_follows=True).describe()
+    assert first.startswith("Part 1 of 2 (then retraining on every training post): Epoch 2 of 11")
+    assert first.endswith("about 100 s left in this part")
+    second = Progress("running", step=130, total_steps=200, phase="refit", offset=110, refit_follows=True)
+    assert second.describe().startswith("Part 2 of 2: retraining the chosen model on every training post")
+    plain = Progress("running", step=10, total_steps=110, steps_per_epoch=10, elapsed=25.0, first_step=(5, 20.0))
+    assert plain.describe() == "Epoch 2 of 11 · step 10 of 110 · about 100 s left"
+
+
 def test_the_chart_is_rebuilt_only_when_the_run_has_news(tiny_corpus, monkeypatch):
     from textclf import plots
 

@@ -39,6 +39,7 @@ class Progress:
     refit_steps_per_epoch: int = 0  # steps per epoch of the retraining (more posts: more steps)
     first_step: tuple[int, float] | None = None  # (step, elapsed) when steps began: the pace leaves out compiling
     ahead: int | None = None  # while waiting: runs before this one in the server's queue
+    refit_follows: bool = False  # the settings retrain on every training post after this phase (a second part)
 
     @property
     def refit_from(self) -> int | None:
@@ -69,13 +70,15 @@ class Progress:
         if self.status == "stopping":
             return "Stopping after this step ..."
         if self.phase == "refit":
-            return (f"Retraining the chosen model on every training post · step {self.step:,} of "
+            return (f"Part 2 of 2: retraining the chosen model on every training post · step {self.step:,} of "
                     f"{self.total_steps:,}")
         n_epochs = max(1, self.total_steps // max(self.steps_per_epoch, 1))
         epoch = min(self.step // max(self.steps_per_epoch, 1) + 1, n_epochs)
         left = self.seconds_left
-        return (f"Epoch {epoch} of {n_epochs} · step {self.step:,} of {self.total_steps:,}"
-                + (f" · about {left:.0f} s left" if left is not None else ""))
+        # A time left that ignores the retraining to come read as a hang when the second part began.
+        part = "Part 1 of 2 (then retraining on every training post): " if self.refit_follows else ""
+        return (f"{part}Epoch {epoch} of {n_epochs} · step {self.step:,} of {self.total_steps:,}"
+                + (f" · about {left:.0f} s left{' in this part' if part else ''}" if left is not None else ""))
 
 
 @dataclass(frozen=True)
@@ -183,7 +186,7 @@ class TrainingJob:
             elapsed = p.elapsed if self.done or p.status == "waiting" else time.perf_counter() - self._started
             return Progress(p.status, p.step, p.total_steps, p.steps_per_epoch, list(p.step_losses),
                             list(p.epochs), elapsed, p.message, p.phase, p.offset, p.refit_steps_per_epoch,
-                            p.first_step, ahead if p.status == "waiting" else None)
+                            p.first_step, ahead if p.status == "waiting" else None, self.config.refit)
 
     def _run(self) -> None:
         if self.queue is not None:
