@@ -298,6 +298,13 @@ def test_the_start_page_points_to_your_own_file_and_to_classifying_new_texts():
     assert "four steps" not in shown and "steps 1 to 4" in shown  # the sidebar lists five: the count said four
 
 
+def test_the_data_page_says_why_headers_are_kept_at_first_and_where_to_compare():
+    """Its text said headers give the answer away, next to a switch left off without a word why."""
+    at = on_page("views/data.py")
+    assert not at.toggle(key="remove_metadata").value
+    assert "Off at first because the tutorial kept them" in texts(at) and "Lesson: leakage" in texts(at)
+
+
 def test_a_model_of_other_data_is_said_to_be_so_in_the_sidebar_and_on_evaluate(tiny_corpus, tiny_model):
     at = on_page("views/evaluate.py", tiny_corpus, tiny_model)
     assert "not the data chosen now" not in texts(at) and "5. Classify" in texts(at)

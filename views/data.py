@@ -50,7 +50,8 @@ if not sharing.hidden("data"):
         help="Headers name the newsgroup a post was sent to, so a model can cheat by reading them.")
     st.caption("Why it matters: headers (who wrote the post, from which organisation, its subject) and "
                "signatures give the answer away. With them removed, accuracy drops, but it is an honest measure "
-               "of understanding the text.")
+               "of understanding the text. Off at first because the tutorial kept them; **Lesson: leakage** "
+               "trains both ways side by side.")
     with st.expander("Advanced: how words become numbers"):
         c1, c2, c3 = st.columns(3)
         c1.selectbox("Word weighting", SCALINGS, key="scaling", **locked,
