@@ -251,7 +251,7 @@ def _fetch(subset: str, categories: Sequence[str], remove: tuple[str, ...], data
 
     return fetch_20newsgroups(
         subset=subset, categories=list(categories), remove=remove, data_home=data_home,
-        download_if_missing=download, shuffle=True, random_state=42,
+        download_if_missing=download, shuffle=True, random_state=newsgroups_cache.SHUFFLE_SEED,
     )
 
 

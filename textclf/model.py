@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import os
 from dataclasses import dataclass
 from functools import partial
@@ -89,8 +90,8 @@ def capacity_levels(entries: np.ndarray, words: np.ndarray) -> list[tuple[int, i
     one size for a run of fewer than LEVELS_MIN_STEPS batches, else one per share of CAPACITY_SHARES."""
     top_e, top_w = int(entries.max()), int(words.max())
     shares = CAPACITY_SHARES if len(entries) >= LEVELS_MIN_STEPS else (1.0,)
-    return sorted({(round_up(-(-top_e * k // 4), 1024), round_up(-(-top_w * k // 4), 512))
-                   for k in (round(4 * share) for share in shares)})
+    return sorted({(round_up(math.ceil(top_e * share), 1024), round_up(math.ceil(top_w * share), 512))
+                   for share in shares})
 
 
 def level_for(levels: list[tuple[int, int]], entries: int, words: int) -> tuple[int, int]:
