@@ -87,42 +87,46 @@ def test_batch_capacity_counts_every_batch_exactly():
     batches = [p[i:i + 7] for p in (rng.permutation(300) for _ in range(3)) for i in range(0, 300, 7)]
     entries = max(int(x[b].nnz) for b in batches)
     words = max(len(np.unique(x[b].indices)) for b in batches)
-    assert batch_capacity(x, batches) == (round_up(entries, 1024), round_up(words, 512))
-    assert batch_capacity(x, [batches[0]]) == (round_up(x[batches[0]].nnz, 1024),
-                                               round_up(len(np.unique(x[batches[0]].indices)), 512))
+    assert words <= 512
+    assert batch_capacity(x, batches) == (round_up(entries, 1024), 512)
+    assert batch_capacity(x, [batches[0]]) == (round_up(x[batches[0]].nnz, 1024), 512)
+    from textclf.model import batch_sizes
+
+    sizes = batch_sizes(x, batches)
+    assert [int(e) for e in sizes[0]] == [x[b].nnz for b in batches]
+    assert [int(w) for w in sizes[1]] == [len(np.unique(x[b].indices)) for b in batches]
 
 
-def test_first_layer_of_batch_equals_the_sum_over_entries_and_so_do_their_gradients():
-    """Training's matrix-product first layer gives the same h0 and row gradients as inference's segment sum."""
-    from textclf.model import first_layer, first_layer_of_batch
+def test_word_capacity_is_a_whole_number_of_slabs():
+    from textclf.model import SLAB_WORDS, word_capacity
 
-    rng = np.random.default_rng(0)
-    x = sp.random(12, 40, density=0.2, format="csr", random_state=1, dtype=np.float32)
+    assert SLAB_WORDS == 512
+    assert [word_capacity(n) for n in (1, 512, 513, 1024, 1025, 2049)] == [512, 512, 1024, 1024, 1536, 2560]
+
+
+def _batch_of_many_words(seed=0):
+    """Returns (csr x, a SparseBatch of 6 of its rows with 2,373 distinct words: five slabs, padded to eight)."""
+    rng = np.random.default_rng(seed)
+    x = sp.random(10, 6000, density=0.08, format="csr", random_state=seed, dtype=np.float32)
     x.data[:] = rng.integers(1, 4, x.nnz)
-    rows_ids = np.array([0, 3, 5, 7, 11])
-    batch = make_batch(x, rows_ids, np.zeros(12, np.int64), 8, 64, 48)  # padded rows, entries and words
-    rows = jax.numpy.asarray(rng.normal(size=(48, 6)).astype(np.float32))
-    np.testing.assert_allclose(first_layer_of_batch(rows, batch, 8), first_layer(rows, batch, 8), rtol=1e-5, atol=1e-6)
-    weights = rng.normal(size=(8, 6)).astype(np.float32)
-    grad = lambda f: jax.grad(lambda r: (f(r, batch, 8) * weights).sum())(rows)
-    np.testing.assert_allclose(grad(first_layer_of_batch), grad(first_layer), rtol=1e-5, atol=1e-6)
-    assert np.abs(np.asarray(first_layer(rows, batch, 8))[:5]).sum() > 0
+    rows = np.array([0, 2, 3, 5, 7, 9])
+    words = len(np.unique(x[rows].indices))
+    assert words == 2373
+    return x, make_batch(x, rows, np.zeros(10, np.int64), 8, round_up(x[rows].nnz, 1024), 4096)
 
 
-def test_chunks_are_padded_to_the_smallest_of_three_levels_that_holds_them():
-    from textclf.model import batch_sizes, capacity_levels, level_for
+def test_first_layer_in_slabs_equals_the_sum_over_entries():
+    """Training's slab-by-slab first layer gives inference's segment sum, visiting only the slabs in use."""
+    from textclf.model import counts_by_word, first_layer, first_layer_in_slabs, slab_count
 
-    rng = np.random.default_rng(0)
-    x = sp.random(400, 3000, density=0.01, format="csr", random_state=2, dtype=np.float32)
-    x = sp.vstack([x, sp.random(4, 3000, density=0.6, format="csr", random_state=3, dtype=np.float32)]).tocsr()
-    batches = [rng.permutation(400)[:8] for _ in range(20)] + [np.array([400, 401, 402, 403])]  # one huge batch
-    entries, words = batch_sizes(x, batches)
-    assert [int(e) for e in entries] == [x[b].nnz for b in batches]
-    assert [int(w) for w in words] == [len(np.unique(x[b].indices)) for b in batches]
-    assert capacity_levels(entries, words) == [batch_capacity(x, batches)]  # a short run: one size
-    entries, words = np.tile(entries, 50), np.tile(words, 50)  # the same batches, over 1,050 steps
-    levels = capacity_levels(entries, words)
-    assert levels == sorted(levels) and len(levels) == 3 and levels[-1] == batch_capacity(x, batches)
-    chosen = [level_for(levels, e, w) for e, w in zip(entries[:21], words[:21])]
-    assert all(e <= c[0] and w <= c[1] for (e, w), c in zip(zip(entries, words), chosen))
-    assert chosen[-1] == levels[-1] and all(c == levels[0] for c in chosen[:-1])  # only the huge one pays for it
+    x, batch = _batch_of_many_words()
+    rng = np.random.default_rng(1)
+    embed = jax.numpy.asarray(rng.normal(size=(6000, 5)).astype(np.float32))
+    n_slabs = slab_count(batch, 6000)
+    assert int(n_slabs) == 5  # 2,373 words in slabs of 512
+    h0 = first_layer_in_slabs(embed, batch, counts_by_word(batch), n_slabs)
+    want = first_layer(embed[np.minimum(batch.words, 5999)] * (batch.words < 6000)[:, None], batch, 8)
+    np.testing.assert_allclose(h0, want, rtol=1e-5, atol=1e-5)
+    assert np.abs(np.asarray(want)[:6]).min() > 0 and not np.asarray(want)[6:].any()  # padding rows stay 0
+    two = first_layer_in_slabs(embed, batch, counts_by_word(batch), 2)  # the third slab's words do count
+    assert np.abs(np.asarray(two) - np.asarray(want)).max() > 1e-3

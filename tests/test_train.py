@@ -12,7 +12,7 @@ import pytest
 from textclf.data import Corpus
 from textclf.features import Featurizer
 from textclf.model import ModelSpec, batch_capacity, head, make_batch, stack_batches
-from textclf.train import (EpochEnd, Finished, Started, StepLoss, TrainConfig, init_state, run_to_end,
+from textclf.train import (EpochEnd, Finished, Started, StepLoss, TrainConfig, epoch_batches, init_state, run_to_end,
                            split_validation, train, train_step, train_steps)
 
 
@@ -221,29 +221,72 @@ def test_a_new_seed_or_epoch_count_reuses_the_compiled_update(tiny_corpus):
     assert train_steps._cache_size() == compiled
 
 
-def test_padding_chunks_to_levels_trains_the_same_model_as_one_size(monkeypatch):
-    """Chunks padded to the smallest level that holds them give the weights of a run padded to its largest batch."""
-    import textclf.model as model
-
+def _many_word_setup(optimizer):
+    """Returns (x, y, spec, config, batches): 48 posts of 400 words drawn from 6,000; batches of 8 posts hold
+    about 2,500 distinct words, so a step runs over five slabs of 512 words."""
     rng = np.random.default_rng(0)
-    short = [" ".join(f"w{j}" for j in rng.integers(0, 60, 6)) for _ in range(60)]
-    long = [" ".join(f"x{i}_{j}" for j in range(1500)) for i in range(2)]  # two posts of 1,500 distinct words
-    texts = short + long
-    labels = np.array([i % 2 for i in range(len(texts))], dtype=np.int32)
-    corpus = Corpus(texts, labels, texts[:4], labels[:4], ("a", "b"), {"source": "test"})
-    config = TrainConfig(hidden=(8,), batch_size=4, val_fraction=0.0, epochs=2, seed=3, log_every=2)
-    used = []
-    real_stack = model.stack_batches
-    monkeypatch.setattr("textclf.train.stack_batches", lambda *a: used.append(a[-1]) or real_stack(*a))
-    run_to_end(train(corpus, config=config))
-    assert len(set(used)) == 1  # a short run: one compiled step beats three
-    monkeypatch.setattr(model, "LEVELS_MIN_STEPS", 10)
-    used.clear()
-    levels = run_to_end(train(corpus, config=config)).classifier.params
-    assert len(set(used)) >= 2, used  # chunks without a long post were padded less
-    monkeypatch.setattr(model, "CAPACITY_SHARES", (1.0,))
-    used.clear()
-    one_size = run_to_end(train(corpus, config=config)).classifier.params
-    assert len(set(used)) == 1
-    for a, b in zip(jax.tree.leaves(levels), jax.tree.leaves(one_size)):
+    texts = [" ".join(f"w{j}" for j in rng.integers(0, 6000, 400)) for _ in range(48)]
+    featurizer = Featurizer.fit(texts)
+    x, y = featurizer.transform(texts), np.arange(48) % 3
+    spec = ModelSpec(featurizer.vocab_size, (16,), 3)
+    config = TrainConfig(hidden=(16,), batch_size=8, learning_rate=1e-2, optimizer=optimizer, weight_decay=0.0)
+    batches = epoch_batches(48, 8, np.random.default_rng(1)) + [np.arange(5)]  # the last batch is padded
+    return x, y, spec, config, batches
+
+
+def test_exact_adam_over_several_slabs_equals_dense_adam():
+    from textclf.reference import train_dense
+
+    x, y, spec, config, batches = _many_word_setup("adam")
+    capacity = batch_capacity(x, batches)
+    assert capacity[1] == 5 * 512 and min(len(np.unique(x[b].indices)) for b in batches[:-1]) > 4 * 512
+    state = init_state(jax.random.PRNGKey(0), spec, config)
+    start = jax.device_get(state.params)
+    dense, _ = train_dense(start, x, y, spec, [batches], 8, config.learning_rate)
+    for rows in batches:
+        state, _ = train_step(state, make_batch(x, rows, y, 8, *capacity), spec, config)
+    for name, want in _leaves(dense).items():
+        np.testing.assert_allclose(_leaves(state.params)[name], want, atol=2e-5, err_msg=name)
+    assert np.abs(_leaves(dense)["['embed']"] - _leaves(start)["['embed']"]).max() > 1e-3
+
+
+@pytest.mark.parametrize("weight_decay", [0.0, 0.01])
+def test_lazy_adam_over_several_slabs_equals_lazy_adam_over_all_words_at_once(weight_decay):
+    """The slab loop (hand-written first-layer gradient) equals lazy Adam written plainly: autodiff through
+    the segment-sum first layer over all of a batch's words, Adam's formula on their rows only."""
+    from textclf.model import first_layer
+
+    x, y, spec, config, batches = _many_word_setup("lazy_adam")
+    config = replace(config, weight_decay=weight_decay)
+    capacity = batch_capacity(x, batches)
+    state = init_state(jax.random.PRNGKey(0), spec, config)
+    embed, head_params = np.array(state.params["embed"]), jax.device_get(state.params["head"])
+    mu, nu = np.zeros_like(embed), np.zeros_like(embed)
+    head_opt = optax.adam(config.learning_rate) if not weight_decay else optax.adamw(config.learning_rate,
+                                                                                        weight_decay=weight_decay)
+    head_state = head_opt.init(head_params)
+    for t, rows in enumerate(batches, start=1):
+        batch = make_batch(x, rows, y, 8, *capacity)
+        state, _ = train_step(state, batch, spec, config)
+        words = np.asarray(batch.words)[np.asarray(batch.words) < spec.vocab_size]
+
+        def loss(r, hp):
+            h0 = first_layer(jnp.concatenate([r, jnp.zeros((len(batch.words) - len(words), 16))]), batch, 8)
+            logits = head.apply(hp, None, h0, spec, True)
+            ce = optax.softmax_cross_entropy_with_integer_labels(logits, batch.labels) * batch.mask
+            return jnp.sum(ce) / jnp.sum(batch.mask)
+
+        g_rows, g_head = jax.grad(loss, argnums=(0, 1))(embed[words], head_params)
+        updates, head_state = head_opt.update(g_head, head_state, head_params)
+        head_params = optax.apply_updates(head_params, updates)
+        mu[words] = 0.9 * mu[words] + 0.1 * g_rows
+        nu[words] = 0.999 * nu[words] + 0.001 * np.asarray(g_rows) ** 2
+        step = (mu[words] / (1 - 0.9 ** t)) / (np.sqrt(nu[words] / (1 - 0.999 ** t)) + 1e-8)
+        embed[words] -= config.learning_rate * (step + weight_decay * embed[words])
+    np.testing.assert_allclose(np.asarray(state.params["embed"]), embed, atol=2e-5)
+    np.testing.assert_allclose(np.asarray(state.embed_mu), mu, atol=1e-6)
+    np.testing.assert_allclose(np.asarray(state.embed_nu), nu, atol=1e-7)
+    for a, b in zip(jax.tree.leaves(jax.device_get(state.params["head"])), jax.tree.leaves(head_params)):
         np.testing.assert_allclose(a, b, atol=2e-5)
+    last = np.unique(x[batches[0]].indices)[-1]  # a word of the first batch's last slab moved
+    assert np.asarray(state.embed_mu)[last].any()

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import math
 import os
 from dataclasses import dataclass
 from functools import partial
@@ -70,33 +69,71 @@ def batch_sizes(x: sp.csr_matrix, batches: list[np.ndarray]) -> tuple[np.ndarray
 
 
 def batch_capacity(x: sp.csr_matrix, batches: list[np.ndarray]) -> tuple[int, int]:
-    """Returns (entries, distinct words) that fit every batch in `batches`, rounded up."""
+    """Returns (entries, distinct words) that fit every batch in `batches`, rounded up (words: to whole slabs)."""
     entries, words = batch_sizes(x, batches)
-    return round_up(int(entries.max()), 1024), round_up(int(words.max()), 512)
+    return round_up(int(entries.max()), 1024), word_capacity(int(words.max()))
 
 
-# Shares of a run's largest batch that chunks of batches are padded to. One size for a whole run pads every
-# step to its largest batch: on all 20 newsgroups a typical batch has 2,700 distinct words and the largest
-# 10,000, so most of a step's work was on padding. Each size is a compiled step of its own (compiled, or read
-# from the disk cache, once per process), which only a long run wins back: with three sizes the 20-category
-# default run (1,595 steps) took 7.6-8.0 s instead of 8.8-9.0 s, the 4-category one (305 steps) 1.9-2.1 s
-# instead of 1.6 s. Shorter runs keep one size.
-CAPACITY_SHARES = (0.5, 0.75, 1.0)
-LEVELS_MIN_STEPS = 1000
+# A training step works on a batch's words one slab of SLAB_WORDS at a time, for as many slabs as the batch
+# fills (a loop whose length is read from the batch), so its cost follows the batch's own words, not the
+# run's largest batch that every batch is padded to (one compiled step per run). On all 20 newsgroups a typical
+# batch has 2,900 distinct words and the largest 9,800.
+SLAB_WORDS = 512
 
 
-def capacity_levels(entries: np.ndarray, words: np.ndarray) -> list[tuple[int, int]]:
-    """Returns padded sizes (entries, distinct words), smallest first, for batches of these sizes (batch_sizes):
-    one size for a run of fewer than LEVELS_MIN_STEPS batches, else one per share of CAPACITY_SHARES."""
-    top_e, top_w = int(entries.max()), int(words.max())
-    shares = CAPACITY_SHARES if len(entries) >= LEVELS_MIN_STEPS else (1.0,)
-    return sorted({(round_up(math.ceil(top_e * share), 1024), round_up(math.ceil(top_w * share), 512))
-                   for share in shares})
+def word_capacity(words: int) -> int:
+    """Returns room for `words` distinct words: a whole number of slabs."""
+    return round_up(words, SLAB_WORDS)
 
 
-def level_for(levels: list[tuple[int, int]], entries: int, words: int) -> tuple[int, int]:
-    """Returns the smallest of `levels` that holds `entries` entries and `words` distinct words."""
-    return next(level for level in levels if entries <= level[0] and words <= level[1])
+def slab_words(batch: SparseBatch) -> int:
+    """Returns the words per slab for batches shaped like `batch` (static: from its shape)."""
+    capacity = batch.words.shape[0]
+    size = min(SLAB_WORDS, capacity)
+    if capacity % size:
+        raise ValueError(f"word capacity {capacity} is not a whole number of slabs of {size} (see word_capacity)")
+    return size
+
+
+def slab_count(batch: SparseBatch, vocab_size: int) -> jax.Array:
+    """Returns how many slabs hold the batch's words (its words come first, padding ids = vocab_size after)."""
+    size = slab_words(batch)
+    return (jnp.sum(batch.words < vocab_size) + size - 1) // size
+
+
+def counts_by_word(batch: SparseBatch) -> jax.Array:
+    """Returns the batch's counts with a row per word slot, [n_words, batch]: slab s is rows s*size to (s+1)*size."""
+    counts = jnp.zeros((batch.words.shape[0], batch.mask.shape[0]), batch.values.dtype)
+    return counts.at[batch.local, batch.rows].add(batch.values)
+
+
+def slab(batch: SparseBatch, counts: jax.Array, s: jax.Array) -> tuple[jax.Array, jax.Array]:
+    """Returns slab `s`: its word ids [size] and their counts [size, batch] (from counts_by_word)."""
+    size = slab_words(batch)
+    return (jax.lax.dynamic_slice_in_dim(batch.words, s * size, size),
+            jax.lax.dynamic_slice_in_dim(counts, s * size, size))
+
+
+def rows_of(table: jax.Array, words: jax.Array) -> jax.Array:
+    """Returns table[words] for a batch's words; padding ids (= vocab size) read the last row.
+
+    Cheaper than gather_rows' zero fill (no check per id) and harmless where the caller multiplies the rows by
+    their counts (0 for padding) or writes them back with mode="drop" (the write to a padding id is dropped).
+    """
+    return table.at[words].get(mode="clip")
+
+
+def first_layer_in_slabs(embed: jax.Array, batch: SparseBatch, counts: jax.Array, n_slabs: jax.Array) -> jax.Array:
+    """Returns first_layer's h0 [batch, hidden0], summed over the batch's slabs (counts: counts_by_word).
+
+    Each slab is one matrix product, its counts [size, batch] transposed times its rows [size, hidden0].
+    """
+    def add_slab(s, h0):
+        words, slab_counts = slab(batch, counts, s)
+        return h0 + jax.lax.dot_general(slab_counts, rows_of(embed, words), (((0,), (0,)), ((), ())))
+
+    h0 = jnp.zeros((batch.mask.shape[0], embed.shape[1]), embed.dtype)
+    return jax.lax.fori_loop(0, n_slabs, add_slab, h0)
 
 
 def make_batch(x: sp.csr_matrix, row_ids: np.ndarray, labels: np.ndarray | None, batch_size: int,
@@ -184,17 +221,6 @@ def first_layer(rows_of_embed: jax.Array, batch: SparseBatch, batch_size: int) -
     """Returns h0 [batch, hidden0] from the gathered embedding rows [n_words, hidden0]."""
     contrib = rows_of_embed[batch.local] * batch.values[:, None]  # [n_entries, hidden0]
     return jax.ops.segment_sum(contrib, batch.rows, num_segments=batch_size)
-
-
-def first_layer_of_batch(rows_of_embed: jax.Array, batch: SparseBatch, batch_size: int) -> jax.Array:
-    """Returns first_layer's h0 as one matrix product: the batch's counts [batch, n_words] @ rows [n_words, hidden0].
-
-    For training's small batches (32 rows) this is cheaper than first_layer's sum over entries, forward and
-    backward (about a tenth of a step on the 4 tutorial categories); for inference's 512-row batches the
-    [batch, n_words] matrix would be too large.
-    """
-    counts = jnp.zeros((batch_size, rows_of_embed.shape[0]), rows_of_embed.dtype)
-    return counts.at[batch.rows, batch.local].add(batch.values) @ rows_of_embed
 
 
 def gather_rows(embed: jax.Array, words: jax.Array) -> jax.Array:
