@@ -227,8 +227,8 @@ def _update(state: TrainState, batch: SparseBatch, spec: ModelSpec, config: Trai
         # Lazy Adam: the moments and weights of words absent from the batch are left as they are.
         t = (state.step + 1).astype(jnp.float32)
         b1, b2, eps = 0.9, 0.999, 1e-8
-        # Adam's bias corrections as scalars, so each element costs one division and one square root (the
-        # divisions were a sixth of a step): mu_hat / (sqrt(nu_hat) + eps) with mu_hat = mu / (1 - b1^t), etc.
+        # Adam's bias corrections as scalars, so each element costs one division and one square root (divisions
+        # are the dearest element-wise operation): mu_hat / (sqrt(nu_hat) + eps), mu_hat = mu / (1 - b1^t), etc.
         mu_scale, nu_scale = 1 / (1 - b1 ** t), jax.lax.rsqrt(1 - b2 ** t)
 
         def update_slab(s, tables):
