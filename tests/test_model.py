@@ -60,6 +60,13 @@ def test_make_batch_round_trip():
     n_words = len(np.unique(x[rows].indices))
     np.testing.assert_array_equal(words[:n_words], np.unique(x[rows].indices))
     assert (words[n_words:] == 30).all()  # padding ids are out of range
+    shuffled = x.copy()  # indices out of order within rows (CSR allows it): the same batch
+    for r in range(20):
+        part = slice(shuffled.indptr[r], shuffled.indptr[r + 1])
+        shuffled.indices[part], shuffled.data[part] = shuffled.indices[part][::-1], shuffled.data[part][::-1]
+    again = make_batch(shuffled, rows, labels, 8, 512, 64)
+    np.testing.assert_array_equal(again.words, batch.words)
+    np.testing.assert_array_equal(_densify(again, 30), dense)
 
 
 def test_make_batch_refuses_overflow():

