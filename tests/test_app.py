@@ -195,7 +195,10 @@ def test_unknown_words_still_predict_with_a_note(tiny_corpus, tiny_model):
 def test_train_page_says_fast_updates_are_on_by_default(tiny_corpus):
     at = on_page("views/train.py", tiny_corpus)
     assert at.session_state["lazy_adam"] is True
-    assert "Fast updates (lazy Adam) are on" in texts(at)
+    assert texts(at).count("lazy Adam") == 1, texts(at)  # said once, in the preset's description
+    at.number_input(key="epochs").set_value(7).run()  # own changes: the description gives way to a note
+    assert not at.exception, at.exception
+    assert texts(at).count("lazy Adam") == 1 and "Fast updates (lazy Adam) are on" in texts(at), texts(at)
 
 
 def test_evaluate_says_whether_the_network_beats_the_best_simple_model(tiny_corpus, tiny_model):

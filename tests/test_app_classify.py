@@ -25,6 +25,15 @@ def frame_with(at, column):
     return [d.value for d in at.dataframe if column in d.value.columns][-1]
 
 
+def in_order(block):
+    """Yields the elements of `block` as they are drawn, top to bottom (columns left to right)."""
+    for child in block.children.values():
+        if hasattr(child, "children"):
+            yield from in_order(child)
+        else:
+            yield child
+
+
 def downloads(at):
     return [d for d in at.get("download_button")]
 
@@ -170,3 +179,43 @@ def test_before_any_file_the_page_points_one_text_to_explain(tiny_corpus, tiny_m
     assert not at.exception, at.exception
     assert "Just one text? Paste it on 4. Explain" in texts(at)
     assert "explain" in [link.proto.page for link in at.get("page_link")]  # the page's url path
+
+
+def test_without_a_file_the_page_says_the_format_and_offers_a_sample(tiny_corpus, tiny_model):
+    at = on_page("views/classify.py", tiny_corpus, tiny_model)
+    assert not at.exception, at.exception
+    assert "a CSV or TSV file with a header row and one text per row" in texts(at)
+    (sample,) = [d for d in downloads(at) if d.proto.label == "Sample file: 20 test texts (CSV)"]
+    [b for b in at.button if b.label == "Try with 20 sample texts"][0].click()
+    at.run()
+    assert not at.exception, at.exception
+    assert at.selectbox(key="classify_text").value == "text"
+    assert at.selectbox(key="classify_label").value == "(none)"  # a text column only
+    [b for b in at.button if b.label == "Classify"][0].click()
+    at.run()
+    assert not at.exception, at.exception
+    table = frame_with(at, "top words")
+    assert len(table) == 20 and set(table["text"]) <= {t.strip()[:3000] for t in tiny_corpus.test_texts}
+    assert "Using the sample: 20 test texts" in texts(at)
+
+
+def test_the_test_post_table_is_short_and_its_toolbar_clear_of_the_filters(tiny_corpus, tiny_model, monkeypatch):
+    import streamlit as st
+
+    calls, original = [], st.dataframe
+
+    def recording(data, *args, **kwargs):
+        calls.append((data, kwargs))
+        return original(data, *args, **kwargs)
+
+    monkeypatch.setattr(st, "dataframe", recording)
+    at = on_page("views/evaluate.py", tiny_corpus, tiny_model)
+    assert not at.exception, at.exception
+    (kwargs,) = [k for _, k in calls if k.get("key") == "test_posts"]
+    # Short enough for the page to scroll on past it at 1280x720 (Streamlit's default is 400 px).
+    assert 0 < kwargs.get("height", 400) <= 300
+    # The table's hover toolbar overlaps what is just above it: a line of text, never the "True class" filter.
+    shown = list(in_order(at.main))
+    table_at = [i for i, e in enumerate(shown) if e.type == "dataframe" and "correct" in e.value.columns][0]
+    assert shown[table_at - 1].type == "caption", shown[table_at - 1]
+    assert f"of {len(tiny_corpus.test_texts)} test texts" in shown[table_at - 1].value

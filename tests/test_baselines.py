@@ -4,7 +4,7 @@ import re
 
 import numpy as np
 
-from textclf.baselines import BASELINES, _Counts, best_baseline, describe_baseline, run_baselines
+from textclf.baselines import BASELINES, _Counts, best_baseline, describe_baseline, plain_setting, run_baselines
 from textclf.data import Corpus
 from textclf.features import keras_tokenize
 
@@ -18,7 +18,21 @@ def test_every_baseline_reports_its_winning_setting(tiny_corpus):
         assert match and float(match.group(1)) in grid, result["setting"]
         assert 0 <= result["val_accuracy"] <= 1 and result["accuracy"] > 0.9 and 0 < result["macro_f1"] <= 1
     assert best_baseline(results)["accuracy"] == max(r["accuracy"] for r in results.values())
-    assert describe_baseline(results["linear_svc"]).startswith("Linear SVM (C=")
+    assert re.fullmatch(r"Linear SVM with (strong|medium|light) regularisation \([0-9.]+\) on single words"
+                        r"( and word pairs)?", describe_baseline(results["linear_svc"]))
+    for result in results.values():  # what a page shows: no parameter names, no "words+pairs"
+        assert "=" not in result["plain_setting"] and "+" not in result["plain_setting"]
+
+
+def test_winning_settings_are_said_in_plain_words():
+    assert plain_setting("complement_nb", 0.03, 1) == "very light smoothing (0.03) on single words"
+    assert plain_setting("complement_nb", 1.0, 2) == "strong smoothing (1) on single words and word pairs"
+    # A small C is strong regularisation: the SVM's scale runs the other way round.
+    assert plain_setting("linear_svc", 0.1, 1) == "strong regularisation (0.1) on single words"
+    assert plain_setting("linear_svc", 1.0, 1) == "light regularisation (1) on single words"
+    assert describe_baseline({"name": "Complement Naive Bayes", "setting": "alpha=0.3, words",
+                              "plain_setting": plain_setting("complement_nb", 0.3, 1)}) == \
+        "Complement Naive Bayes with medium smoothing (0.3) on single words"
 
 
 def test_word_pairs_are_counted_like_a_bigram_vectorizer(tiny_corpus):

@@ -116,3 +116,21 @@ def test_json_is_capped_and_rows_are_numbered_from_zero(tiny_classifier):
     assert set(out["predictions"][0]) == {"row", "predicted", "probability", "runner_up", "top_words"}
     assert out["predictions"][1]["predicted"] is None
     assert out["predictions"][0]["predicted"] == "hockey"
+
+
+def test_the_sample_file_takes_test_texts_of_every_class_in_turn(tiny_corpus):
+    from textclf.export import to_csv_bytes
+    from textclf.predict import SAMPLE_SIZE, read_new_texts, sample_table
+
+    texts = list(tiny_corpus.test_texts)
+    texts[0] = "   "  # a blank text is never offered
+    texts[1] = "x" * 5000
+    sample = sample_table(texts, tiny_corpus.test_labels)
+    assert list(sample.columns) == ["text"] and len(sample) == SAMPLE_SIZE
+    assert sample["text"][0] == texts[1][:3000]  # the first class's first non-blank text, cut short
+    picked = [texts.index(t) if t in texts else 1 for t in sample["text"]]
+    assert [tiny_corpus.test_labels[i] for i in picked[:6]] == [0, 1, 2, 0, 1, 2]  # each class in turn
+    assert len(set(picked)) == SAMPLE_SIZE and 0 not in picked
+    assert len(sample_table(texts, tiny_corpus.test_labels, n=4)) == 4
+    back = read_new_texts(to_csv_bytes(sample), "sample-texts.csv")  # the file reads back as it was written
+    assert back["text"].tolist() == sample["text"].tolist()

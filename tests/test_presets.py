@@ -44,3 +44,10 @@ def test_odd_digits_in_hidden_sizes_get_a_plain_sentence(text):
     with pytest.raises(ValueError, match="hidden sizes must be whole numbers") as err:
         config_from_form(dict(form_values("tutorial"), hidden_text=text))
     assert "invalid literal" not in str(err.value)
+
+
+@pytest.mark.parametrize("name", list(PRESETS))
+def test_a_preset_with_fast_updates_says_so_in_its_description(name):
+    """The Train page leaves out its own lazy Adam note under an unchanged preset: the description must say it."""
+    preset = PRESETS[name]
+    assert (preset.train_config.optimizer == "lazy_adam") == ("lazy Adam" in preset.description)

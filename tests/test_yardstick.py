@@ -18,6 +18,15 @@ def test_a_win_larger_than_the_spread_says_so():
     assert round(result.margin, 6) == 3.0
 
 
+def test_the_best_simple_model_is_named_in_plain_words():
+    plain = {key: dict(r, plain_setting=text) for (key, r), text in
+             zip(BASELINES.items(), ("light smoothing (0.1) on single words",
+                                     "medium regularisation (0.3) on single words and word pairs"))}
+    sentence = compare(0.95, plain, None).sentence
+    assert "Linear SVM with medium regularisation (0.3) on single words and word pairs, by 3.0 points" in sentence
+    assert "C=" not in sentence and "words+pairs" not in sentence
+
+
 def test_a_win_within_the_spread_may_be_luck():
     sentence = compare(0.925, BASELINES, (0.91, 0.93, 5)).sentence
     assert "by 0.5 points" in sentence and "within the seed-to-seed spread: it may be luck" in sentence

@@ -27,6 +27,7 @@ BASELINES: dict[str, tuple[str, str, tuple[float, ...], Callable[[float], object
     "linear_svc": ("Linear SVM", "C", (0.1, 0.3, 1.0), lambda v: LinearSVC(C=v, random_state=0)),
 }
 NGRAMS = {1: "words", 2: "words+pairs"}
+PLAIN_NGRAMS = {1: "single words", 2: "single words and word pairs"}
 PAIR_MIN_DF = 2  # word pairs seen in a single post are noise and would triple the columns
 
 
@@ -80,7 +81,8 @@ def run_baselines(corpus: Corpus, val_fraction: float = TrainConfig.val_fraction
                   seed: int = TrainConfig.seed) -> dict[str, dict]:
     """Returns {baseline id: {"name", "setting", "accuracy", "macro_f1", "val_accuracy", "seconds"}}.
 
-    "setting" says what won on validation, e.g. "C=0.3, words+pairs"; accuracy and macro F1 are on the test set.
+    "setting" says what won on validation, e.g. "C=0.3, words+pairs" ("plain_setting" says it in words, see
+    plain_setting); accuracy and macro F1 are on the test set.
     ComplementNB tries every alpha with both word settings (it fits in a blink); the slower LinearSVC first
     picks C on words, then tries that C with word pairs added.
     """
@@ -115,7 +117,8 @@ def run_baselines(corpus: Corpus, val_fraction: float = TrainConfig.val_fraction
         model = make(value).fit(counts.features(n, everything, everything), labels)
         predictions = model.predict(counts.features(n, None, everything))
         evaluation = evaluate_predictions(corpus.test_labels, predictions, corpus.class_names)
-        results[key] = {"name": name, "setting": f"{param}={value:g}, {NGRAMS[n]}", "accuracy": evaluation.accuracy,
+        results[key] = {"name": name, "setting": f"{param}={value:g}, {NGRAMS[n]}",
+                        "plain_setting": plain_setting(key, value, n), "accuracy": evaluation.accuracy,
                         "macro_f1": evaluation.macro_f1, "val_accuracy": val_accuracy,
                         "seconds": time.perf_counter() - t0}
     for result in results.values():
@@ -128,6 +131,32 @@ def best_baseline(results: dict[str, dict]) -> dict:
     return max(results.values(), key=lambda r: r["accuracy"])
 
 
+def plain_setting(key: str, value: float, ngram: int) -> str:
+    """Returns a baseline's setting in words, e.g. "light smoothing (0.1) on single words".
+
+    Naive Bayes' alpha is smoothing: how far it discounts words seen only a few times in a topic (small: light).
+    The SVM's C works the other way round: a small C holds the model back strongly from leaning on a few
+    words (strong regularisation), so C=0.1 is "strong", C=1 "light".
+    """
+    if key == "complement_nb":
+        strength = "very light" if value < 0.05 else "light" if value < 0.2 else "medium" if value < 0.6 else "strong"
+        what = f"{strength} smoothing ({value:g})"
+    elif key == "linear_svc":
+        strength = "strong" if value < 0.2 else "medium" if value < 0.6 else "light"
+        what = f"{strength} regularisation ({value:g})"
+    else:
+        what = f"setting {value:g}"
+    return f"{what} on {PLAIN_NGRAMS.get(ngram, f'groups of up to {ngram} words')}"
+
+
+def setting_of(result: dict) -> str:
+    """Returns the winning setting in words (the terse "alpha=0.1, words" of results made before plain ones)."""
+    return result.get("plain_setting") or result.get("setting", "")
+
+
 def describe_baseline(result: dict) -> str:
-    """Returns e.g. "Linear SVM (C=0.3, words+pairs)"."""
-    return f"{result['name']} ({result['setting']})"
+    """Returns e.g. "Linear SVM with medium regularisation (0.3) on single words and word pairs"."""
+    setting = setting_of(result)
+    if not setting:
+        return result["name"]
+    return f"{result['name']} with {setting}" if result.get("plain_setting") else f"{result['name']} ({setting})"

@@ -23,6 +23,8 @@ MAX_JSON_ROWS = 1000  # the CLI's JSON lists at most this many rows; --out write
 ENTRY_CHUNK = 32_768  # occluded copies computed per compiled call (fixed, so it compiles once per model)
 ROW_BLOCK = 2048  # texts whose first-layer inputs one such call reads (a chunk never spans more)
 ROW_CHUNK = 2048  # texts per compiled call for the plain probabilities
+SAMPLE_SIZE = 20  # test texts in the Classify page's sample file (made when asked for, never stored)
+SAMPLE_CHARS = 3000  # each sample text is cut here: a file to look at, not to study
 NO_TEXT = "no text"
 NO_KNOWN_WORDS = "no known words"
 
@@ -222,6 +224,22 @@ def check_labels(labels: Sequence[str], predictions: Predictions) -> LabelCheck:
         evaluation = evaluate_predictions(y_true, predictions.predicted[usable], names)
     return LabelCheck(evaluation, int(usable.sum()), int(len(unknown)),
                       tuple(unknown.value_counts().index[:3]), int((known & ~predictions.has_text).sum()))
+
+
+def sample_table(texts: Sequence[str], labels: Sequence[int], n: int = SAMPLE_SIZE,
+                 max_chars: int = SAMPLE_CHARS) -> pd.DataFrame:
+    """Returns up to `n` of `texts` as a one-column table ("text"), taking each class in turn, in order.
+
+    Every class shows up once `n` reaches their number; texts that are blank are left out.
+    """
+    labels = np.asarray(labels)
+    queues = [[i for i in np.flatnonzero(labels == c) if str(texts[i]).strip()] for c in np.unique(labels)]
+    picked: list[int] = []
+    for rank in range(max((len(q) for q in queues), default=0)):
+        picked += [q[rank] for q in queues if rank < len(q)][:n - len(picked)]
+        if len(picked) == n:
+            break
+    return pd.DataFrame({"text": [str(texts[i]).strip()[:max_chars] for i in picked]})
 
 
 def read_new_texts(data: bytes, filename: str = "") -> pd.DataFrame:

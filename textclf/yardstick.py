@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 
+from textclf.baselines import describe_baseline
 from textclf.data import NEWSGROUPS, TUTORIAL_CATEGORIES
 from textclf.features import FeatureConfig
 from textclf.model import ModelSpec
@@ -29,7 +30,7 @@ class Comparison:
     """The network against the best tuned simple model on the same test posts."""
 
     network: float  # test accuracy
-    best_name: str  # e.g. "Linear SVM (C=0.3, words+pairs)"
+    best_name: str  # e.g. "Linear SVM with medium regularisation (0.3) on single words and word pairs"
     best: float
     spread: tuple[float, float, int] | None  # (lowest, highest, runs) of this preset on this data, if measured
     sentence: str
@@ -65,7 +66,7 @@ def compare(network: float, baselines: dict[str, dict], spread: tuple[float, flo
     An `unfinished` model (stopped, or diverged) is not weighed against the spread of complete runs.
     """
     best = max(baselines.values(), key=lambda r: r["accuracy"])
-    name = f"{best['name']} ({best['setting']})" if best.get("setting") else best["name"]
+    name = describe_baseline(best)
     points = 100 * (network - best["accuracy"])
     if abs(points) < 0.05:
         verdict = f"{subject} ties with the best simple model, {name}: both at {network:.1%}."

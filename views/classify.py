@@ -4,6 +4,7 @@ import pandas as pd
 import streamlit as st
 
 from views import common
+from views.classify_sample import NewTexts, sample_texts
 from textclf.data import describe
 from textclf.export import SAFE_HELP as SAFE, to_csv_bytes
 from textclf.modelfiles import BadModelFile
@@ -48,12 +49,12 @@ def choose_model():
     return loaded[1], choice
 
 
-def read_upload(upload) -> pd.DataFrame:
-    """Returns the uploaded table (parsed once per file) or stops the page with the reason it is refused."""
+def read_upload(upload: NewTexts) -> pd.DataFrame:
+    """Returns the table of texts (parsed once per file) or stops the page with the reason it is refused."""
     if st.session_state.get("classify_file") != upload.file_id:
         st.session_state["classify_file"] = upload.file_id
         try:
-            table, error = read_new_texts(upload.getvalue(), upload.name), None
+            table, error = read_new_texts(upload.data, upload.name), None
         except BadTable as err:
             table, error = None, str(err)
         st.session_state["classify_table"], st.session_state["classify_error"] = table, error
@@ -74,6 +75,7 @@ classifier, model_key = choose_model()
 upload = st.file_uploader("Texts to classify (CSV or TSV)", type=["csv", "tsv", "txt"], key="classify_upload",
                           help=f"One text per row, up to {MAX_BYTES // 2**20} MB and {MAX_ROWS:,} rows. Other "
                                "columns are kept in the result; a column of known labels is optional.")
+upload = NewTexts(upload.getvalue(), upload.name, upload.file_id) if upload is not None else sample_texts()
 if upload is None:
     st.caption("Just one text? Paste it on 4. Explain: it shows the class and the words behind it.")
     st.page_link("views/explain.py", label="Go to 4. Explain", icon=":material/search_insights:")

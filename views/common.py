@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import streamlit as st
 
-from textclf.data import (TUTORIAL_CATEGORIES, BadDataChoice, Corpus, DataUnavailable, describe, load_newsgroups,
-                          newsgroups_choice)
+from textclf.data import (TUTORIAL_CATEGORIES, BadDataChoice, Corpus, DataUnavailable, Nouns, describe,
+                          load_newsgroups, newsgroups_choice)
 from textclf.features import FeatureConfig
 from textclf.jobs import TrainedModel, TrainingJob
 from textclf.links import parse_setup
@@ -157,3 +157,15 @@ def chosen_description() -> dict:
     """Returns the description of the newsgroups chosen on the Data page (without loading them)."""
     return {"source": "20newsgroups", "categories": list(st.session_state["categories"]),
             "remove_metadata": bool(st.session_state["remove_metadata"])}
+
+
+def macro_f1_label(w: Nouns) -> str:
+    """Returns the headline name of macro F1 a newcomer can read, e.g. "Average topic score (macro F1)"."""
+    return f"Average {w.cls} score (macro F1)"
+
+
+def macro_f1_help(w: Nouns) -> str:
+    """Returns what macro F1 means, in one or two plain sentences."""
+    return (f"Macro F1: the average, over {w.classes}, of how well each {w.cls} is found (missed {w.texts} and "
+            f"false alarms both count against it); 1 is perfect. Every {w.cls} counts equally, however many "
+            f"{w.texts} it has.")

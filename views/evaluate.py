@@ -4,6 +4,7 @@ import pandas as pd
 import streamlit as st
 
 from views import common, server
+from textclf.baselines import setting_of
 from textclf.data import nouns, post_title
 from textclf.evaluate import confusion_cell, largest_mistake
 from textclf.plots import confusion_figure
@@ -19,9 +20,7 @@ names = list(ev.class_names)
 c1, c2, c3 = st.columns(3)
 c1.metric("Test accuracy", f"{ev.accuracy:.1%}",
           help=f"Share of the test {w.texts} whose {w.cls} the model got right.")
-c2.metric("Macro F1", f"{ev.macro_f1:.3f}",
-          help=f"F1 balances missed {w.texts} and false alarms for each {w.cls} (1 is perfect), averaged so every "
-               f"{w.cls} counts equally, however many {w.texts} it has.")
+c2.metric(common.macro_f1_label(w), f"{ev.macro_f1:.3f}", help=common.macro_f1_help(w))
 c3.metric(f"Test {w.texts}", f"{len(corpus.test_texts):,}",
           help=f"{w.texts.capitalize()} held back from training and used only here.")
 if model.finished.unfinished:
@@ -41,10 +40,12 @@ with st.expander("Compared with two simple models: their scores and settings"):
                f"the same validation {w.texts} as the network. A network that loses to them is not worth its extra "
                "complexity.")
     this = "This network + Naive Bayes" if model.classifier.spec.mixture else "This network"
-    rows = {this: {"accuracy": ev.accuracy, "macro F1": ev.macro_f1, "setting": "your settings"}}
-    rows.update({r["name"]: {"accuracy": r["accuracy"], "macro F1": r["macro_f1"], "setting": r["setting"]}
+    f1 = common.macro_f1_label(w)
+    rows = {this: {"accuracy": ev.accuracy, f1: ev.macro_f1, "setting": "your settings"}}
+    rows.update({r["name"]: {"accuracy": r["accuracy"], f1: r["macro_f1"], "setting": setting_of(r)}
                  for r in simple.values()})
-    st.dataframe(pd.DataFrame(rows).T.style.format({"accuracy": "{:.1%}", "macro F1": "{:.3f}"}))
+    st.dataframe(pd.DataFrame(rows).T.style.format({"accuracy": "{:.1%}", f1: "{:.3f}"}),
+                 column_config={f1: st.column_config.Column(help=common.macro_f1_help(w))})
 
 st.subheader(f"Per {w.cls}")
 st.caption(f"Precision: of the {w.texts} it labelled with this {w.cls}, the share that were right. "

@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from textclf.data import Corpus
+from textclf.data import Corpus, nouns
 from textclf.export import SAFE_HELP, to_csv_bytes
 from textclf.label_issues import METHOD, CannotCheck, checked_rows, find_label_issues
 
@@ -11,10 +11,13 @@ def render_label_errors(corpus: Corpus, key: str) -> None:
     """Shows a button that finds rows whose label is probably wrong, the list, a download and "Explain"."""
     own_file = corpus.file_rows is not None
     texts, labels, rows = checked_rows(corpus)
-    what = "rows of your file" if own_file else "training posts"
-    st.caption(f"Every real data set has some wrong labels. textclf checks all {len(texts):,} {what}: five models, "
-               "each trained without a fifth of the rows, judge the rows they never saw, and cleanlab lists the "
-               f"rows whose given label those models find unlikely. Method: {METHOD}.")
+    what = "rows of your file" if own_file else f"training {nouns(corpus.description).texts}"
+    st.markdown(f"**{'Rows' if own_file else nouns(corpus.description).texts.capitalize()} whose label the models disagree with most confidently: they may "
+                f"be mislabelled.** Every real data set has a few. This checks all {len(texts):,} {what}, and each "
+                "is judged by models that never saw it while learning.")
+    with st.expander("How they are found (the technical method)"):
+        st.caption("Five models, each trained without a fifth of the rows, judge the rows they never saw, and "
+                   f"cleanlab lists the rows whose given label those models find unlikely. Method: {METHOD}.")
     state_key = "label_issues"  # one result per session, shown on Data and Evaluate alike
     stored = st.session_state.get(state_key)
     if stored is not None and stored[0] != corpus.fingerprint():

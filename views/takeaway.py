@@ -10,6 +10,7 @@ from textclf.export import SAFE_HELP as SAFE, to_csv_bytes
 from textclf.jobs import TrainedModel
 
 FILTERS = {"all": "All", "mistakes": "Mistakes only", "correct": "Correct only"}
+TABLE_HEIGHT = 38 + 35 * 6 + 3  # a header and six rows (Streamlit's rows are 35 px): well under half of a 720 px screen
 
 
 def test_posts_table(model: TrainedModel) -> pd.DataFrame:
@@ -57,7 +58,11 @@ def render_takeaway(model: TrainedModel) -> None:
         table = table[table["correct"] == (shown == "correct")]
     if classes:
         table = table[table["true class"].isin(classes)]
-    st.dataframe(table, hide_index=True, key="test_posts",
+    # A line between the filters and the table: the table's hover toolbar sits over it, not over the
+    # filter's arrow. The table is short, so at 1280x720 the page scrolls on past it instead of trapping the wheel.
+    st.caption(f"{len(table):,} of {len(corpus.test_texts):,} test {w.texts}; scroll inside the table for more, "
+               "click a column name to sort.")
+    st.dataframe(table, hide_index=True, key="test_posts", height=TABLE_HEIGHT,
                  column_config={"probability": st.column_config.NumberColumn(format="percent"),
                                 "post": st.column_config.NumberColumn(f"test {w.text} #", format="%d")})
     full = table.assign(text=[corpus.test_texts[i][:32_000] for i in table["post"]])

@@ -3,6 +3,7 @@
 import streamlit as st
 
 from views import common, server, sharing, train_settings
+from textclf.baselines import setting_of
 from textclf.checks import data_problem, training_problem
 from textclf.data import describe, nouns
 from textclf.jobs import JobStillRunning, TrainingJob, start_next
@@ -135,5 +136,5 @@ with st.expander("Reference: simple models on the same data", expanded=job is no
         cols = st.columns(len(baselines))
         for col, result in zip(cols, baselines.values()):
             col.metric(result["name"], f"{result['accuracy']:.1%}",
-                       help=f"Test accuracy; macro F1 {result['macro_f1']:.3f}.")
-            col.caption(f"Won on validation: {result['setting']}")
+                       help=f"Test accuracy. {common.macro_f1_help(words)} Here: {result['macro_f1']:.3f}.")
+            col.caption(f"Best setting on the validation {words.texts}: {setting_of(result)}")

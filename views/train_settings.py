@@ -73,6 +73,8 @@ def show(words: Nouns) -> None:
                              format_func={"val_loss": "validation loss", "val_accuracy": "validation accuracy"}.get,
                              help="Loss changes smoothly; accuracy on a few hundred posts moves in jumps.")
                 st.caption("Word weighting and vocabulary size are on the Data page, under Advanced.")
-            if st.session_state.get("lazy_adam"):
+            # A preset's description, shown above when nothing is changed, already says so: once per page.
+            said_above = not changed and PRESETS[preset].train_config.optimizer == "lazy_adam"
+            if st.session_state.get("lazy_adam") and not said_above:
                 st.caption("Fast updates (lazy Adam) are on, for speed. For the tutorial's exact Adam, switch them off "
                            "under Advanced.")
