@@ -1,8 +1,10 @@
 """Explain page with the trust panel, "why A and not B", bidi-safe display; What each topic looks for page."""
 
 import dataclasses
+from collections import Counter
 
 from tests.test_app import explained, on_page, texts, tiny_model, wait_for_verdict  # noqa: F401
+from tests.test_filler import FILLER_CONFIG, filler_corpus
 from textclf.evaluate import evaluate_predictions
 from textclf.features import FeatureConfig
 from textclf.jobs import TrainedModel
@@ -124,3 +126,84 @@ def test_explain_and_evaluate_work_on_a_network_mixed_with_naive_bayes(tiny_corp
     wait_for_verdict(at)
     assert not at.exception, at.exception
     assert "The network mixed with Naive Bayes" in texts(at)
+
+
+def beside_the_button(at):
+    """Returns the column right of the one holding the Explain button and the text box."""
+    (inputs,) = [c for c in at.columns if "Explain" in [b.label for b in c.button]]
+    assert [t.label for t in inputs.text_area] == ["Text to explain"]
+
+    def row_of(block):
+        for child in getattr(block, "children", {}).values():
+            if child is inputs:
+                return block
+            if (found := row_of(child)) is not None:
+                return found
+
+    row = list(row_of(at.main).children.values())
+    return row[row.index(inputs) + 1]
+
+
+def test_the_result_shows_next_to_the_explain_button(tiny_corpus, tiny_model):
+    """At 1280x720 the prediction and its words must not land below the fold: they sit beside the input."""
+    at = on_page("views/explain.py", tiny_corpus, tiny_model)
+    assert "the words that mattered appear here" in " ".join(c.value for c in beside_the_button(at).caption)
+    at.text_area(key="explain_text").set_value("goalie puck rink faceoff").run()
+    [b for b in at.button if b.label == "Explain"][0].click().run()
+    assert not at.exception, at.exception
+    beside = beside_the_button(at)
+    shown = " ".join(m.value for m in beside.markdown)
+    assert "Predicted class: **hockey**" in shown and "Words that mattered" in shown
+    assert [c.proto.id for c in beside.get("plotly_chart")] == [c.proto.id for c in at.get("plotly_chart")
+                                                                if c.proto.id.endswith("weights")] != []
+
+
+def test_the_spinner_says_what_is_being_computed(tiny_corpus, tiny_model, monkeypatch):
+    import streamlit
+
+    said, spinner = [], streamlit.spinner
+
+    def recording(text="", *args, **kwargs):
+        said.append(text)
+        return spinner(text, *args, **kwargs)
+
+    monkeypatch.setattr(streamlit, "spinner", recording)
+    explained("goalie puck rink faceoff", tiny_corpus, tiny_model)
+    assert "Explaining: trying 5,000 variations of this text, each with some words removed, then checking how " \
+           "far to trust it (LIME 5 more times, and two other methods) ..." in said, said
+
+
+def test_trust_checks_read_top_to_bottom_in_plain_words(tiny_corpus, tiny_model):
+    at = explained("goalie puck rink faceoff the engine", tiny_corpus, tiny_model)
+    checks = ("**1. ", "**2. ", "**3. ", "**4. ", "**5. ")
+    numbered = [m.value for m in at.markdown if m.value.startswith(checks)]
+    for column in at.columns:  # one column: side by side, 1, 3 / 2, 4 read across the rows
+        assert not any(m.value.startswith(checks) for m in column.markdown), column
+    assert [m.split("**")[1] for m in numbered] == ["1. Stable?", "2. Good fit?", "3. Faithful?", "4. What flips it?",
+                                                    "5. Do other methods agree?"]
+    plain = ("Stable", "Somewhat unstable", "Unstable", "Good fit", "Fair fit", "Poor fit", "Faithful", "Not faithful",
+             "Nothing to test", "Easy to flip", "Hard to flip", "Very hard to flip", "Yes", "Partly", "No",
+             "Not enough words")
+    for m in numbered:
+        assert m.split("** ", 1)[1].startswith(plain), m
+    details = [e for e in at.expander if e.label.startswith("Details for the curious")]
+    assert len(details) == 5 and not any(e.proto.expanded for e in details)
+    inside = Counter(e.value for d in details for kind in ("markdown", "caption") for e in getattr(d, kind))
+    outside = Counter(e.value for kind in ("markdown", "caption", "success", "warning") for e in getattr(at, kind))
+    outside.subtract(inside)
+    seen = " ".join(v for v, n in outside.items() if n > 0).lower()
+    assert "rank agreement" in " ".join(inside).lower() and "comprehensiveness" in " ".join(inside).lower()
+    for jargon in ("spearman", "comprehensiveness", "sufficiency", "jaccard", "within", "r²"):
+        assert jargon not in seen, jargon
+
+
+def test_filler_words_at_the_top_get_a_plain_hint(tiny_corpus, tiny_model):
+    corpus = filler_corpus()
+    finished = run_to_end(train(corpus, config=FILLER_CONFIG))
+    ev = evaluate_predictions(corpus.test_labels, finished.classifier.predict(corpus.test_texts), corpus.class_names)
+    model = TrainedModel(finished, ev, corpus, FeatureConfig(), FILLER_CONFIG)
+    at = explained("the the banana engine", corpus, model)
+    hints = [i.value for i in at.info if "rank high" in i.value]
+    assert len(hints) == 1 and hints[0].startswith("Words like 'the' rank high") and "word counts" in hints[0]
+    at = explained("goalie puck rink faceoff", tiny_corpus, tiny_model)
+    assert not [i.value for i in at.info if "rank high" in i.value]

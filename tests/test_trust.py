@@ -1,11 +1,14 @@
-"""The trust panel: exact occlusion, complete integrated gradients, real flips, faithful and stabler LIME."""
+"""The trust panel: exact occlusion, complete integrated gradients, real flips, faithful and stabler LIME, and a
+plain-words verdict for every check."""
 
 import numpy as np
 import pytest
 
 from textclf.explain import ExplainError, explain, integrated_gradients, occlusion, read_post, remove_words, trust
 from textclf.explain.gradients import COMPLETENESS_TOLERANCE, MIN_STEPS
-from textclf.explain.trust import SEEDS, flip, stability
+from textclf.explain import plain_checks
+from textclf.explain.trust import (SEEDS, agreement_verdict, faithfulness_verdict, flip, flip_verdict, stability,
+                                   stability_verdict)
 from textclf.features import FeatureConfig
 from textclf.train import TrainConfig, run_to_end, train
 
@@ -97,3 +100,44 @@ def test_trust_json_carries_every_field(tiny_classifier):
 def test_unknown_words_only_have_nothing_to_check(tiny_classifier):
     with pytest.raises(ExplainError, match="vocabulary"):
         trust(tiny_classifier, "Zebra quokka, xylophone!")
+
+
+JARGON = ("spearman", "jaccard", "comprehensiveness", "sufficiency", "r²", "r^2", "within", "e-0", "rho")
+
+
+def test_every_check_has_a_plain_verdict_in_reading_order(tiny_classifier):
+    report = trust(tiny_classifier, POST, num_samples=500)
+    checks = plain_checks(report)
+    assert [q for q, _ in checks] == ["Stable?", "Good fit?", "Faithful?", "What flips it?", "Do other methods agree?"]
+    first_words = [("Stable:", "Somewhat unstable:", "Unstable:"), ("Good fit:", "Fair fit:", "Poor fit:"),
+                   ("Faithful:", "Not faithful:", "Nothing to test:"), ("Easy to flip:", "Hard to flip:",
+                   "Very hard to flip:"), ("Yes:", "Partly:", "No:", "Not enough words")]
+    for (question, verdict), starts in zip(checks, first_words):
+        assert verdict.startswith(starts), (question, verdict)
+        assert not any(j in verdict.lower() for j in JARGON), verdict
+        assert verdict.endswith(".") and "\n" not in verdict
+
+
+def test_plain_verdicts_follow_the_numbers():
+    assert stability_verdict(1.0) == f"Stable: the top words stayed the same in {SEEDS} repeated runs."
+    assert stability_verdict(0.8).startswith("Stable: the top words stayed mostly the same")
+    assert stability_verdict(0.5).startswith("Somewhat unstable") and stability_verdict(0.1).startswith("Unstable")
+    faithful = faithfulness_verdict("hockey", ["puck", "goalie"], [0.9, 0.6, 0.2], [0.9, 0.88, 0.85])
+    assert faithful == ("Faithful: removing the 2 top words drops hockey from 90% to 20%; removing as many random "
+                        "words leaves it at 85%.")
+    assert faithfulness_verdict("hockey", ["the"], [0.9, 0.88], [0.9, 0.89]).startswith(
+        "Not faithful: removing the top word changes hockey about as much as removing random words")
+    assert faithfulness_verdict("hockey", [], [0.4], [0.4]).startswith("Nothing to test")
+    assert flip_verdict(None).startswith("Very hard to flip: removing up to 20 words never changes")
+    assert flip_verdict({"words": ["puck", "goalie"], "new_class": "cars"}) == \
+        "Easy to flip: removing 'puck' and 'goalie' makes the model say cars."
+    assert flip_verdict({"words": ["the", "game", "bruins", "season", "fans"], "new_class": "rec.autos"}) == \
+        "Hard to flip: it takes removing 5 words ('the', 'game', 'bruins' and 2 more) to make the model say rec.autos."
+    assert agreement_verdict({"lime_occlusion": 0.9, "lime_gradients": 0.8, "occlusion_gradients": 0.1}
+                             ).startswith("Yes:")
+    assert agreement_verdict({"lime_occlusion": 0.9, "lime_gradients": 0.5, "occlusion_gradients": 0.9}
+                             ).startswith("Partly:")
+    assert agreement_verdict({"lime_occlusion": 0.9, "lime_gradients": 0.1, "occlusion_gradients": 0.9}
+                             ).startswith("No:")
+    assert agreement_verdict({"lime_occlusion": None, "lime_gradients": None, "occlusion_gradients": None}
+                             ).startswith("Not enough words")

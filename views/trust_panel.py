@@ -1,10 +1,12 @@
-"""The trust panel's widgets (used by the Explain page): verdict, stability, fit, deletion test, second
-opinions, what flips it, and the highlighted text coloured by any method."""
+"""The trust panel's widgets (used by the Explain page): the verdict, then five checks in reading order (stable,
+fit, faithful, what flips it, second opinions), each a plain sentence with its numbers and charts folded away,
+and the highlighted text coloured by any method."""
 
 import streamlit as st
 
 from views import common
-from textclf.explain import Explanation, Trust
+from textclf.explain import Explanation, Trust, plain_checks
+from textclf.explain.trust import MAX_FLIP_WORDS, SEEDS
 from textclf.plots import deletion_figure, highlighted_html, stability_figure, weights_figure, without_bidi
 
 METHODS = {"LIME": "lime", "Leave one word out": "occlusion", "Integrated gradients": "gradients"}
@@ -18,41 +20,58 @@ def _agreement(rho: float | None) -> str:
 
 
 def render(report: Trust) -> None:
-    """Shows the trust panel for one explanation."""
+    """Shows the trust panel for one explanation: the verdict, then each check in one column, read top to bottom."""
     name = common.plain(report.class_name)
     st.markdown("### Should you believe this explanation?")
     good = report.verdict.startswith("Stable and faithful")
-    (st.success if good else st.warning)(common.plain(without_bidi(report.verdict)), icon=":material/verified:" if good else ":material/help:")
-    left, right = st.columns(2)
-    with left:
-        st.markdown(f"**1. Stable?** LIME run 5 times with different random variants: words overlap "
-                    f"{report.jaccard:.0%} between runs.")
-        st.plotly_chart(stability_figure(report.stability, report.class_name), key="trust_stability")
-        st.caption(f"Bars: each word's average weight over the 5 runs (blue: towards {name}, orange: against); "
-                   "black lines: how much it moved (one standard deviation). Long lines mean the word's weight "
-                   "is luck of the draw.")
-        st.markdown(f"**2. Good fit?** {report.fit_verdict}")
-    with right:
-        st.markdown(f"**3. Faithful?** Remove the words LIME names and watch *{name}* fall.")
-        st.plotly_chart(deletion_figure(report.deletion_top, report.deletion_random, report.class_name),
-                        key="trust_deletion")
-        full = report.deletion_top[0]  # the probability with every word in
-        st.caption(f"Removing the {len(report.top_words)} top words takes {name} from {full:.0%} to "
-                   f"{report.deletion_top[-1]:.0%} (comprehensiveness {100 * report.comprehensiveness:+.1f} points: "
-                   f"higher is better); keeping only them gives {full - report.sufficiency:.0%} (sufficiency "
-                   f"{100 * report.sufficiency:+.1f} points: near zero is better). The dashed line removes as many "
-                   "random words: the blue line should fall much faster.")
-        flip = report.flip
-        if flip is None:
-            st.markdown("**4. What flips it?** No set of up to 20 words changes the prediction: it rests on many "
-                        "words at once.")
-        else:
-            words = ", ".join(f"'{common.plain(w)}'" for w in flip["words"])
-            st.markdown(f"**4. What flips it?** Removing {words} makes the model say "
-                        f"**{common.plain(flip['new_class'])}**.")
-    st.markdown("**5. Second opinions**: two other ways to measure each word, side by side")
+    (st.success if good else st.warning)(common.plain(without_bidi(report.verdict)),
+                                        icon=":material/verified:" if good else ":material/help:")
+    details = [(f"the {SEEDS} runs", _stable), ("LIME's fit", _fit), ("the deletion test", _faithful),
+               ("how the words were found", _flips), ("three methods side by side", _second_opinions)]
+    for number, ((question, verdict), (about, show)) in enumerate(zip(plain_checks(report), details), start=1):
+        st.markdown(f"**{number}. {question}** {common.plain(without_bidi(verdict))}")
+        with st.expander(f"Details for the curious: {about}"):
+            show(report, name)
+
+
+def _stable(report: Trust, name: str) -> None:
+    st.markdown(f"LIME was run {SEEDS} times, each time on different random variations of the text: the listed "
+                f"words overlap {report.jaccard:.0%} between runs (mean Jaccard overlap; 70% or more counts as "
+                "stable).")
+    st.plotly_chart(stability_figure(report.stability, report.class_name), key="trust_stability")
+    st.caption(f"Bars: each word's average weight over the {SEEDS} runs (blue: towards {name}, orange: against); "
+               "black lines: how much it moved (one standard deviation). Long lines mean the word's weight "
+               "is luck of the draw.")
+
+
+def _fit(report: Trust, name: str) -> None:
+    st.caption(f"LIME fits a straight line to how the model's probability of {name} reacted to the variations; "
+               f"its R² is {report.fit_r2:.2f} (good from 0.7, fair from 0.4).")
+
+
+def _faithful(report: Trust, name: str) -> None:
+    st.markdown(f"Remove the words LIME names and watch *{name}* fall.")
+    st.plotly_chart(deletion_figure(report.deletion_top, report.deletion_random, report.class_name),
+                    key="trust_deletion")
+    full = report.deletion_top[0]  # the probability with every word in
+    st.caption(f"Removing the {len(report.top_words)} top words takes {name} from {full:.0%} to "
+               f"{report.deletion_top[-1]:.0%} (comprehensiveness {100 * report.comprehensiveness:+.1f} points: "
+               f"higher is better); keeping only them gives {full - report.sufficiency:.0%} (sufficiency "
+               f"{100 * report.sufficiency:+.1f} points: near zero is better). The dashed line removes as many "
+               "random words: the blue line should fall much faster.")
+
+
+def _flips(report: Trust, name: str) -> None:
+    if report.flip is not None:
+        words = ", ".join(f"'{common.plain(w)}'" for w in report.flip["words"])
+        st.markdown(f"Removing {words} makes the model say **{common.plain(report.flip['new_class'])}**.")
+    st.caption(f"Words are removed one at a time, each time the one that most narrows the gap between {name} "
+               f"and its closest rival, until the prediction changes (at most {MAX_FLIP_WORDS} words).")
+
+
+def _second_opinions(report: Trust, name: str) -> None:
     columns = st.columns(3)
-    titles = {"lime": "LIME (average of 5 runs)", "occlusion": "Leave one word out (exact)",
+    titles = {"lime": f"LIME (average of {SEEDS} runs)", "occlusion": "Leave one word out (exact)",
               "gradients": "Integrated gradients"}
     for column, (key, title) in zip(columns, titles.items()):
         with column:

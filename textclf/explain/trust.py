@@ -165,6 +165,68 @@ def verdict(class_name: str, top_words: list[str], top: list[float], random: lis
             "no more than random words; treat this explanation as a rough guess.")
 
 
+def stability_verdict(jaccard: float) -> str:
+    """Returns how much LIME's word list moved between the SEEDS runs, in plain words."""
+    if jaccard >= 0.999:
+        return f"Stable: the top words stayed the same in {SEEDS} repeated runs."
+    if jaccard >= STABLE_JACCARD:
+        return f"Stable: the top words stayed mostly the same in {SEEDS} repeated runs."
+    if jaccard >= 0.4:
+        return (f"Somewhat unstable: some top words changed between {SEEDS} repeated runs; more LIME samples "
+                "make the list steadier.")
+    return (f"Unstable: the top words changed a lot between {SEEDS} repeated runs; treat single words as a rough "
+            "guess, or use more LIME samples.")
+
+
+def faithfulness_verdict(class_name: str, top_words: list[str], top: list[float], random: list[float]) -> str:
+    """Returns whether removing the top words hurts `class_name` more than removing random words, in plain words."""
+    if not top_words:
+        return f"Nothing to test: no word pushes the text towards {class_name}."
+    k = len(top_words)
+    what = "the top word" if k == 1 else f"the {k} top words"
+    if random[-1] - top[-1] >= FAITHFUL_MARGIN:
+        return (f"Faithful: removing {what} drops {class_name} from {top[0]:.0%} to {top[-1]:.0%}; removing as "
+                f"many random words leaves it at {random[-1]:.0%}.")
+    return (f"Not faithful: removing {what} changes {class_name} about as much as removing random words "
+            f"({top[-1]:.0%} against {random[-1]:.0%}), so the model does not rely on these words alone.")
+
+
+def flip_verdict(flipped: dict | None) -> str:
+    """Returns how many words must go before the prediction changes, in plain words."""
+    if flipped is None:
+        return (f"Very hard to flip: removing up to {MAX_FLIP_WORDS} words never changes the prediction; it rests "
+                "on many words at once.")
+    words, new = flipped["words"], flipped["new_class"]
+    if len(words) <= 3:
+        return f"Easy to flip: removing {_quoted(words)} makes the model say {new}."
+    first = ", ".join(f"'{w}'" for w in words[:3])
+    return (f"Hard to flip: it takes removing {len(words)} words ({first} and {len(words) - 3} more) to make the "
+            f"model say {new}.")
+
+
+def agreement_verdict(agreement: dict[str, float | None]) -> str:
+    """Returns whether leave-one-word-out and integrated gradients rank the words as LIME does, in plain words."""
+    rhos = [r for r in (agreement.get("lime_occlusion"), agreement.get("lime_gradients")) if r is not None]
+    if not rhos:
+        return "Not enough words to compare: the text has too few words the model knows."
+    if min(rhos) >= 0.7:
+        return "Yes: two other methods rank the words much as LIME does."
+    if min(rhos) >= 0.4:
+        return "Partly: two other methods rank the words somewhat as LIME does; trust the words all three put on top."
+    return ("No: another method ranks the words quite differently from LIME; trust the leave-one-word-out ranking "
+            "more.")
+
+
+def plain_checks(report: Trust) -> list[tuple[str, str]]:
+    """Returns the panel's checks in reading order, each (question, plain-words verdict)."""
+    return [("Stable?", stability_verdict(report.jaccard)),
+            ("Good fit?", report.fit_verdict),
+            ("Faithful?", faithfulness_verdict(report.class_name, report.top_words, report.deletion_top,
+                                               report.deletion_random)),
+            ("What flips it?", flip_verdict(report.flip)),
+            ("Do other methods agree?", agreement_verdict(report.agreement))]
+
+
 def trust(classifier: Classifier, text: str, class_index: int | None = None, num_features: int = 10,
           num_samples: int = 5000, seed: int = 0) -> Trust:
     """Returns the trust panel for the explanation of `text` (LIME with seeds seed .. seed + SEEDS - 1)."""
