@@ -297,3 +297,46 @@ def test_a_second_tab_of_the_workspace_follows_the_run_going(tiny_corpus, monkey
         finish(job)
     second.run()
     assert not train_button(second).disabled
+
+
+def test_a_run_goes_on_while_any_tab_of_its_workspace_is_open(tiny_corpus, monkeypatch):
+    """Closing the tab that started a run stopped it, though a second tab of the workspace was following it."""
+    import streamlit as st
+
+    from textclf import jobs, queue
+
+    monkeypatch.setattr(server, "training_workers", lambda: None)
+    open_tabs = {"first": True, "second": True}
+    monkeypatch.setattr(server, "session_alive", lambda: (lambda tab=st.session_state["test_tab"]: open_tabs[tab]))
+    monkeypatch.setattr(jobs, "OwnerWatch", lambda alive, grace: queue.OwnerWatch(alive, 0.0))  # no 30 s of grace
+    first = new_app()
+    first.session_state["test_tab"], first.session_state["custom_corpus"] = "first", tiny_corpus
+    first.run()
+    first = first.switch_page("views/train.py").run()
+    job = long_run(first)
+    try:
+        second = new_app()
+        second.query_params["ws"] = first.session_state["workspace"]
+        second.session_state["test_tab"], second.session_state["custom_corpus"] = "second", tiny_corpus
+        second.run()
+        assert second.session_state["job"] is job
+        wait_for(lambda: job.progress().step > 0)
+        open_tabs["first"] = False
+        step = job.progress().step
+        wait_for(lambda: job.done or job.progress().step > step + 20)
+        assert not job.done and not job.owner_gone  # the second tab watches: it goes on
+        open_tabs["second"] = False  # the last tab of the workspace is gone: the run is abandoned
+        job.join(60)
+        assert job.done and job.owner_gone and job.progress().status == "cancelled"
+        assert job not in server.training_queue()._running  # its slot is free for others
+    finally:
+        finish(job)
+
+
+def wait_for(condition, timeout: float = 120.0) -> None:
+    import time
+
+    deadline = time.monotonic() + timeout
+    while not condition():
+        assert time.monotonic() < deadline, "timed out"
+        time.sleep(0.02)

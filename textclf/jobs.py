@@ -117,8 +117,8 @@ class TrainingJob:
 
     With a `store`, the finished (or stopped) run is saved there; a failed save keeps the model in
     memory and leaves the reason in `save_error`. With a `queue`, the run waits for a free slot first.
-    With `owner_alive` (e.g. "is this browser tab still open?"), a run whose owner has been gone for
-    `owner_grace` seconds is stopped (or taken out of the line) and its model is not kept in memory.
+    With `owner_alive` (e.g. "is a browser tab of this workspace still open?"), a run whose owner has been gone
+    for `owner_grace` seconds is stopped (or taken out of the line) and its model is not kept in memory.
     With `workers`, a worker process trains, evaluates and saves the run; this thread relays its events.
     """
 
@@ -193,7 +193,7 @@ class TrainingJob:
             if not self.queue.wait_turn(self, give_up=self._should_stop):
                 with self._lock:
                     self._cancel("Cancelled before it started." if not self.owner_gone else
-                                 "Taken out of the line because this browser tab was closed.")
+                                 "Taken out of the line because every browser tab showing it was closed.")
                 return
             with self._lock:
                 if self._progress.status == "waiting":
@@ -224,7 +224,7 @@ class TrainingJob:
                 self.save_error = event.save_error
                 if self.owner_gone:  # nobody is left to look at it: keep it on disk only
                     with self._lock:
-                        self._cancel("Stopped because this browser tab was closed"
+                        self._cancel("Stopped because every browser tab showing it was closed"
                                      + ("; the model trained so far is under Saved runs." if event.run_id else "."))
                     return
                 finished = event.finished
