@@ -327,3 +327,19 @@ def test_a_ticked_runs_actions_come_before_its_curves(store, saved_run):
     load = shown.index(("button", "Load into Evaluate and Explain"))
     assert load < kinds.index("plotly_chart"), shown
     assert kinds.index(at.dataframe[0].type) < load  # right under the table
+
+
+def test_a_new_tab_of_a_workspace_says_it_has_saved_runs(store, tiny_finished):
+    """A new tab (or a reload) of a workspace said "Model: not trained yet" although the workspace had saved runs."""
+    save(store, tiny_finished, "first")
+    save(store, tiny_finished, "second")
+    at = new_app()
+    at.query_params["ws"] = WS
+    at.run()
+    assert not at.exception, at.exception
+    sidebar = " ".join(m.value for m in at.sidebar.markdown)
+    assert "not trained yet" not in sidebar
+    assert "none loaded in this tab" in sidebar and "**2 saved runs**" in sidebar
+    assert any("Saved runs" in str(link.proto) for link in at.sidebar.get("page_link"))
+    fresh = new_app().run()  # a workspace of its own, with nothing saved
+    assert "**Model:** not trained yet" in [m.value for m in fresh.sidebar.markdown]

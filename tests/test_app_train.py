@@ -3,6 +3,7 @@
 import dataclasses
 import re
 import threading
+import time
 
 import pytest
 
@@ -297,3 +298,76 @@ def test_a_second_tab_of_the_workspace_follows_the_run_going(tiny_corpus, monkey
         finish(job)
     second.run()
     assert not train_button(second).disabled
+
+
+def test_a_run_goes_on_while_any_tab_of_its_workspace_is_open(tiny_corpus, monkeypatch):
+    """Closing the tab that started a run stopped it, though a second tab of the workspace was following it."""
+    import streamlit as st
+
+    from textclf import jobs, queue
+
+    monkeypatch.setattr(server, "training_workers", lambda: None)
+    open_tabs = {"first": True, "second": True}
+    monkeypatch.setattr(server, "session_alive", lambda: (lambda tab=st.session_state["test_tab"]: open_tabs[tab]))
+    monkeypatch.setattr(jobs, "OwnerWatch", lambda alive, grace: queue.OwnerWatch(alive, 0.0))  # no 30 s of grace
+    first = new_app()
+    first.session_state["test_tab"], first.session_state["custom_corpus"] = "first", tiny_corpus
+    first.run()
+    first = first.switch_page("views/train.py").run()
+    job = long_run(first)
+    try:
+        second = new_app()
+        second.query_params["ws"] = first.session_state["workspace"]
+        second.session_state["test_tab"], second.session_state["custom_corpus"] = "second", tiny_corpus
+        second.run()
+        assert second.session_state["job"] is job
+        wait_for(lambda: job.progress().step > 0)
+        open_tabs["first"] = False
+        step = job.progress().step
+        wait_for(lambda: job.done or job.progress().step > step + 20)
+        assert not job.done and not job.owner_gone  # the second tab watches: it goes on
+        open_tabs["second"] = False  # the last tab of the workspace is gone: the run is abandoned
+        job.join(60)
+        assert job.done and job.owner_gone and job.progress().status == "cancelled"
+        assert job not in server.training_queue()._running  # its slot is free for others
+    finally:
+        finish(job)
+
+
+def wait_for(condition, timeout: float = 120.0) -> None:
+    deadline = time.monotonic() + timeout
+    while not condition():
+        assert time.monotonic() < deadline, "timed out"
+        time.sleep(0.02)
+
+
+def test_part_one_also_estimates_the_retraining_to_come():
+    """Part 1 said "about 100 s left in this part" and nothing of the retraining after it, which may take longer."""
+    from textclf.jobs import Progress
+
+    # 1 s a step; the retraining runs at most this part's 11 epochs of 15 steps (its posts include validation's)
+    p = Progress("running", step=10, total_steps=110, steps_per_epoch=10, elapsed=25.0, first_step=(5, 20.0),
+                 refit_follows=True, refit_steps_max=165)
+    assert p.describe().endswith("about 100 s left in this part, then at most 11 epochs of retraining "
+                                 "(up to about 165 s more)")
+    assert p.fraction == 10 / (110 + 165)  # the bar is not full when part 1 ends
+    refit = dataclasses.replace(p, phase="refit", offset=110, step=130, total_steps=200, first_step=(5, 20.0),
+                                elapsed=145.0)
+    assert refit.describe().endswith("step 130 of 200 · about 70 s left") and refit.fraction == 130 / 200
+
+
+def test_the_bound_on_the_retraining_holds_for_a_real_run(tiny_corpus):
+    config = TrainConfig(hidden=(8,), epochs=3, batch_size=7, refit=True, val_fraction=0.2, log_every=2)
+    job = TrainingJob(tiny_corpus, FeatureConfig(), config).start()
+    seen = []
+    while not job.done:
+        p = job.progress()
+        if p.phase == "train" and p.total_steps:
+            seen.append(p.refit_steps_max)
+        time.sleep(0.005)
+    job.join(120)
+    p = job.progress()
+    assert p.status == "done" and p.phase == "refit", p.message
+    # 120 posts in batches of 7: 18 steps an epoch, at most 3 epochs
+    assert seen and set(seen) == {54} and p.refit_steps_per_epoch * config.epochs == 54
+    assert p.total_steps - p.offset <= 54

@@ -119,7 +119,7 @@ def test_running_job_of_a_closed_tab_is_stopped_and_frees_its_slot(tiny_corpus):
     job.join(60)
     assert job.done and job.owner_gone
     p = job.progress()
-    assert p.status == "cancelled" and "tab was closed" in p.message
+    assert p.status == "cancelled" and "was closed" in p.message
     assert p.step < p.total_steps  # stopped long before its 200 epochs
     assert job.result is None  # not kept in memory: nobody is left to look at it
     assert queue.counts() == (0, 0)

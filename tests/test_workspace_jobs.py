@@ -28,3 +28,34 @@ def test_a_finished_job_is_let_go_and_a_new_one_replaces_the_old():
     jobs.started("ws-b", other)
     jobs.started("ws-c", FakeJob())  # finished runs of other workspaces are dropped on the way
     assert "ws-b" not in jobs._jobs
+
+
+def test_a_workspace_is_open_while_any_of_its_tabs_is():
+    """Closing the tab that started a run stopped it, though another tab of the workspace was watching it."""
+    jobs, open_tabs = WorkspaceJobs(), {"first": True, "second": True, "stranger": True}
+    for tab in ("first", "second"):
+        jobs.join("ws-a", tab, lambda tab=tab: open_tabs[tab])
+    jobs.join("ws-b", "stranger", lambda: open_tabs["stranger"])
+    alive = jobs.anyone_alive("ws-a")
+    open_tabs["first"] = False
+    assert alive()  # the second tab still shows the workspace
+    open_tabs["second"] = False
+    assert not alive()  # every tab gone: the run is abandoned (the stranger's tab is of another workspace)
+    assert not jobs.anyone_alive("ws-never-seen")()
+
+
+def test_a_reloaded_tab_keeps_the_workspace_open_and_closed_tabs_are_forgotten():
+    now = [0.0]
+    jobs, open_tabs = WorkspaceJobs(forget_after=30, clock=lambda: now[0]), {"old": True, "new": True, "moved": True}
+    jobs.join("ws-a", "old", lambda: open_tabs["old"])
+    jobs.join("ws-a", "moved", lambda: open_tabs["moved"])
+    jobs.join("ws-b", "moved", lambda: open_tabs["moved"])  # that tab shows another workspace now
+    alive = jobs.anyone_alive("ws-a")
+    open_tabs["old"] = False
+    assert not alive()
+    jobs.join("ws-a", "new", lambda: open_tabs["new"])  # a reload is a new tab of the same workspace
+    assert alive()
+    assert set(jobs._tabs["ws-a"]) == {"old", "new"} and set(jobs._tabs["ws-b"]) == {"moved"}
+    now[0] = 31  # "old" has been closed for longer than forget_after: the next join lets it go
+    jobs.join("ws-b", "moved", lambda: open_tabs["moved"])
+    assert set(jobs._tabs["ws-a"]) == {"new"}

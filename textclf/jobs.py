@@ -18,7 +18,7 @@ from textclf.limits import SESSION_GONE_SECONDS
 from textclf.outcome import Outcome, run_events
 from textclf.queue import OwnerWatch, TrainingQueue
 from textclf.runs import RunInfo, RunStore
-from textclf.train import EpochEnd, Finished, Started, StepLoss, TrainConfig
+from textclf.train import EpochEnd, Finished, Started, StepLoss, TrainConfig, refit_steps_at_most
 from textclf.workers import WorkerPool
 
 
@@ -40,6 +40,7 @@ class Progress:
     first_step: tuple[int, float] | None = None  # (step, elapsed) when steps began: the pace leaves out compiling
     ahead: int | None = None  # while waiting: runs before this one in the server's queue
     refit_follows: bool = False  # the settings retrain on every training post after this phase (a second part)
+    refit_steps_max: int = 0  # during the first part: the most steps the retraining to come can take
 
     @property
     def refit_from(self) -> int | None:
@@ -47,17 +48,28 @@ class Progress:
         return self.offset if self.phase == "refit" else None
 
     @property
+    def _refit_to_come(self) -> int:
+        return self.refit_steps_max if self.refit_follows and self.phase == "train" else 0
+
+    @property
     def fraction(self) -> float:
-        """Returns the share of steps done, 0..1."""
-        return min(1.0, self.step / self.total_steps) if self.total_steps else 0.0
+        """Returns the share of steps done, 0..1; in a first part, of its steps and the most the retraining takes."""
+        total = self.total_steps + self._refit_to_come  # a bar full at the end of part 1 read as "done"
+        return min(1.0, self.step / total) if self.total_steps else 0.0
+
+    @property
+    def seconds_per_step(self) -> float | None:
+        """Returns the pace since steps began, or None before two loss points."""
+        if not self.step or self.first_step is None or self.step <= self.first_step[0]:
+            return None
+        step0, time0 = self.first_step
+        return (self.elapsed - time0) / (self.step - step0)
 
     @property
     def seconds_left(self) -> float | None:
-        """Returns an estimate of the remaining training time from the pace so far."""
-        if not self.step or not self.total_steps or self.first_step is None or self.step <= self.first_step[0]:
-            return None
-        step0, time0 = self.first_step
-        return (self.elapsed - time0) / (self.step - step0) * (self.total_steps - self.step)
+        """Returns an estimate of the remaining training time of this part from the pace so far."""
+        pace = self.seconds_per_step
+        return None if pace is None or not self.total_steps else pace * (self.total_steps - self.step)
 
     def describe(self) -> str:
         """Returns one line for a progress bar, e.g. "Epoch 2 of 5 · step 80 of 305 · about 3 s left"."""
@@ -69,16 +81,22 @@ class Progress:
             return "Preparing the vocabulary ..."
         if self.status == "stopping":
             return "Stopping after this step ..."
+        left = self.seconds_left
         if self.phase == "refit":
             return (f"Part 2 of 2: retraining the chosen model on every training post · step {self.step:,} of "
-                    f"{self.total_steps:,}")
+                    f"{self.total_steps:,}" + (f" · about {left:.0f} s left" if left is not None else ""))
         n_epochs = max(1, self.total_steps // max(self.steps_per_epoch, 1))
         epoch = min(self.step // max(self.steps_per_epoch, 1) + 1, n_epochs)
-        left = self.seconds_left
         # A time left that ignores the retraining to come read as a hang when the second part began.
         part = "Part 1 of 2 (then retraining on every training post): " if self.refit_follows else ""
-        return (f"{part}Epoch {epoch} of {n_epochs} · step {self.step:,} of {self.total_steps:,}"
-                + (f" · about {left:.0f} s left{' in this part' if part else ''}" if left is not None else ""))
+        line = f"{part}Epoch {epoch} of {n_epochs} · step {self.step:,} of {self.total_steps:,}"
+        if left is None:
+            return line
+        line += f" · about {left:.0f} s left{' in this part' if part else ''}"
+        if self._refit_to_come:  # its epochs are chosen at the end of this part: at most as many as this part's
+            line += (f", then at most {n_epochs} epoch{'s' if n_epochs != 1 else ''} of retraining (up to about "
+                     f"{self.seconds_per_step * self._refit_to_come:.0f} s more)")
+        return line
 
 
 @dataclass(frozen=True)
@@ -117,8 +135,8 @@ class TrainingJob:
 
     With a `store`, the finished (or stopped) run is saved there; a failed save keeps the model in
     memory and leaves the reason in `save_error`. With a `queue`, the run waits for a free slot first.
-    With `owner_alive` (e.g. "is this browser tab still open?"), a run whose owner has been gone for
-    `owner_grace` seconds is stopped (or taken out of the line) and its model is not kept in memory.
+    With `owner_alive` (e.g. "is a browser tab of this workspace still open?"), a run whose owner has been gone
+    for `owner_grace` seconds is stopped (or taken out of the line) and its model is not kept in memory.
     With `workers`, a worker process trains, evaluates and saves the run; this thread relays its events.
     """
 
@@ -186,14 +204,15 @@ class TrainingJob:
             elapsed = p.elapsed if self.done or p.status == "waiting" else time.perf_counter() - self._started
             return Progress(p.status, p.step, p.total_steps, p.steps_per_epoch, list(p.step_losses),
                             list(p.epochs), elapsed, p.message, p.phase, p.offset, p.refit_steps_per_epoch,
-                            p.first_step, ahead if p.status == "waiting" else None, self.config.refit)
+                            p.first_step, ahead if p.status == "waiting" else None, self.config.refit,
+                            p.refit_steps_max)
 
     def _run(self) -> None:
         if self.queue is not None:
             if not self.queue.wait_turn(self, give_up=self._should_stop):
                 with self._lock:
                     self._cancel("Cancelled before it started." if not self.owner_gone else
-                                 "Taken out of the line because this browser tab was closed.")
+                                 "Taken out of the line because every browser tab showing it was closed.")
                 return
             with self._lock:
                 if self._progress.status == "waiting":
@@ -224,7 +243,7 @@ class TrainingJob:
                 self.save_error = event.save_error
                 if self.owner_gone:  # nobody is left to look at it: keep it on disk only
                     with self._lock:
-                        self._cancel("Stopped because this browser tab was closed"
+                        self._cancel("Stopped because every browser tab showing it was closed"
                                      + ("; the model trained so far is under Saved runs." if event.run_id else "."))
                     return
                 finished = event.finished
@@ -253,6 +272,7 @@ class TrainingJob:
                 p.refit_steps_per_epoch = event.steps_per_epoch
             else:
                 p.total_steps, p.steps_per_epoch = event.total_steps, event.steps_per_epoch
+                p.refit_steps_max = refit_steps_at_most(event.n_train, event.n_val, self.config)
         elif isinstance(event, StepLoss):
             p.step = p.offset + event.step
             if p.first_step is None:

@@ -287,6 +287,15 @@ def epoch_batches(n: int, batch_size: int, rng: np.random.Generator) -> list[np.
     return [order[i:i + batch_size] for i in range(0, n, batch_size)]
 
 
+def refit_steps_at_most(n_train: int, n_val: int, config: TrainConfig) -> int:
+    """Returns the most steps the retraining on every training post can take (0 when none follows): it trains the
+    number of epochs chosen on the validation posts, at most all of `config.epochs`, on the training and
+    validation posts together."""
+    if not (config.refit and n_val):
+        return 0
+    return math.ceil((n_train + n_val) / config.batch_size) * config.epochs  # epoch_batches' count, per epoch
+
+
 def _accuracy_and_loss(params: dict, spec: ModelSpec, x: sp.csr_matrix, y: np.ndarray) -> tuple[float, float]:
     probs = predict_proba_sparse(params, spec, x)
     loss = float(-np.mean(np.log(np.clip(probs[np.arange(len(y)), y], 1e-12, None))))

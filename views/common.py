@@ -54,6 +54,14 @@ def run_store() -> RunStore:
     return workspace_store(st.session_state["workspace"])
 
 
+def saved_runs_count() -> int:
+    """Returns how many readable runs this visitor's workspace holds (0 when its store cannot be read)."""
+    try:
+        return len(run_store().list())
+    except OSError:
+        return 0
+
+
 @st.cache_resource(max_entries=8, show_spinner="Loading the newsgroups ...")
 def load_corpus(categories: tuple[str, ...], remove_metadata: bool) -> Corpus:
     """Returns the newsgroups corpus, loaded once per server and shared read-only: never mutate it."""

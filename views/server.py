@@ -3,6 +3,7 @@ computation, and the clean-up of closed sessions' uploads."""
 
 from __future__ import annotations
 
+import secrets
 import threading
 from typing import Callable
 
@@ -66,12 +67,29 @@ def follow_workspace_run() -> None:
     A second tab (or a reloaded page) used to say "not trained yet" with Train enabled while a run went.
     """
     s = st.session_state
+    join_workspace()
     job = s.get("job")
     if job is not None and not (job.done and s.get("job_adopted")):  # own run going, or its result not yet taken
         return
     going = workspace_jobs().running(s["workspace"])
     if going is not None and going is not job:
         s["job"], s["job_adopted"] = going, False
+
+
+def join_workspace() -> None:
+    """Notes that this browser tab shows its workspace: the workspace's run goes on while any such tab is open."""
+    s = st.session_state
+    tab = s.setdefault("tab_id", secrets.token_urlsafe(12))  # AppTest gives every session the same session id
+    workspace_jobs().join(s["workspace"], tab, session_alive())
+
+
+def workspace_alive() -> Callable[[], bool]:
+    """Returns a check, callable from any thread, that some browser tab of this session's workspace is still open.
+
+    A run belongs to its workspace: closing the tab that started it must not stop it while another tab watches.
+    """
+    join_workspace()
+    return workspace_jobs().anyone_alive(st.session_state["workspace"])
 
 
 def session_alive() -> Callable[[], bool]:

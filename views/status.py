@@ -6,7 +6,7 @@ import streamlit as st
 
 from textclf.data import describe
 from textclf.jobs import TrainingJob
-from views.common import chosen_description, current_model, is_of_chosen_data, plain
+from views.common import chosen_description, current_model, is_of_chosen_data, plain, saved_runs_count
 from views.server import training_queue
 
 PATH = "1. Data → 2. Train → 3. Evaluate → 4. Explain → 5. Classify new texts"
@@ -46,10 +46,19 @@ def _status() -> None:
         st.markdown(f"**Model:** trained{f' ({ending})' if ending else ''} on "
                     f"{plain(describe(model.corpus.description))}{other}, test accuracy "
                     f"**{model.evaluation.accuracy:.1%}**")
-    elif job is None or job.done:
-        st.markdown("**Model:** not trained yet")
+    saved = 0
+    if model is None and (job is None or job.done):
+        # A new tab or a reload of a workspace starts empty: "not trained yet" hid the workspace's saved runs.
+        saved = saved_runs_count()
+        if saved:
+            st.markdown(f"**Model:** none loaded in this tab. This workspace has **{saved} saved "
+                        f"run{'s' if saved != 1 else ''}**: open Saved runs to load one, or train a new one.")
+            st.page_link("views/runs.py", label="Open Saved runs", icon=":material/history:")
+        else:
+            st.markdown("**Model:** not trained yet")
     if not current:
         nxt = "1. Data" if len(cats) < 2 and custom is None else "2. Train"
+        nxt += " (or load a saved run)" if saved else ""
         st.caption(f"Next step: **{nxt}**. The path: {PATH}.")
     else:
         st.caption("All steps are open: 3. Evaluate shows its mistakes, 4. Explain shows its reasons, 5. Classify "

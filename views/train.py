@@ -29,7 +29,7 @@ def start_training() -> None:
     name = f"{describe(corpus.description)}, {','.join(map(str, config.hidden))} units, {config.epochs} epochs"
     try:
         job = TrainingJob(corpus, common.feature_config(), config, store=common.run_store(), name=name,
-                          queue=server.training_queue(), owner_alive=server.session_alive(),
+                          queue=server.training_queue(), owner_alive=server.workspace_alive(),
                           workers=server.training_workers())
         s["job"] = start_next(s.get("job"), job)
         s["job_adopted"] = False
