@@ -156,11 +156,6 @@ def plain(text: str) -> str:
     return escaped.replace("@", "@\u200b")
 
 
-def table_height(rows: int) -> int:
-    """Returns the pixel height at which st.dataframe shows a header and `rows` rows without scrolling."""
-    return 38 + 35 * rows + 3  # Streamlit's row height is 35 px; 3 px of borders
-
-
 def chosen_description() -> dict:
     """Returns the description of the newsgroups chosen on the Data page (without loading them)."""
     return {"source": "20newsgroups", "categories": list(st.session_state["categories"]),

@@ -54,7 +54,7 @@ report = pd.DataFrame({n: ev.report[n] for n in names}).T[["precision", "recall"
 report = report.rename(columns={"f1-score": "F1 (balance of the two)", "support": f"test {w.texts}"})
 report[f"test {w.texts}"] = report[f"test {w.texts}"].astype(int)
 st.dataframe(report.style.format("{:.3f}", subset=["precision", "recall", "F1 (balance of the two)"]),
-             height=common.table_height(len(report)))  # every row in view: no scrolling inside the table
+             height="content")  # every row in view: no scrolling inside the table, no empty strip under it
 
 st.subheader("Confusion matrix")
 st.caption(f"Rows: the true {w.cls}. Columns: what the model predicted. The diagonal is correct; everything "
