@@ -219,3 +219,79 @@ def test_the_test_post_table_is_short_and_its_toolbar_clear_of_the_filters(tiny_
     table_at = [i for i, e in enumerate(shown) if e.type == "dataframe" and "correct" in e.value.columns][0]
     assert shown[table_at - 1].type == "caption", shown[table_at - 1]
     assert f"of {len(tiny_corpus.test_texts)} test texts" in shown[table_at - 1].value
+
+
+def classify(at):
+    [b for b in at.button if b.label == "Classify"][0].click()
+    at.run()
+    assert not at.exception, at.exception
+    return at
+
+
+def test_rows_without_known_words_are_not_scored_against_the_labels(tiny_corpus, tiny_model):
+    """60 rows the model knew no word of showed "Accuracy 33.3%" and a grid counting all 60 as one class."""
+    rows = "".join(f"{i},zzz qqq number{i},{['hockey', 'fruit', 'cars'][i % 3]}\n" for i in range(60))
+    at = classify(classify_page(tiny_corpus, tiny_model, ("id,text,label\n" + rows).encode()))
+    assert "60 without any word the model knows" in texts(at)
+    assert "Accuracy" not in [m.label for m in at.metric]
+    assert not at.get("plotly_chart")  # no confusion grid of rows that have no prediction
+    (warning,) = [w.value for w in at.warning if "cannot be measured" in w.value]
+    assert "Compared 0 of 60 rows" in warning and "60 without any word the model knows" in warning
+
+
+def test_the_label_comparison_says_what_it_scored_and_left_out(tiny_corpus, tiny_model):
+    content = NEW_TEXTS + b"6,zzz qqq,hockey\n"
+    at = classify(classify_page(tiny_corpus, tiny_model, content))
+    shown = texts(at)
+    assert "Compared 3 of 6 rows" in shown and "1 without any word the model knows" in shown
+    assert "1 without text" in shown and "boats" in shown
+    (metric,) = [m for m in at.metric if m.label == "Accuracy"]
+    assert metric.value == "100.0%"
+
+
+def test_the_sample_is_offered_only_for_a_model_of_the_chosen_data(tmp_path, monkeypatch, tiny_corpus, tiny_model):
+    """A run trained on the user's tickets was offered newsgroup posts (here: the tiny corpus) as its sample."""
+    from dataclasses import replace
+
+    from tests.test_app import new_app
+    from textclf.workspaces import new_workspace, workspace_store
+
+    monkeypatch.setenv("TEXTCLF_RUNS_DIR", str(tmp_path / "runs"))
+    tickets = {"source": "csv", "name": "tickets.csv", "fingerprint": "0" * 64}
+    classifier = tiny_model.classifier
+    other = replace(classifier, info={**classifier.info, "data": tickets})
+    ws = new_workspace()
+    run = workspace_store(ws).save(other, name="tickets run", data=tickets, history=[], metrics={},
+                                   train_seconds=1.0, reason="completed")
+    at = new_app()
+    at.query_params["ws"] = ws
+    at.session_state["custom_corpus"] = tiny_corpus
+    at.session_state["model"] = tiny_model
+    at.run()
+    at.switch_page("views/classify.py").run()
+    assert not at.exception, at.exception
+    assert [d for d in downloads(at) if d.proto.label.startswith("Sample file")]  # the current model: same data
+    at.selectbox(key="classify_model").set_value(run.id).run()
+    assert not at.exception, at.exception
+    assert not [d for d in downloads(at) if d.proto.label.startswith("Sample file")]
+    assert not [b for b in at.button if b.label.startswith("Try with")]
+    shown = texts(at).replace("\\", "")  # the caption escapes the data's name as markdown
+    assert "the model in use was trained on tickets.csv, not on the data chosen on 1. Data" in shown
+    assert "upload texts like those" in shown
+
+
+def test_status_and_class_come_first_in_the_results_table(tiny_corpus, tiny_model, monkeypatch):
+    """At 1280x720 the status column, last of eight, was cut off ("unsu...")."""
+    import streamlit as st
+
+    calls, original = [], st.dataframe
+
+    def recording(data, *args, **kwargs):
+        calls.append(kwargs)
+        return original(data, *args, **kwargs)
+
+    monkeypatch.setattr(st, "dataframe", recording)
+    classify(classify_page(tiny_corpus, tiny_model))
+    (kwargs,) = [k for k in calls if k.get("key") == "classified_table"]
+    assert list(kwargs["column_order"])[:4] == ["status", "predicted class", "probability", "text"]
+    assert kwargs["column_config"]["text"]["width"] == "medium"

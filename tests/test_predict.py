@@ -134,3 +134,42 @@ def test_the_sample_file_takes_test_texts_of_every_class_in_turn(tiny_corpus):
     assert len(sample_table(texts, tiny_corpus.test_labels, n=4)) == 4
     back = read_new_texts(to_csv_bytes(sample), "sample-texts.csv")  # the file reads back as it was written
     assert back["text"].tolist() == sample["text"].tolist()
+
+
+def test_rows_without_a_prediction_are_never_scored_against_their_labels(tiny_classifier):
+    """60 rows without any word the model knows showed "Accuracy 33.3%", all counted as the commonest class."""
+    texts = ["zzz qqq xxx"] * 6 + ["puck goalie rink", "apple banana", "", "engine brake"]
+    labels = ["hockey", "fruit", "cars"] * 2 + ["hockey", "fruit", "fruit", ""]
+    check = check_labels(labels, predict_texts(tiny_classifier, texts))
+    assert check.n_compared == 2 and check.n_no_known_words == 6 and check.n_no_text == 1
+    assert check.n_no_label == 1 and check.n_rows == 10
+    assert check.evaluation.confusion.sum() == 2 and check.evaluation.accuracy == 1.0
+    assert check.note() == ("Compared 2 of 10 rows; left out: 1 without a label; 1 without text; "
+                            "6 without any word the model knows, so without a prediction.")
+    nothing = check_labels(labels[:6], predict_texts(tiny_classifier, texts[:6]))
+    assert nothing.evaluation is None and nothing.n_compared == 0
+    assert "Compared 0 of 6 rows" in nothing.note()
+
+
+def test_the_verdict_columns_are_shown_first(tiny_classifier):
+    from textclf.predict import shown_columns
+
+    table = pd.DataFrame({"id": [1], "text": ["puck goalie"], "label": ["hockey"], "status": ["open"]})
+    result = prediction_table(table, predict_texts(tiny_classifier, table["text"]))
+    order = shown_columns(result, table.shape[1], "text")
+    assert order[:4] == ["status (model)", "predicted class", "probability", "text"]
+    assert sorted(order) == sorted(result.columns)
+
+
+def test_a_corpus_is_described_by_the_data_its_models_were_trained_on(tiny_corpus):
+    from dataclasses import replace
+
+    assert tiny_corpus.described_by(dict(tiny_corpus.description))
+    assert not tiny_corpus.described_by({}) and not tiny_corpus.described_by({"source": "csv", "name": "tickets"})
+    news = replace(tiny_corpus, description={"source": "20newsgroups", "categories": ["b", "a"]})
+    assert news.described_by({"source": "20newsgroups", "categories": ["a", "b"], "remove_metadata": False})
+    assert not news.described_by({"source": "20newsgroups", "categories": ["a"]})
+    assert not news.described_by({"source": "csv", "name": "tickets", "fingerprint": news.fingerprint()})
+    own = replace(tiny_corpus, description={"source": "csv", "name": "t.csv", "fingerprint": "abc"})
+    assert own.described_by({"source": "csv", "name": "renamed.csv", "fingerprint": "abc"})
+    assert not own.described_by({"source": "csv", "name": "t.csv", "fingerprint": "def"})

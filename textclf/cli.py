@@ -468,9 +468,8 @@ def cmd_predict(args: argparse.Namespace) -> dict:
             say(f"Accuracy on {check.n_compared:,} labelled rows: {check.evaluation.accuracy:.4f}")
             result["accuracy"] = check.evaluation.accuracy
         else:
-            say("None of the labels are classes the model knows, so no accuracy can be given.")
-        if check.note():
-            say(check.note())
+            say("No row has both a label the model knows and a prediction, so no accuracy can be given.")
+        say(check.note())
         result["n_compared"] = check.n_compared
     if not args.json and not args.out:
         shown = min(len(out), 50)

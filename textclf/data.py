@@ -91,6 +91,15 @@ class Corpus:
             return mine == theirs
         return self.fingerprint() == other.fingerprint()
 
+    def described_by(self, description: dict) -> bool:
+        """Returns True when `description` (e.g. a model's ``info["data"]``) names this corpus's texts and labels."""
+        mine, theirs = newsgroups_choice(self.description), newsgroups_choice(description or {})
+        if mine is not None or theirs is not None:
+            return mine == theirs
+        if "fingerprint" in (description or {}):
+            return description["fingerprint"] == self.fingerprint()
+        return bool(description) and dict(description) == dict(self.description)
+
     def class_counts(self) -> dict[str, tuple[int, int]]:
         """Returns {class name: (train count, test count)}."""
         tr = np.bincount(self.train_labels, minlength=self.n_classes)

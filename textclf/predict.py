@@ -189,41 +189,69 @@ def prediction_table(table: pd.DataFrame, predictions: Predictions, threshold: f
     return out
 
 
+def shown_columns(result: pd.DataFrame, n_file_columns: int, text_column: str) -> list[str]:
+    """Returns the columns of `prediction_table`'s result in the order a page shows them.
+
+    The model's verdict first (status, class, probability), then the text, so that a narrow screen never cuts
+    them off; the runner-up, the top words and the file's other columns follow.
+    """
+    predicted, probability, runner_up, words, status = result.columns[n_file_columns:]
+    rest = [c for c in result.columns[:n_file_columns] if c != text_column]
+    return [status, predicted, probability, text_column, runner_up, words, *rest]
+
+
 @dataclass(frozen=True)
 class LabelCheck:
     """How the predictions compare with a label column of the file."""
 
-    evaluation: Evaluation | None  # on the rows whose label the model knows (None when there are none)
+    evaluation: Evaluation | None  # on the rows that have both a known label and a prediction (None when none do)
     n_compared: int
     n_unknown: int  # rows whose label is not one of the model's classes
     unknown_labels: tuple[str, ...]  # a few of those labels, most frequent first
-    n_no_text: int
+    n_no_text: int  # rows with a known label but no text
+    n_no_known_words: int = 0  # rows with a known label and text, but no word the model knows: no prediction
+    n_no_label: int = 0  # rows whose label cell is blank
+    n_rows: int = 0
 
     def note(self) -> str:
-        """Returns one sentence on which rows were compared (empty when all of them were)."""
+        """Returns one sentence: how many rows were compared, and which were left out and why."""
         parts = []
+        if self.n_no_label:
+            parts.append(f"{self.n_no_label:,} without a label")
         if self.n_unknown:
             shown = ", ".join(f'"{u}"' for u in self.unknown_labels)
-            parts.append(f"{self.n_unknown:,} row(s) whose label the model never learned ({shown}) are left out")
+            parts.append(f"{self.n_unknown:,} whose label the model never learned ({shown})")
         if self.n_no_text:
-            parts.append(f"{self.n_no_text:,} row(s) without text are left out")
-        return ("Accuracy counts only rows the model could get right: " + "; ".join(parts) + ".") if parts else ""
+            parts.append(f"{self.n_no_text:,} without text")
+        if self.n_no_known_words:
+            parts.append(f"{self.n_no_known_words:,} without any word the model knows, so without a prediction")
+        if not parts:
+            return f"Compared all {self.n_compared:,} rows."
+        return f"Compared {self.n_compared:,} of {self.n_rows:,} rows; left out: " + "; ".join(parts) + "."
 
 
 def check_labels(labels: Sequence[str], predictions: Predictions) -> LabelCheck:
-    """Returns accuracy and confusion matrix of the predictions on the rows whose label is a class of the model."""
+    """Returns accuracy and confusion matrix on the rows that have a class of the model as label and a prediction.
+
+    Rows without text or without any word the model knows have no prediction (see `prediction_table`), so
+    they are left out and counted, never scored as the class the model would fall back on.
+    """
     given = pd.Series(list(labels), dtype=object).fillna("").astype(str).str.strip()
     names = predictions.class_names
     known = given.isin(names).to_numpy()
-    usable = known & predictions.has_text
-    unknown = given[~known & (given != "")]
+    blank = (given == "").to_numpy()
+    predicted = predictions.has_text & (predictions.known_words > 0)
+    usable = known & predicted
+    unknown = given[~known & ~blank]
     evaluation = None
     if usable.any():
         index = {name: i for i, name in enumerate(names)}
         y_true = np.array([index[g] for g in given[usable]], dtype=np.int64)
         evaluation = evaluate_predictions(y_true, predictions.predicted[usable], names)
-    return LabelCheck(evaluation, int(usable.sum()), int(len(unknown)),
-                      tuple(unknown.value_counts().index[:3]), int((known & ~predictions.has_text).sum()))
+    return LabelCheck(evaluation, int(usable.sum()), int(len(unknown)), tuple(unknown.value_counts().index[:3]),
+                      int((known & ~predictions.has_text).sum()),
+                      int((known & predictions.has_text & (predictions.known_words == 0)).sum()),
+                      int(blank.sum()), len(given))
 
 
 def sample_table(texts: Sequence[str], labels: Sequence[int], n: int = SAMPLE_SIZE,

@@ -10,7 +10,7 @@ from textclf.export import SAFE_HELP as SAFE, to_csv_bytes
 from textclf.modelfiles import BadModelFile
 from textclf.plots import confusion_figure
 from textclf.predict import (DEFAULT_THRESHOLD, TOP_WORDS, check_labels, check_text_column, guess_text_column,
-                             prediction_table, predict_texts, read_new_texts)
+                             prediction_table, predict_texts, read_new_texts, shown_columns)
 from textclf.runs import RunNotFound
 from textclf.workspaces import published_store
 from textclf.tabular import LABEL_NAMES, MAX_BYTES, MAX_ROWS, BadTable
@@ -75,7 +75,8 @@ classifier, model_key = choose_model()
 upload = st.file_uploader("Texts to classify (CSV or TSV)", type=["csv", "tsv", "txt"], key="classify_upload",
                           help=f"One text per row, up to {MAX_BYTES // 2**20} MB and {MAX_ROWS:,} rows. Other "
                                "columns are kept in the result; a column of known labels is optional.")
-upload = NewTexts(upload.getvalue(), upload.name, upload.file_id) if upload is not None else sample_texts()
+upload = NewTexts(upload.getvalue(), upload.name, upload.file_id) if upload is not None else sample_texts(
+    classifier.info.get("data") or {})
 if upload is None:
     st.caption("Just one text? Paste it on 4. Explain: it shows the class and the words behind it.")
     st.page_link("views/explain.py", label="Go to 4. Explain", icon=":material/search_insights:")
@@ -119,7 +120,9 @@ st.markdown(f"**{len(result):,} rows**: {status.get('sure', 0):,} sure, {status.
 st.caption(f"*top words*: the {TOP_WORDS} words whose removal lowers the predicted class's probability most "
            "(each removal recomputed exactly).")
 st.dataframe(result, hide_index=True, key="classified_table",
-             column_config={result.columns[-4]: st.column_config.NumberColumn(format="percent")})
+             column_order=shown_columns(result, table.shape[1], text_column),
+             column_config={result.columns[-4]: st.column_config.NumberColumn(format="percent"),
+                            text_column: st.column_config.TextColumn(width="medium")})
 st.download_button("Download the table (CSV)", to_csv_bytes(result), file_name="predictions.csv", mime="text/csv",
                    type="primary", icon=":material/download:", help=SAFE)
 
@@ -127,13 +130,13 @@ if label_column != NO_LABELS:
     check = check_labels(table[label_column].tolist(), predictions)
     st.subheader("Against the known labels")
     if check.evaluation is None:
-        st.warning(f'None of the labels in the column "{common.plain(label_column)}" are classes this model knows, '
-                   "so its accuracy cannot be measured on this file.")
+        st.warning(f'Accuracy cannot be measured on this file: no row has both a label from the column '
+                   f'"{common.plain(label_column)}" that this model knows and a prediction. '
+                   f"{common.plain(check.note())}")
         st.stop()
     st.metric("Accuracy", f"{check.evaluation.accuracy:.1%}",
-              help=f"Share of the {check.n_compared:,} labelled rows whose label the model predicted.")
-    if check.note():
-        st.caption(common.plain(check.note()))
+              help=f"Share of the {check.n_compared:,} compared rows whose label the model predicted.")
+    st.caption(common.plain(check.note()))
     names = list(predictions.class_names)
     st.plotly_chart(confusion_figure(check.evaluation.confusion, names), key="classify_confusion")
     matrix = pd.DataFrame(check.evaluation.confusion, index=pd.Index(names, name="true class"), columns=names)

@@ -19,12 +19,20 @@ class NewTexts(NamedTuple):
     file_id: str
 
 
-def sample_texts() -> NewTexts | None:
-    """Says what file is expected and offers a sample; returns the sample once "Try" was pressed, else None."""
+def sample_texts(model_data: dict) -> NewTexts | None:
+    """Says what file is expected and offers a sample; returns the sample once "Try" was pressed, else None.
+
+    The sample comes from the test texts of the data chosen on 1. Data, so it is offered only when the model in
+    use (trained on `model_data`, its ``info["data"]``) was trained on that same data.
+    """
     st.markdown("**Expected:** a CSV or TSV file with a header row and one text per row, e.g. a column named "
                 "`text`. Other columns are kept; a column of known labels (e.g. `label`) is optional.")
-    corpus, _ = common.chosen_corpus()  # the sample comes from the test texts of the data chosen on 1. Data
+    corpus, _ = common.chosen_corpus()
     if corpus is None:
+        return None
+    if not corpus.described_by(model_data):
+        st.caption(f"No sample file: the model in use was trained on {common.plain(describe(model_data or {}))}, "
+                   "not on the data chosen on 1. Data; upload texts like those.")
         return None
     sample = sample_table(corpus.test_texts, corpus.test_labels)
     if not len(sample):
