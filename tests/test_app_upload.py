@@ -90,3 +90,25 @@ def test_bundle_upload_on_the_runs_page(tmp_path, monkeypatch, tiny_corpus):
     assert not at.exception
     assert any("was not added" in e.value for e in at.error)
     assert len(mine.list()) == 1
+
+
+def test_classes_too_small_are_all_named_and_their_rows_can_be_left_out():
+    """A file was refused naming only "Accounts", though "netwrok" was as rare and neither was a real team."""
+    content = tickets_csv() + b'900,2026-02-01,my password is locked,Accounts\n901,2026-02-01,the vpn is down,netwrok\n'
+    at = data_page()
+    at.file_uploader(key="csv_upload").upload("tickets.csv", content, "text/csv").run()
+    assert not at.exception, at.exception
+    (error,) = at.error
+    assert '"Accounts" has only 1 example (it looks like "accounts")' in error.value.replace("\\", "")
+    assert '"netwrok" has only 1 example (it looks like "network")' in error.value.replace("\\", "")
+    assert not [b for b in at.button if b.label == "Use this data"]
+    box = at.checkbox(key="csv_drop_small")
+    assert box.label == "Leave out the 2 rows of these 2 classes and use the rest"
+    box.check().run()
+    assert not at.exception, at.exception
+    assert not at.error
+    assert "dropped 2 rows of classes too small to use" in texts(at).replace("\\", "")
+    [b for b in at.button if b.label == "Use this data"][0].click()
+    at.run()
+    corpus = at.session_state["custom_corpus"]
+    assert corpus.class_names == tuple(sorted(TEAMS)) and corpus.description["rows_dropped"] == 2

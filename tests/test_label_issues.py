@@ -6,7 +6,7 @@ import pytest
 
 from textclf.data import Corpus
 from textclf.label_issues import (CannotCheck, checked_rows, corpus_label_issues, find_label_issues, flip_labels,
-                                  precision_recall)
+                                  precision_recall, row_origin)
 from textclf.tabular import corpus_from_table
 
 WORDS = {
@@ -148,3 +148,34 @@ def test_two_sessions_checking_at_once_get_their_own_results(monkeypatch):
         t.join()
     assert not errors, errors
     assert [list(g) for g in got] == [list(e) for e in expected]
+
+
+def test_own_file_rows_are_numbered_as_a_spreadsheet_shows_them():
+    """Row 0 was "the first row under the header": in Excel that row is 2, and the analyst looked at the wrong one."""
+    from textclf.tabular import read_table
+
+    texts, clean = _texts(30, seed=2)
+    noisy, flipped = flip_labels(clean, len(WORDS), share=0.05, seed=4)
+    names = list(WORDS)
+    lines = ["text,label"] + [f"{t},{names[y]}" for t, y in zip(texts, noisy)]
+    corpus, _ = corpus_from_table(read_table("\n".join(lines).encode()), "text", "label", test_share=0.25)
+    texts_checked, labels, rows = checked_rows(corpus)
+    issues = find_label_issues(texts_checked, labels, corpus.class_names, rows)
+    table = issues.table(texts_checked, own_file=True)
+    assert list(table.columns[:3]) == ["file row", "given label", "suggested label"] and "row" not in table.columns
+    assert len(table) >= 3
+    for file_row, given, text in zip(table["file row"], table["given label"], table["text"]):
+        assert lines[file_row - 1] == f"{text},{given}"  # line 1 is the header, as a spreadsheet numbers rows
+    assert "row" in issues.table(texts_checked).columns  # the newsgroups' training posts keep their numbers
+
+
+def test_row_origin_says_file_row_and_part_or_training_post(tiny_corpus):
+    from dataclasses import replace
+
+    own = replace(tiny_corpus, description={"source": "csv"},
+                  file_rows=(np.arange(len(tiny_corpus.train_texts)) * 2,
+                             np.arange(len(tiny_corpus.test_texts)) * 2 + 1))
+    assert row_origin(own, 4) == "Row 6 of your file, a training row"
+    assert row_origin(own, 5) == "Row 7 of your file, a test row"
+    newsgroups = replace(tiny_corpus, description={"source": "20newsgroups"})
+    assert row_origin(newsgroups, 4) == "Training post #4"

@@ -325,3 +325,49 @@ def test_corpus_carries_a_content_fingerprint():
     recomputed = type(first)(first.train_texts, first.train_labels, first.test_texts, first.test_labels,
                              first.class_names)
     assert recomputed.fingerprint() == first.fingerprint()
+
+
+def misspelled_table() -> pd.DataFrame:
+    """Returns the ticket table with three stray labels: a case variant, a misspelling and a real rare class."""
+    extra = [("my laptop toner jam again", "Printers"), ("the router wifi is down", "netwrok"),
+             ("the vpn drops every hour", "netwrok"), ("my chair squeaks", "furniture")]
+    return pd.concat([ticket_table(), pd.DataFrame([{"id": "", "created": "", "text": t, "team": team}
+                                                    for t, team in extra])], ignore_index=True)
+
+
+def test_every_class_too_small_is_named_with_its_count_and_the_label_it_looks_like():
+    """A file was refused naming only "Technical" although "techincal" was just as rare."""
+    with pytest.raises(tabular.TooFewExamples) as err:
+        corpus_from_table(misspelled_table(), "text", "team")
+    message = one_sentence(err)
+    assert '3 classes are too small' in message
+    assert '"Printers" has only 1 example (it looks like "printers")' in message
+    assert '"netwrok" has only 2 examples (it looks like "network")' in message
+    assert '"furniture" has only 1 example,' in message  # like nothing: no guess
+    assert "at least 5" in message and "Correct these labels in the file, or remove their rows." in message
+    assert err.value.small == {"Printers": 1, "furniture": 1, "netwrok": 2} and err.value.rows == 4
+
+
+@pytest.mark.parametrize("label, others, like", [
+    ("Technical", ["technical", "billing"], "technical"),
+    (" tech nical", ["billing", "technical"], "technical"),
+    ("techincal", ["billing", "technical"], "technical"),
+    ("techincal", ["Technical", "technical"], "Technical"),  # the first listed (the biggest) wins
+    ("furniture", ["billing", "technical"], None),
+    ("billing", ["billing"], None),  # never itself
+])
+def test_lookalike(label, others, like):
+    assert tabular.lookalike(label, others) == like
+
+
+def test_the_rows_of_classes_too_small_can_be_left_out():
+    table = misspelled_table()
+    corpus, report = corpus_from_table(table, "text", "team", drop_small=True)
+    assert corpus.class_names == tuple(TEAMS) and report.rows_used == 60
+    assert report.classes_dropped == {"Printers": 1, "furniture": 1, "netwrok": 2}
+    assert 'dropped 4 rows of classes too small to use ("Printers", "furniture", "netwrok")' in report.summary()
+    assert corpus.description["rows_dropped"] == 4
+    train_rows, test_rows = corpus.file_rows
+    assert [table["text"][r] for r in test_rows] == corpus.test_texts  # rows still point into the file
+    with pytest.raises(BadTable, match="after dropping rows of classes too small to use"):
+        corpus_from_table(table[table["team"].isin(["billing", "furniture"])], "text", "team", drop_small=True)

@@ -35,6 +35,8 @@ TUTORIAL_CATEGORIES: tuple[str, ...] = (
     "comp.graphics", "rec.autos", "rec.sport.hockey", "talk.religion.misc",
 )
 ARCHIVE_ENV = "TEXTCLF_20NEWS_ARCHIVE"
+# A spreadsheet numbers the header row 1, so the first row under it is 2 (as Excel, LibreOffice and Sheets show it).
+FIRST_DATA_ROW = 2
 REMOVE_PARTS: tuple[str, ...] = ("headers", "footers", "quotes")
 # Sessions of one server process building the cache wait for each other here; processes, on the lock file.
 _CACHE_BUILD = threading.Lock()
@@ -65,7 +67,8 @@ class Corpus:
     test_labels: np.ndarray  # [n_test] int
     class_names: tuple[str, ...]
     description: dict = field(default_factory=dict)
-    # own files: the 0-based file row (0 = first row under the header) of each (train, test) text
+    # own files: the 0-based data row (0 = first row under the header) of each (train, test) text; shown to
+    # people as ``sheet_rows()``
     file_rows: tuple[np.ndarray, np.ndarray] | None = None
 
     @property
@@ -100,11 +103,22 @@ class Corpus:
             return description["fingerprint"] == self.fingerprint()
         return bool(description) and dict(description) == dict(self.description)
 
+    def sheet_rows(self) -> tuple[np.ndarray, np.ndarray] | None:
+        """Returns the row number a spreadsheet shows for each (train, test) text of an own file; None otherwise."""
+        if self.file_rows is None:
+            return None
+        return tuple(sheet_row(rows) for rows in self.file_rows)
+
     def class_counts(self) -> dict[str, tuple[int, int]]:
         """Returns {class name: (train count, test count)}."""
         tr = np.bincount(self.train_labels, minlength=self.n_classes)
         te = np.bincount(self.test_labels, minlength=self.n_classes)
         return {name: (int(tr[i]), int(te[i])) for i, name in enumerate(self.class_names)}
+
+
+def sheet_row(file_rows: np.ndarray) -> np.ndarray:
+    """Returns the row numbers a spreadsheet shows for 0-based data rows (the header is row 1, so data starts at 2)."""
+    return np.asarray(file_rows) + FIRST_DATA_ROW
 
 
 def content_fingerprint(train_texts: Sequence[str], train_labels: np.ndarray, test_texts: Sequence[str],

@@ -11,7 +11,7 @@ from typing import Callable, Sequence
 import numpy as np
 import pandas as pd
 
-from textclf.data import Corpus
+from textclf.data import Corpus, nouns, sheet_row
 
 FOLDS = 5
 SEED = 0
@@ -42,10 +42,16 @@ class LabelIssues:
     n_rows: int  # rows checked
     seconds: float
 
-    def table(self, texts: Sequence[str] | None = None, max_chars: int = 300) -> pd.DataFrame:
-        """Returns one row per suspect: row, given label, suggested label, quality (and the text's start)."""
+    def table(self, texts: Sequence[str] | None = None, max_chars: int = 300, own_file: bool = False) -> pd.DataFrame:
+        """Returns one row per suspect: row, given label, suggested label, quality (and the text's start).
+
+        Args:
+            own_file: number the rows as a spreadsheet shows the file ("file row": header = 1, first data row = 2)
+                instead of the 0-based "row".
+        """
         names = np.array(self.class_names, dtype=object)
-        out = pd.DataFrame({"row": self.rows, "given label": names[self.given],
+        number = {"file row": sheet_row(self.rows)} if own_file else {"row": self.rows}
+        out = pd.DataFrame({**number, "given label": names[self.given],
                             "suggested label": names[self.suggested], "quality": np.round(self.quality, 4)})
         if texts is not None:
             out["text"] = [texts[i][:max_chars] for i in self.positions]
@@ -74,6 +80,14 @@ def checked_rows(corpus: Corpus) -> tuple[list[str], np.ndarray, np.ndarray]:
         order = np.argsort(rows, kind="stable")  # file order reads best
         return [texts[i] for i in order], labels[order], rows[order]
     return list(corpus.train_texts), np.asarray(corpus.train_labels), np.arange(len(corpus.train_texts))
+
+
+def row_origin(corpus: Corpus, row: int) -> str:
+    """Returns where a row of ``checked_rows`` comes from, e.g. "Row 27 of your file, a training row"."""
+    if corpus.file_rows is None:
+        return f"Training {nouns(corpus.description).text} #{row}"
+    part = "a training row" if row in set(corpus.file_rows[0].tolist()) else "a test row"
+    return f"Row {int(sheet_row(row))} of your file, {part}"
 
 
 def out_of_fold_probabilities(texts: Sequence[str], labels: np.ndarray, n_classes: int, folds: int = FOLDS,

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import codecs
 import csv
+import difflib
 import io
 import math
 import os
 import re
 import warnings
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
@@ -33,6 +34,19 @@ class BadTable(ValueError):
     """The file or the chosen columns cannot become a corpus; the message is one plain sentence."""
 
 
+class TooFewExamples(BadTable):
+    """Some classes have too few rows; ``small`` is {class name: rows}, and their rows can be left out."""
+
+    def __init__(self, message: str, small: dict[str, int]) -> None:
+        super().__init__(message)
+        self.small = small
+
+    @property
+    def rows(self) -> int:
+        """Returns the number of rows in the classes that are too small."""
+        return sum(self.small.values())
+
+
 @dataclass(frozen=True)
 class TableReport:
     """What happened to the rows of a table on their way into a Corpus."""
@@ -43,6 +57,7 @@ class TableReport:
     n_classes: int
     class_counts: dict[str, tuple[int, int]]  # {class name: (train count, test count)}
     split_column: str | None = None
+    classes_dropped: dict[str, int] = field(default_factory=dict)  # {class too small, left out: its rows}
 
     @property
     def rows_used(self) -> int:
@@ -61,6 +76,9 @@ class TableReport:
             dropped.append(f"{_rows(self.rows_dropped_empty)} with empty text or label")
         if self.rows_dropped_split:
             dropped.append(f"{_rows(self.rows_dropped_split)} marked neither train nor test")
+        if self.classes_dropped:
+            names = ", ".join(f'"{name}"' for name in self.classes_dropped)
+            dropped.append(f"{_rows(sum(self.classes_dropped.values()))} of classes too small to use ({names})")
         return text + ("; dropped " + " and ".join(dropped) if dropped else "") + "."
 
 
@@ -252,14 +270,53 @@ def _min_per_class(test_share: float) -> int:
     return max(2, math.ceil(1 / test_share - 1e-9), math.ceil(1 / (1 - test_share) - 1e-9))
 
 
+def _squash(label: str) -> str:
+    return "".join(label.casefold().split())
+
+
+def lookalike(label: str, others: list[str]) -> str | None:
+    """Returns the first of `others` (likeliest first) that `label` is a variant of, by case, spaces or spelling."""
+    others = [o for o in others if o != label]
+    same = [o for o in others if _squash(o) == _squash(label)]
+    if same:
+        return same[0]
+    squashed = {}
+    for other in others:
+        squashed.setdefault(_squash(other), other)
+    close = difflib.get_close_matches(_squash(label), list(squashed), n=1, cutoff=0.8)
+    return squashed[close[0]] if close else None
+
+
+MAX_LISTED = 10  # small classes named in one message; the rest are counted
+
+
+def _too_few(counts: dict[str, int], need: int, why: str) -> TooFewExamples:
+    """Returns the error naming every class under `need` rows, each with its count and the label it looks like."""
+    small = {name: n for name, n in counts.items() if n < need}
+    big_first = sorted(counts, key=lambda name: (counts[name] < need, -counts[name]))
+    parts = []
+    for name in list(small)[:MAX_LISTED]:
+        like = lookalike(name, big_first)
+        parts.append(f'"{name}" has only {_examples(small[name])}' + (f' (it looks like "{like}")' if like else ""))
+    if len(small) > MAX_LISTED:
+        parts.append(f"{len(small) - MAX_LISTED} more classes have fewer than {need}")
+    head = "The class " if len(small) == 1 else f"{len(small)} classes are too small: "
+    one = len(small) == 1
+    message = (f"{head}{', '.join(parts)}; each class needs at least {need}{why}. Correct "
+               f"{'this label' if one else 'these labels'} in the file, or remove {'its' if one else 'their'} rows.")
+    return TooFewExamples(message, small)
+
+
 def corpus_from_table(df: pd.DataFrame, text_column: str, label_column: str, split_column: str | None = None,
-                      test_share: float = 0.2, seed: int = 42, name: str = "your data") -> tuple[Corpus, TableReport]:
+                      test_share: float = 0.2, seed: int = 42, name: str = "your data",
+                      drop_small: bool = False) -> tuple[Corpus, TableReport]:
     """Returns the table's rows as a Corpus (labels index the sorted label values) and what was dropped.
 
     Args:
         split_column: a column of "train"/"test" values to split by; rows with other values are dropped.
             Without it, a stratified split holds out ``test_share`` of each class.
         test_share: the share of rows held out for testing, strictly between 0.05 and 0.5.
+        drop_small: leave out the rows of classes with too few examples instead of raising TooFewExamples.
     """
     _check_column(df, text_column, "texts")
     _check_column(df, label_column, "labels")
@@ -279,25 +336,28 @@ def corpus_from_table(df: pd.DataFrame, text_column: str, label_column: str, spl
         marked = split.isin(SPLIT_VALUES)
         rows_dropped_split = int((keep & ~marked).sum())
         keep &= marked
+    need = 2 if split_column is not None else _min_per_class(test_share)
+    why = ("" if split_column is not None
+           else f" so that training and testing each get one at a {test_share:.0%} test share")
+    counts = labels[keep].value_counts()
+    classes_dropped = {str(c): int(n) for c, n in sorted(counts.items()) if n < need} if drop_small else {}
+    keep &= ~labels.isin(list(classes_dropped))
     file_rows = np.flatnonzero(keep.to_numpy())  # [n_rows] the data row of each kept text
     texts, labels = texts[keep].tolist(), labels[keep].to_numpy(dtype=str)
     class_names = tuple(sorted(set(labels.tolist())))
     if len(class_names) < 2:
         found = f'only one class ("{class_names[0]}")' if class_names else "no usable rows"
-        after = " after dropping rows with empty text or label" if rows_dropped_empty or rows_dropped_split else ""
+        reasons = [why for why, happened in (("rows with empty text or label", rows_dropped_empty or rows_dropped_split),
+                                             ("rows of classes too small to use", classes_dropped)) if happened]
+        after = f" after dropping {' and '.join(reasons)}" if reasons else ""
         raise BadTable(f'The column "{label_column}" has {found}{after}; a classifier needs at least two classes.')
     if len(class_names) > MAX_CLASSES:
         raise BadTable(f'The column "{label_column}" has {len(class_names):,} different labels, but charts can '
                        f"show at most {MAX_CLASSES} classes; choose a column with fewer labels.")
     y = np.searchsorted(np.array(class_names), labels).astype(np.int32)  # [n_rows]
     counts = np.bincount(y, minlength=len(class_names))
-    smallest = int(np.argmin(counts))
-    need = 2 if split_column is not None else _min_per_class(test_share)
-    if counts[smallest] < need:
-        why = ("" if split_column is not None
-               else f" so that training and testing each get one at a {test_share:.0%} test share")
-        raise BadTable(f'The class "{class_names[smallest]}" has only {_examples(counts[smallest])}; each class '
-                       f"needs at least {need}{why}.")
+    if counts.min() < need:
+        raise _too_few(dict(zip(class_names, counts.tolist())), need, why)
     index = np.arange(len(y))
     if split_column is not None:
         in_test = split[keep].to_numpy() == "test"
@@ -329,7 +389,8 @@ def corpus_from_table(df: pd.DataFrame, text_column: str, label_column: str, spl
                      "split_column": split_column,
                      # with a split column this is the share the column gives, not the argument
                      "test_share": test_share if split_column is None else round(len(test_idx) / len(y), 4),
-                     "rows_dropped": rows_dropped_empty + rows_dropped_split, "rows_used": len(y)},
+                     "rows_dropped": rows_dropped_empty + rows_dropped_split + sum(classes_dropped.values()),
+                     "rows_used": len(y)},
         file_rows=(file_rows[train_idx], file_rows[test_idx]),
     )
     counts_by_part = corpus.class_counts()
@@ -339,7 +400,7 @@ def corpus_from_table(df: pd.DataFrame, text_column: str, label_column: str, spl
             raise BadTable(f'The class "{class_name}" has too few examples to appear in both training and testing.')
     report = TableReport(rows_read=len(df), rows_dropped_empty=rows_dropped_empty,
                          rows_dropped_split=rows_dropped_split, n_classes=len(class_names),
-                         class_counts=counts_by_part, split_column=split_column)
+                         class_counts=counts_by_part, split_column=split_column, classes_dropped=classes_dropped)
     return corpus, report
 
 

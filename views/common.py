@@ -5,7 +5,7 @@ from __future__ import annotations
 import streamlit as st
 
 from textclf.data import (TUTORIAL_CATEGORIES, BadDataChoice, Corpus, DataUnavailable, Nouns, describe,
-                          load_newsgroups, newsgroups_choice)
+                          load_newsgroups, newsgroups_choice, nouns)
 from textclf.features import FeatureConfig
 from textclf.jobs import TrainedModel, TrainingJob
 from textclf.links import parse_setup
@@ -172,3 +172,11 @@ def macro_f1_help(w: Nouns) -> str:
     return (f"Macro F1: the average, over {w.classes}, of how well each {w.cls} is found (missed {w.texts} and "
             f"false alarms both count against it); 1 is perfect. Every {w.cls} counts equally, however many "
             f"{w.texts} it has.")
+
+
+def test_text_origin(corpus: Corpus, i: int, true_class: str) -> str:
+    """Returns a markdown line saying where test text `i` came from (its file row, for own files) and its class."""
+    w = nouns(corpus.description)
+    rows = corpus.sheet_rows()
+    where = f" (row {rows[1][i]} of your file)" if rows is not None else ""
+    return f"A test {w.text}{where} whose true {w.cls} is **{plain(true_class)}**."

@@ -80,14 +80,16 @@ idx = confusion_cell(ev, corpus.test_labels, names.index(true_name), names.index
 kind = "correctly classified" if true_name == pred_name else "mistaken"
 st.markdown(f"**{len(idx)} {kind} test {w.text if len(idx) == 1 else w.texts}**: true "
             f"*{common.plain(true_name)}*, predicted *{common.plain(pred_name)}*.")
+sheet_rows = corpus.sheet_rows()  # own files: each test text's row as the spreadsheet numbers it
 for i in idx[:20]:
     text = corpus.test_texts[i]
-    with st.expander(common.plain(post_title(text))):
+    with st.expander((f"Row {sheet_rows[1][i]}: " if sheet_rows else "") + common.plain(post_title(text))):
         st.text(text[:2000] + ("\n[... cut ...]" if len(text) > 2000 else ""))
         if st.button("Explain this", key=f"explain_{i}", icon=":material/search_insights:"):
             st.session_state["explain_text"] = text
             st.session_state["explain_now"] = True  # arrive with the explanation already computed
-            st.session_state["explain_source"] = (text, names[corpus.test_labels[i]])
+            st.session_state["explain_source"] = (text,
+                                                  common.test_text_origin(corpus, i, names[corpus.test_labels[i]]))
             st.switch_page("views/explain.py")
 if len(idx) > 20:
     st.caption(f"Showing the first 20 of {len(idx)}.")

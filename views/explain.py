@@ -16,23 +16,26 @@ corpus = model.corpus
 w = nouns(corpus.description)
 
 # Input on the left, result on the right: at 1280x720 the prediction and its words show next to the button.
+sheet_rows = corpus.sheet_rows()  # own files: the test texts' rows as a spreadsheet numbers them
 inputs, output = st.columns(2, gap="large")
 with inputs:
-    pick = st.selectbox("Start from a test post (optional)", range(len(corpus.test_texts)), index=None,
-                        format_func=lambda i: without_bidi(f"#{i} [{names[corpus.test_labels[i]]}] "
-                                                           f"{post_title(corpus.test_texts[i], 70)}"),
-                        placeholder="Choose a test post, or type your own text below")
+    pick = st.selectbox(f"Start from a test {w.text} (optional)", range(len(corpus.test_texts)), index=None,
+                        format_func=lambda i: without_bidi(
+                            f"{f'row {sheet_rows[1][i]}' if sheet_rows else f'#{i}'} [{names[corpus.test_labels[i]]}] "
+                            f"{post_title(corpus.test_texts[i], 70)}"),
+                        placeholder=f"Choose a test {w.text}, or type your own text below")
     if pick is not None and st.session_state.get("picked") != pick:
         st.session_state["picked"] = pick
         st.session_state["explain_text"] = corpus.test_texts[pick]
-        st.session_state["explain_source"] = (corpus.test_texts[pick], names[corpus.test_labels[pick]])
+        st.session_state["explain_source"] = (corpus.test_texts[pick],
+                                              common.test_text_origin(corpus, pick, names[corpus.test_labels[pick]]))
     text = st.text_area("Text to explain", key="explain_text", height=130, persist_state="session",
                         placeholder="Paste a post, an e-mail or any sentence, e.g. 'The goalie made 40 saves "
                                     "and the Penguins won in overtime.'",
                         help=f"Up to {MAX_EXPLAIN_CHARS:,} characters.")
     source = st.session_state.get("explain_source")
     if source and source[0] == text:
-        st.caption(f"A test {w.text} whose true {w.cls} is **{common.plain(source[1])}**.")
+        st.caption(source[1])  # where the text came from, in words its sender wrote (escaped there)
     with st.expander(f"Options: which {w.cls} to explain, how many words, LIME samples, the trust check"):
         c1, c2 = st.columns(2)
         target = c1.selectbox(f"Explain the {w.cls}", [f"the predicted {w.cls}"] + names, key="explain_class",

@@ -4,7 +4,8 @@ import streamlit as st
 
 from textclf.data import Corpus, nouns
 from textclf.export import SAFE_HELP, to_csv_bytes
-from textclf.label_issues import METHOD, CannotCheck, checked_rows, find_label_issues
+from textclf.label_issues import METHOD, CannotCheck, checked_rows, find_label_issues, row_origin
+from views.common import plain
 
 
 def render_label_errors(corpus: Corpus, key: str) -> None:
@@ -40,15 +41,16 @@ def render_label_errors(corpus: Corpus, key: str) -> None:
     if not len(issues.rows):
         st.success(f"No likely label errors among {issues.n_rows:,} rows ({issues.seconds:.1f} s).")
         return
-    number = "file row (0 = first row under the header)" if own_file else "training post number"
+    number = ("*file row* is the row number your spreadsheet shows (the header is row 1)" if own_file
+              else f"*row* is the training {nouns(corpus.description).text} number")
     st.markdown(f"**{len(issues.rows):,} likely label errors** among {issues.n_rows:,} rows "
                 f"({issues.seconds:.1f} s), most suspicious first. *quality* is the models' probability of the "
-                f"given label: near 0, the label looks wrong. *row* is the {number}.")
-    table = issues.table(texts)
+                f"given label: near 0, the label looks wrong. {number}.")
+    table = issues.table(texts, own_file=own_file)
     event = st.dataframe(table, key=f"issues_table_{key}", hide_index=True, on_select="rerun",
                          selection_mode="single-row",
                          column_config={"quality": st.column_config.NumberColumn(format="%.3f")})
-    st.download_button("Download the list (CSV)", to_csv_bytes(issues.table(texts, 32_000)),
+    st.download_button("Download the list (CSV)", to_csv_bytes(issues.table(texts, 32_000, own_file)),
                        file_name="likely-label-errors.csv", mime="text/csv", key=f"issues_csv_{key}",
                        icon=":material/download:", help=SAFE_HELP)
     picked = event.selection.rows if event and event.selection else []
@@ -59,12 +61,16 @@ def render_label_errors(corpus: Corpus, key: str) -> None:
     position = int(issues.positions[i])
     text = texts[position]
     given = corpus.class_names[int(issues.given[i])]
+    suggested = corpus.class_names[int(issues.suggested[i])]
+    # Explain would otherwise call it a test text with this true class: it is a row whose label is in doubt.
+    origin = (f"{row_origin(corpus, int(issues.rows[i]))}, labelled **{plain(given)}**: the label the check "
+              f"questions (the models suggest **{plain(suggested)}**).")
     model = st.session_state.get("model")
     can_explain = model is not None and tuple(model.classifier.class_names) == tuple(corpus.class_names)
     if st.button("Explain this row", key=f"explain_issue_{key}", icon=":material/search_insights:",
                  disabled=not can_explain, help=None if can_explain else "Train a model on this data first."):
         st.session_state["explain_text"] = text
         st.session_state["explain_now"] = True
-        st.session_state["explain_source"] = (text, given)
+        st.session_state["explain_source"] = (text, origin)
         st.switch_page("views/explain.py")
     st.text(text[:2000] + ("\n[... cut ...]" if len(text) > 2000 else ""))

@@ -14,7 +14,7 @@ TABLE_HEIGHT = 38 + 35 * 6 + 3  # a header and six rows (Streamlit's rows are 35
 
 
 def test_posts_table(model: TrainedModel) -> pd.DataFrame:
-    """Returns one row per test post (number, title, true, predicted, probability, correct), most confident first."""
+    """Returns one row per test post (number, file row, title, true, predicted, probability, correct), surest first."""
     cached = st.session_state.get("test_posts_table")
     if cached is not None and cached[0] is model:
         return cached[1]
@@ -27,6 +27,8 @@ def test_posts_table(model: TrainedModel) -> pd.DataFrame:
         "true class": names[corpus.test_labels], "predicted class": names[predicted],
         "probability": probabilities[np.arange(len(predicted)), predicted].round(4),
         "correct": predicted == np.asarray(corpus.test_labels)})
+    if corpus.sheet_rows() is not None:  # own files: the row to look up in the spreadsheet
+        table.insert(1, "file row", corpus.sheet_rows()[1])
     table = table.sort_values("probability", ascending=False, kind="stable").reset_index(drop=True)
     st.session_state["test_posts_table"] = (model, table)
     return table
@@ -62,10 +64,16 @@ def render_takeaway(model: TrainedModel) -> None:
     # filter's arrow. The table is short, so at 1280x720 the page scrolls on past it instead of trapping the wheel.
     st.caption(f"{len(table):,} of {len(corpus.test_texts):,} test {w.texts}; scroll inside the table for more, "
                "click a column name to sort.")
-    st.dataframe(table, hide_index=True, key="test_posts", height=TABLE_HEIGHT,
+    own_file = "file row" in table.columns
+    if own_file:
+        st.caption("*file row* is the row number your spreadsheet shows (the header is row 1).")
+    # For an own file the file row is the number to go by; the position among the test texts only confuses.
+    shown_columns = [c for c in table.columns if not (own_file and c == "post")]
+    st.dataframe(table, hide_index=True, key="test_posts", height=TABLE_HEIGHT, column_order=shown_columns,
                  column_config={"probability": st.column_config.NumberColumn(format="percent"),
-                                "post": st.column_config.NumberColumn(f"test {w.text} #", format="%d")})
-    full = table.assign(text=[corpus.test_texts[i][:32_000] for i in table["post"]])
+                                "post": st.column_config.NumberColumn(f"test {w.text} #", format="%d"),
+                                "file row": st.column_config.NumberColumn(format="%d")})
+    full = table.assign(text=[corpus.test_texts[i][:32_000] for i in table["post"]])[shown_columns + ["text"]]
     st.download_button(f"These {len(table):,} test {w.texts} (CSV)", to_csv_bytes(full),
                        file_name="test-predictions.csv", mime="text/csv", icon=":material/download:", help=SAFE + " Includes each text.")
 

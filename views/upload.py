@@ -5,7 +5,8 @@ import streamlit as st
 from views import common, server
 from views.common import plain
 from textclf.plots import class_counts_figure
-from textclf.tabular import MAX_BYTES, MAX_CLASSES, BadTable, corpus_from_table, guess_columns, read_table
+from textclf.tabular import (MAX_BYTES, MAX_CLASSES, BadTable, TooFewExamples, corpus_from_table, guess_columns,
+                             read_table)
 
 NO_SPLIT = "(none: split at random)"
 
@@ -21,6 +22,7 @@ def render_upload() -> None:
     server.watch_uploads()
     if st.session_state.get("table_id") != upload.file_id:  # parse each uploaded file once
         st.session_state["table_id"] = upload.file_id
+        st.session_state.pop("csv_drop_small", None)  # a choice made for another file
         try:
             st.session_state["table"] = read_table(upload.getvalue(), upload.name)
             st.session_state["table_error"] = None
@@ -44,10 +46,20 @@ def render_upload() -> None:
                       disabled=split_column != NO_SPLIT,
                       help="These rows are never trained on; they grade the model on the Evaluate page.")
     st.dataframe(table.head(8), hide_index=True)
+    split = None if split_column == NO_SPLIT else split_column
     try:
-        corpus, report = corpus_from_table(table, text_column, label_column,
-                                           None if split_column == NO_SPLIT else split_column, share,
-                                           name=upload.name)
+        try:
+            corpus, report = corpus_from_table(table, text_column, label_column, split, share, name=upload.name)
+        except TooFewExamples as err:
+            if not st.session_state.get("csv_drop_small"):
+                st.error(plain(str(err)))
+            n_classes = len(err.small)
+            if not st.checkbox(f"Leave out the {err.rows:,} row{'s' * (err.rows != 1)} of "
+                               f"{'this class' if n_classes == 1 else f'these {n_classes} classes'} and use the rest",
+                               key="csv_drop_small"):
+                return
+            corpus, report = corpus_from_table(table, text_column, label_column, split, share, name=upload.name,
+                                               drop_small=True)
     except BadTable as err:
         st.error(plain(str(err)))
         return
