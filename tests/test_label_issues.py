@@ -179,3 +179,14 @@ def test_row_origin_says_file_row_and_part_or_training_post(tiny_corpus):
     assert row_origin(own, 5) == "Row 7 of your file, a test row"
     newsgroups = replace(tiny_corpus, description={"source": "20newsgroups"})
     assert row_origin(newsgroups, 4) == "Training post #4"
+
+
+def test_headline_counts_in_words():
+    from textclf.label_issues import LabelIssues
+
+    def issues(k):
+        return LabelIssues(np.arange(k), np.arange(k), np.zeros(k, int), np.ones(k, int), np.full(k, 0.1),
+                           ("a", "b"), 1200, 0.42)
+
+    assert issues(1).headline() == "1 likely label error among 1,200 rows (0.4 s)"
+    assert issues(3).headline() == "3 likely label errors among 1,200 rows (0.4 s)"

@@ -498,7 +498,7 @@ def cmd_label_issues(args: argparse.Namespace) -> dict:
         raise CliError(str(err), 2) from err
     if sys.stderr.isatty():
         sys.stderr.write("\n")
-    say(f"{len(issues.rows):,} likely label errors among {issues.n_rows:,} rows ({issues.seconds:.1f} s).")
+    say(f"{issues.headline()}.")
     if not args.json:
         print(issues.table().head(50).to_string(index=False))
     return issues.to_json()

@@ -42,6 +42,12 @@ class LabelIssues:
     n_rows: int  # rows checked
     seconds: float
 
+    def headline(self) -> str:
+        """Returns e.g. "3 likely label errors among 1,200 rows (0.4 s)" (singular for one)."""
+        found = len(self.rows)
+        return (f"{found:,} likely label error{'' if found == 1 else 's'} among {self.n_rows:,} rows "
+                f"({self.seconds:.1f} s)")
+
     def table(self, texts: Sequence[str] | None = None, max_chars: int = 300, own_file: bool = False) -> pd.DataFrame:
         """Returns one row per suspect: row, given label, suggested label, quality (and the text's start).
 

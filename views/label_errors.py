@@ -43,8 +43,7 @@ def render_label_errors(corpus: Corpus, key: str) -> None:
         return
     number = ("*file row* is the row number your spreadsheet shows (the header is row 1)" if own_file
               else f"*row* is the training {nouns(corpus.description).text} number")
-    st.markdown(f"**{len(issues.rows):,} likely label errors** among {issues.n_rows:,} rows "
-                f"({issues.seconds:.1f} s), most suspicious first. *quality* is the models' probability of the "
+    st.markdown(f"**{issues.headline()}**, most suspicious first. *quality* is the models' probability of the "
                 f"given label: near 0, the label looks wrong. {number}.")
     table = issues.table(texts, own_file=own_file)
     event = st.dataframe(table, key=f"issues_table_{key}", hide_index=True, on_select="rerun",
