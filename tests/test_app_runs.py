@@ -343,3 +343,37 @@ def test_a_new_tab_of_a_workspace_says_it_has_saved_runs(store, tiny_finished):
     assert any("Saved runs" in str(link.proto) for link in at.sidebar.get("page_link"))
     fresh = new_app().run()  # a workspace of its own, with nothing saved
     assert "**Model:** not trained yet" in [m.value for m in fresh.sidebar.markdown]
+
+
+def test_uploading_a_run_already_saved_points_at_its_row_and_adds_nothing(store, tiny_finished):
+    save(store, tiny_finished, "older")
+    mine = save(store, tiny_finished, "mine")  # the newest: row 1
+    at = runs_page()
+    at.file_uploader(key="bundle_upload").upload("textclf-run.zip", bundle_bytes(mine.path), "application/zip").run()
+    assert not at.exception, at.exception
+    shown = texts(at)
+    assert "This run is already in your saved runs (row 1 of the table, ticked below)" in shown, shown
+    assert "Added the run" not in shown and not at.error
+    assert names(at) == ["mine", "older"] and len(store.list()) == 2
+    assert '**Selected:** mine' in shown  # its actions are right there
+    at.run()  # the next click keeps the tick, and adds nothing either
+    assert names(at) == ["mine", "older"] and "**Selected:** mine" in texts(at)
+
+
+@pytest.mark.parametrize("members", [["[Content_Types].xml", "xl/workbook.xml", "xl/worksheets/sheet1.xml"],
+                                     ["photos/cat.jpg", "readme.txt"]])
+def test_a_zip_that_is_no_bundle_gets_a_plain_message(store, members):
+    import io
+    import zipfile
+
+    data = io.BytesIO()
+    with zipfile.ZipFile(data, "w") as zf:
+        for name in members:
+            zf.writestr(name, "x")
+    at = runs_page()
+    at.file_uploader(key="bundle_upload").upload("sheet.zip", data.getvalue(), "application/zip").run()
+    assert not at.exception, at.exception
+    [error] = [e.value.replace("\\", "") for e in at.error]  # without the escapes that keep it plain text
+    assert error.startswith("This file is not a textclf run bundle (it has no run.json or model.json"), error
+    assert "download a bundle from Saved runs" in error and "plain file names" not in error
+    assert store.list() == []

@@ -8,6 +8,7 @@ import pytest
 
 from tests.test_app import new_app, texts
 from views.common import plain
+from views.status import PATH
 from textclf.bundles import bundle_bytes
 from textclf.runs import RunStore
 from textclf.workspaces import workspace_store
@@ -63,6 +64,22 @@ def test_hostile_uploads_get_a_readable_message(name, content, says):
     shown = " ".join(e.value for e in at.error)
     assert says in shown, shown
     assert at.session_state["custom_corpus"] is None
+
+
+def test_the_sidebar_says_a_chosen_own_file_is_not_loaded_yet(tmp_path, monkeypatch):
+    monkeypatch.setenv("TEXTCLF_RUNS_DIR", str(tmp_path))
+    at = data_page()
+    for step in ("chosen", "failed upload"):
+        if step == "failed upload":
+            at.file_uploader(key="csv_upload").upload("bad.csv", b"only one column\nhello\n", "text/csv").run()
+            assert at.error, "the upload fails"
+        side = " ".join(str(e.value) for kind in ("markdown", "caption") for e in getattr(at.sidebar, kind))
+        assert "**Data:** your file — not loaded yet (see 1. Data)" in side, (step, side)
+        assert "newsgroups" not in side and "2. Train" not in side.replace(PATH, ""), (step, side)
+        assert "Next step: **1. Data**" in side, (step, side)
+    at.button_group(key="source").set_value("20 Newsgroups").run()  # back to the newsgroups: Train is next again
+    side = " ".join(str(e.value) for kind in ("markdown", "caption") for e in getattr(at.sidebar, kind))
+    assert "**Data:** 4 newsgroups" in side and "Next step: **2. Train**" in side, side
 
 
 def test_bundle_upload_on_the_runs_page(tmp_path, monkeypatch, tiny_corpus):

@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 
 from textclf import runs
-from textclf.bundles import MEMBERS, BadBundle, bundle_bytes, import_bundle, read_bundle
+from textclf.bundles import MEMBERS, AlreadySaved, BadBundle, NotABundle, bundle_bytes, import_bundle, read_bundle
 from textclf.modelfiles import META_FILE, PARAMS_FILE, BadModelFile
 from textclf.runs import RUN_FILE, RunStore
 
@@ -122,11 +122,42 @@ def test_download_upload_keeps_everything_in_run_json(tiny_classifier, saved_run
     assert _run_json(import_bundle(again, bundle_bytes(imported.path))) == _run_json(saved_run)
 
 
-def test_uploading_twice_into_one_store_gives_a_second_id_and_keeps_the_rest(saved_run, bundle, tmp_path):
+def test_a_run_uploaded_into_its_own_store_is_recognised_not_copied(saved_run, bundle):
+    store = RunStore(saved_run.path.parent)
+    before = [r.id for r in store.list()]
+    with pytest.raises(AlreadySaved) as caught:
+        import_bundle(store, bundle)
+    assert caught.value.run.id == saved_run.id and "already in your saved runs" in str(caught.value)
+    assert [r.id for r in store.list()] == before
+
+
+def test_uploading_twice_into_one_store_keeps_one_run(saved_run, bundle, tmp_path):
     store = RunStore(tmp_path / "runs")
-    first, second = import_bundle(store, bundle), import_bundle(store, bundle)
-    assert first.id != second.id and second.id[:15] == saved_run.id[:15]  # same date, new suffix
-    assert {k: v for k, v in _run_json(second).items() if k != "id"} == \
+    first = import_bundle(store, bundle)
+    store.rename(first.id, "renamed since")  # still the same run
+    with pytest.raises(AlreadySaved) as caught:
+        import_bundle(store, bundle)
+    assert caught.value.run.id == first.id
+    # The same model under another id (a bundle downloaded from the copy) or without run.json is the same run too.
+    with pytest.raises(AlreadySaved):
+        import_bundle(store, bundle_bytes(first.path))
+    with pytest.raises(AlreadySaved):
+        import_bundle(store, bundle_bytes(saved_run.model_dir))
+    assert [r.id for r in store.list()] == [first.id]
+
+
+def test_a_different_model_under_a_taken_id_is_added_under_a_new_one(saved_run, parts, tmp_path):
+    arrays = dict(np.load(io.BytesIO(parts[PARAMS_FILE])))
+    key = next(k for k in arrays if k != "embed")
+    arrays[key] = arrays[key] + np.ones_like(arrays[key])  # another model, the same run.json (id included)
+    npz = io.BytesIO()
+    np.savez_compressed(npz, **arrays)
+    store = RunStore(saved_run.path.parent.parent / "taken")
+    store.add(read_bundle(_zip(parts.items()))[0], json.loads(parts[RUN_FILE]))
+    other = import_bundle(store, _zip([(PARAMS_FILE, npz.getvalue()), (META_FILE, parts[META_FILE]),
+                                       (RUN_FILE, parts[RUN_FILE])]))
+    assert other.id != saved_run.id and other.id[:15] == saved_run.id[:15]  # same date, new suffix
+    assert {k: v for k, v in _run_json(other).items() if k != "id"} == \
         {k: v for k, v in _run_json(saved_run).items() if k != "id"}
     assert len(store.list()) == 2
 
@@ -136,7 +167,8 @@ def test_import_of_a_bare_model(saved_run, tmp_path):
     imported = import_bundle(store, bundle_bytes(saved_run.model_dir), name="from a file")
     assert imported.reason == "imported" and imported.name == "from a file"
     assert imported.history == saved_run.history  # model.json keeps the history too
-    assert import_bundle(store, bundle_bytes(saved_run.model_dir)).name.startswith("Run of ")
+    unnamed = import_bundle(RunStore(tmp_path / "other"), bundle_bytes(saved_run.model_dir))
+    assert unnamed.name.startswith("Run of ")
 
 
 @pytest.mark.parametrize("change, says", [
@@ -184,6 +216,29 @@ def test_refused_import_leaves_no_run(tmp_path):
 @pytest.mark.parametrize("data", [np.random.default_rng(0).bytes(5000), b"", b"PK\x03\x04 truncated"])
 def test_not_a_zip(data):
     _refused(data, "not a zip")
+
+
+@pytest.mark.parametrize("members", [
+    [("[Content_Types].xml", b"<Types/>"), ("_rels/.rels", b"<Relationships/>"), ("xl/workbook.xml", b"<workbook/>"),
+     ("xl/worksheets/sheet1.xml", b"<worksheet/>")],  # what an .xlsx holds
+    [("holiday/IMG_0001.jpg", np.random.default_rng(1).bytes(3000)), ("notes.txt", b"hello")],
+    [("../../escape.py", b"import os")],
+    [],
+])
+def test_a_zip_that_is_no_bundle_is_named_so_before_any_path_is_judged(members, tmp_path):
+    store = RunStore(tmp_path / "runs")
+    with pytest.raises(NotABundle) as caught:
+        import_bundle(store, _zip(members))
+    message = str(caught.value)
+    assert message.startswith("This file is not a textclf run bundle (it has no run.json or model.json")
+    assert "download a bundle from Saved runs" in message and "plain file names" not in message
+    assert store.list() == []
+
+
+def test_a_bundle_with_a_path_is_still_refused_for_it(parts):
+    with pytest.raises(BadBundle, match="only plain file names") as caught:
+        read_bundle(_zip([(META_FILE, parts[META_FILE]), ("../../escape.py", b"import os")]))
+    assert not isinstance(caught.value, NotABundle)
 
 
 def test_too_big(bundle):

@@ -323,7 +323,10 @@ def test_runs_table_and_comparison(store, tiny_classifier):
     table = runs.runs_table([("yours", done), ("class", stopped)])
     assert list(table["name"]) == ["done", "stopped (partial)"] and list(table["from"]) == ["yours", "class"]
     assert list(table["run id"]) == [done.id, stopped.id]
-    assert list(table.columns[:4]) == ["from", "name", "test", "validation"]  # in view at 1280 px, no side-scroll
+    # What tells runs apart is in view at 1280 px without scrolling sideways: name, data, test accuracy, date,
+    # in widths that fit the page's 820 px beside the sidebar (with the tick box column).
+    assert list(table.columns[:4]) == ["name", "data", "test", "when"] == list(runs.RUNS_WIDTHS)
+    assert 32 + sum(runs.RUNS_WIDTHS.values()) <= 820
     assert table["epochs"][0] == len(done.history) and table["test"][0] == done.test_accuracy
     assert runs.runs_table([]).columns[-1] == "run id"  # an empty list still has its columns
     diffs = runs.compare_table([done, stopped])

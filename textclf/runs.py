@@ -321,9 +321,11 @@ class RunStore:
         shutil.rmtree(doomed)
 
 
-# The accuracies come right after the name, so they are in view without scrolling the table sideways at 1280 px.
-RUNS_COLUMNS = ["from", "name", "test", "validation", "when", "data", "hidden units", "epochs", "learning rate",
+# What tells runs apart comes first (name, data, test accuracy, date), so it is in view without scrolling the table
+# sideways at 1280 px; settings and ids follow. RUNS_WIDTHS keeps the first four inside a 1280 px window.
+RUNS_COLUMNS = ["name", "data", "test", "when", "validation", "epochs", "from", "hidden units", "learning rate",
                 "seconds", "run id"]
+RUNS_WIDTHS = {"name": 210, "data": 230, "test": 105, "when": 105}
 
 
 def runs_table(runs: list[tuple[str, RunInfo]]) -> pd.DataFrame:

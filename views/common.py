@@ -156,6 +156,17 @@ def plain(text: str) -> str:
     return escaped.replace("@", "@\u200b")
 
 
+OWN_FILE = "Your own file"  # the Data page's choice of texts from an uploaded file
+
+
+def own_file_pending() -> bool:
+    """Returns True when the Data page is set to "Your own file" but no file is in use yet (none, or a failed one)."""
+    s = st.session_state
+    link = s.get("link")
+    return s.get("source") == OWN_FILE and s.get("custom_corpus") is None \
+        and "data" not in getattr(link, "hidden", ())  # a link that hides the data shows no choice of source
+
+
 def chosen_description() -> dict:
     """Returns the description of the newsgroups chosen on the Data page (without loading them)."""
     return {"source": "20newsgroups", "categories": list(st.session_state["categories"]),

@@ -17,10 +17,10 @@ custom = st.session_state["custom_corpus"]
 if sharing.hidden("data"):
     st.caption(f"The data is chosen by your teacher's link: {describe(common.chosen_description())}.")
 else:
-    source = st.segmented_control("Where do the texts come from?", ["20 Newsgroups", "Your own file"],
-                                  default="Your own file" if custom is not None else "20 Newsgroups",
+    source = st.segmented_control("Where do the texts come from?", ["20 Newsgroups", common.OWN_FILE],
+                                  default=common.OWN_FILE if custom is not None else "20 Newsgroups",
                                   key="source", required=True, disabled=fixed, persist_state="session")
-    if source == "Your own file" and custom is None:
+    if source == common.OWN_FILE and custom is None:
         render_upload()
         st.stop()
     if custom is not None and source == "20 Newsgroups":

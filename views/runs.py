@@ -5,13 +5,13 @@ import hashlib
 import streamlit as st
 
 from views import common
-from textclf.bundles import BadBundle, bundle_bytes, import_bundle
+from textclf.bundles import AlreadySaved, BadBundle, NotABundle, bundle_bytes, import_bundle
 from textclf.data import BadDataChoice, DataUnavailable
 from textclf.export import SAFE_HELP, to_csv_bytes
 from textclf.jobs import trained_model_from_run
 from textclf.modelfiles import BadModelFile
 from textclf.plots import runs_figure
-from textclf.runs import RunInfo, RunNotFound, RunStore, compare_table, runs_table
+from textclf.runs import RUNS_WIDTHS, RunInfo, RunNotFound, RunStore, compare_table, runs_table
 from textclf.workspaces import published_store
 
 MINE, CLASS = "yours", "class"
@@ -74,13 +74,19 @@ if problem:
 
 upload = st.file_uploader("Add a run from a downloaded bundle (.zip)", type=["zip"], key="bundle_upload",
                           help="A bundle holds only numbers and JSON; nothing in it is ever run.")
+upload_message = st.empty()  # filled once the table is known, so a copy can be pointed at by its row
+already = None
 if upload is not None and st.session_state.get("imported") != upload.file_id:
     st.session_state["imported"] = upload.file_id  # a rerun must not import the same file twice
     try:
         added = import_bundle(mine, upload.getvalue(), name=upload.name.removesuffix(".zip"))
-        st.success(f"Added the run \"{common.plain(added.name)}\".")
+        upload_message.success(f"Added the run \"{common.plain(added.name)}\".")
+    except AlreadySaved as err:
+        already = err.run
+    except NotABundle as err:
+        upload_message.error(common.plain(str(err)))
     except BadBundle as err:
-        st.error(f"This file was not added: {common.plain(str(err))}")
+        upload_message.error(f"This file was not added: {common.plain(str(err))}")
 
 show_partial = st.toggle("Show stopped (partial) runs", value=True, key="show_partial",
                          help="A run you stopped before its last epoch is kept, marked partial.")
@@ -89,6 +95,12 @@ show_damaged(mine, deletable=True)
 show_damaged(shared, deletable=teacher)
 runs = [(source, r) for source, r in listed if show_partial or not r.partial]
 stores = {MINE: mine, CLASS: shared}
+if already is not None:
+    row = next((i for i, (source, r) in enumerate(runs, 1) if source == MINE and r.id == already.id), None)
+    where = f"row {row} of the table, ticked below" if row else "hidden now: turn on Show stopped (partial) runs"
+    upload_message.info(f"This run is already in your saved runs ({where}): \"{common.plain(already.name)}\" of "
+                        f"{already.created:%d %b %H:%M}. It was not added a second time.", icon=":material/content_copy:")
+    st.session_state["runs_selected"] = [f"{MINE}:{already.id}"]
 if not runs:
     st.info("No saved runs yet. Each training on 2. Train is saved here when it ends.")
     st.stop()
@@ -99,10 +111,17 @@ table = runs_table(runs)
 # The table's key follows the list it shows, so a tick (a row position) always means a row of this very list;
 # when the list changes, the new table starts with the same runs ticked, found by id.
 digest = hashlib.sha256("\n".join(keys).encode()).hexdigest()[:16]
-event = st.dataframe(table, key=f"runs_table_{digest}", on_select="rerun", selection_mode="multi-row",
+# A copy found on upload leaves the list as it was: a table of a key of its own starts with that run ticked.
+table_key = f"runs_table_{digest}" + ("_copy" if already else "")
+event = st.dataframe(table, key=table_key, on_select="rerun", selection_mode="multi-row",
                      hide_index=True, selection_default={"selection": {"rows": [keys.index(k) for k in remembered]}},
-                     column_config={"validation": st.column_config.NumberColumn(format="percent"),
-                                    "test": st.column_config.NumberColumn(format="percent"),
+                     column_config={"name": st.column_config.TextColumn(width=RUNS_WIDTHS["name"]),
+                                    "data": st.column_config.TextColumn(width=RUNS_WIDTHS["data"]),
+                                    "test": st.column_config.NumberColumn(
+                                        "test accuracy", format="percent", width=RUNS_WIDTHS["test"],
+                                        help="Share of the test texts the model labels right (never trained on)."),
+                                    "when": st.column_config.TextColumn(width=RUNS_WIDTHS["when"]),
+                                    "validation": st.column_config.NumberColumn(format="percent"),
                                     "seconds": st.column_config.NumberColumn(format="%.1f")})
 st.download_button("Download this table (CSV)", to_csv_bytes(table), file_name="saved-runs.csv", mime="text/csv",
                    icon=":material/download:", help=SAFE_HELP)

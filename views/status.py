@@ -6,7 +6,8 @@ import streamlit as st
 
 from textclf.data import describe
 from textclf.jobs import TrainingJob
-from views.common import chosen_description, current_model, is_of_chosen_data, plain, saved_runs_count
+from views.common import (chosen_description, current_model, is_of_chosen_data, own_file_pending, plain,
+                          saved_runs_count)
 from views.server import training_queue
 
 PATH = "1. Data → 2. Train → 3. Evaluate → 4. Explain → 5. Classify new texts"
@@ -30,8 +31,11 @@ def _status() -> None:
     st.markdown("**Where you are**")
     cats = s["categories"]
     custom = s.get("custom_corpus")
+    pending = own_file_pending()  # the newsgroups are not what was chosen, and no file is usable yet
     if custom is not None:
         st.markdown(f"**Data:** {plain(describe(custom.description))} ({custom.n_classes} classes)")
+    elif pending:
+        st.markdown("**Data:** your file — not loaded yet (see 1. Data)")
     else:
         st.markdown(f"**Data:** {describe(chosen_description())}" if len(cats) >= 2
                     else "**Data:** choose at least two categories")
@@ -39,7 +43,7 @@ def _status() -> None:
         p = job.progress()
         st.markdown("**Training:** waiting for its turn" if p.status == "waiting" else
                     f"**Training:** {p.fraction:.0%} done")
-    current = model is not None and is_of_chosen_data(model)
+    current = model is not None and not pending and is_of_chosen_data(model)
     if model is not None:
         ending = model.finished.ending()
         other = "" if current else " (not the data chosen now)"
@@ -57,7 +61,7 @@ def _status() -> None:
         else:
             st.markdown("**Model:** not trained yet")
     if not current:
-        nxt = "1. Data" if len(cats) < 2 and custom is None else "2. Train"
+        nxt = "1. Data" if pending or (len(cats) < 2 and custom is None) else "2. Train"
         nxt += " (or load a saved run)" if saved else ""
         st.caption(f"Next step: **{nxt}**. The path: {PATH}.")
     else:
