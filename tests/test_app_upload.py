@@ -129,3 +129,14 @@ def test_classes_too_small_are_all_named_and_their_rows_can_be_left_out():
     at.run()
     corpus = at.session_state["custom_corpus"]
     assert corpus.class_names == tuple(sorted(TEAMS)) and corpus.description["rows_dropped"] == 2
+
+
+def test_a_chosen_own_file_not_loaded_yet_is_not_replaced_by_the_newsgroups():
+    """Train with "Your own file" chosen but no file in use points to 1. Data instead of silently training on
+    the newsgroups."""
+    at = data_page()
+    at.switch_page("views/train.py").run()
+    assert not at.exception, at.exception
+    shown = texts(at)
+    assert "no file is in use yet" in shown, shown
+    assert not [b for b in at.button if b.label == "Train"], [b.label for b in at.button]

@@ -86,6 +86,9 @@ def chosen_corpus() -> tuple[Corpus | None, str | None]:
     """Returns (the corpus chosen on the Data page, None) or (None, why it cannot be loaded)."""
     if st.session_state.get("custom_corpus") is not None:
         return st.session_state["custom_corpus"], None
+    if own_file_pending():  # not the newsgroups in the background: the user asked for their own texts
+        return None, (f'"{OWN_FILE}" is chosen on 1. Data, but no file is in use yet: upload one there '
+                      "(or choose 20 Newsgroups).")
     try:
         return load_corpus(tuple(st.session_state["categories"]), bool(st.session_state["remove_metadata"])), None
     except (BadDataChoice, DataUnavailable) as err:
