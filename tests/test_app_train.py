@@ -147,9 +147,14 @@ def test_early_stopping_is_not_reported_as_a_stop(tiny_corpus, tiny_model):
     shown = texts(at)
     assert "stopped early" not in shown and "ended early" not in shown
     assert "early stopping chose epoch 2" in shown
-    stopped = TrainedModel(dataclasses.replace(tiny_model.finished, reason="stopped"), tiny_model.evaluation,
-                           tiny_corpus, tiny_model.features, tiny_model.config)
-    assert "stopped by you" in texts(on_page("views/evaluate.py", tiny_corpus, stopped))
+    first = tiny_model.finished.history[:1]
+    stopped = TrainedModel(dataclasses.replace(tiny_model.finished, reason="stopped", history=first,
+                                               message="Stopped by request after epoch 1."),
+                           tiny_model.evaluation, tiny_corpus, tiny_model.features, tiny_model.config)
+    shown = texts(on_page("views/evaluate.py", tiny_corpus, stopped))
+    planned = tiny_model.finished.planned_epochs
+    assert f"This model is unfinished: you stopped it after epoch 1 of {planned}." in shown
+    assert "Stopped by request" not in shown and "unfinished (stopped by you)" not in shown  # said once
 
 
 def test_labels_from_files_never_become_links(tiny_corpus, tiny_model):

@@ -6,7 +6,7 @@ import pytest
 
 from textclf.data import Corpus
 from textclf.label_issues import (CannotCheck, checked_rows, corpus_label_issues, find_label_issues, flip_labels,
-                                  precision_recall, row_origin)
+                                  panel_intro, precision_recall, row_origin)
 from textclf.tabular import corpus_from_table
 
 WORDS = {
@@ -190,3 +190,13 @@ def test_headline_counts_in_words():
 
     assert issues(1).headline() == "1 likely label error among 1,200 rows (0.4 s)"
     assert issues(3).headline() == "3 likely label errors among 1,200 rows (0.4 s)"
+
+
+def test_the_panel_does_not_promise_errors_it_may_not_find(tiny_corpus):
+    intro = panel_intro(tiny_corpus, 120)
+    assert "Every real data set" not in intro
+    assert "Many real data sets have a few mislabelled rows." in intro
+    assert "all 120 training" in intro
+    own, _ = corpus_from_table(pd.DataFrame({"text": [f"text {i}" for i in range(20)], "label": ["x", "y"] * 10}),
+                               "text", "label")
+    assert "all 4 rows of your file" in panel_intro(own, 4) and panel_intro(own, 4).startswith("**Rows whose")

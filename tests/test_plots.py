@@ -91,3 +91,27 @@ def test_the_accuracy_axis_zooms_to_the_accuracies_drawn():
     assert floor([(0.86, 0.9)]) == pytest.approx(0.8)
     assert floor([(0.31, 0.45), (0.9, 0.92)]) == pytest.approx(0.2)
     assert floor([]) == 0.0
+
+
+def test_confusion_colour_is_the_share_of_the_true_class_in_both_modes():
+    # A small class recognised as well as a large one must look as good: colour follows recall, not the count.
+    confusion = np.array([[950, 50], [10, 240]])  # rows: true; the small class's 240 is 96% of its row
+    for percent in (False, True):
+        fig = confusion_figure(confusion, ["big", "small"], percent)
+        z = np.asarray(fig.data[0].z, dtype=float)
+        assert np.allclose(z, [[0.95, 0.05], [0.04, 0.96]]), percent
+        assert (fig.data[0].zmin, fig.data[0].zmax) == (0, 1)
+        assert z[1][1] > z[0][0], "the smaller topic's better diagonal cell is drawn lighter"
+    assert [list(row) for row in confusion_figure(confusion, ["big", "small"]).data[0].text] == \
+        [["950", "50"], ["10", "240"]]
+    assert [list(row) for row in confusion_figure(confusion, ["big", "small"], True).data[0].text] == \
+        [["95.0%", "5.0%"], ["4.0%", "96.0%"]]
+    empty = confusion_figure(np.array([[0, 0], [1, 3]]), ["none", "some"])
+    assert np.allclose(np.asarray(empty.data[0].z, dtype=float), [[0, 0], [0.25, 0.75]])
+
+
+def test_confusion_axis_titles_use_the_pages_class_word():
+    fig = confusion_figure(np.array([[1, 0], [0, 1]]), ["a", "b"], noun="topic")
+    assert (fig.layout.yaxis.title.text, fig.layout.xaxis.title.text) == ("true topic", "predicted topic")
+    fig = confusion_figure(np.array([[1, 0], [0, 1]]), ["a", "b"])
+    assert (fig.layout.yaxis.title.text, fig.layout.xaxis.title.text) == ("true class", "predicted class")

@@ -331,3 +331,31 @@ def test_runs_table_and_comparison(store, tiny_classifier):
     assert runs.runs_table([]).columns[-1] == "run id"  # an empty list still has its columns
     diffs = runs.compare_table([done, stopped])
     assert list(diffs["vs first"]) == [0.0, 0.0] and diffs["macro F1"][0] == done.metrics["macro_f1"]
+
+
+def test_unique_name_numbers_names_already_taken():
+    assert runs.unique_name("4 topics", []) == "4 topics"
+    assert runs.unique_name("4 topics", ["4 topics"]) == "4 topics (2)"
+    assert runs.unique_name("4 topics", ["4 topics", "4 topics (2)", "other"]) == "4 topics (3)"
+    long = "x" * runs.MAX_NAME
+    assert runs.unique_name(long, [long]) == "x" * (runs.MAX_NAME - 4) + " (2)"
+
+
+def test_saved_run_names_say_where_a_stopped_run_stopped_and_never_repeat(store, tiny_corpus, tiny_classifier):
+    from textclf.outcome import base_name, finish_run
+    from textclf.train import Finished, TrainConfig
+
+    history = tiny_classifier.info["history"]  # 3 epochs of 3 planned
+    base = base_name({"source": "tiny synthetic corpus"}, TrainConfig(hidden=(16,), epochs=3))
+    assert base.endswith(", 16 units") and "epoch" not in base
+    done = Finished(tiny_classifier, history, "completed", "Finished 3 epochs.", 1.0)
+    stopped = Finished(tiny_classifier, history[:1], "stopped", "Stopped by request after epoch 1.", 1.0)
+    first = finish_run(tiny_corpus, done, store, base)
+    second = finish_run(tiny_corpus, done, store, base)
+    third = finish_run(tiny_corpus, stopped, store, base)
+    names = {r.id: r.name for r in store.list()}
+    accuracy = f"{first.evaluation.accuracy:.1%}"
+    assert names[first.run_id] == f"{base}, 3 epochs: test {accuracy}"
+    assert names[second.run_id] == f"{base}, 3 epochs: test {accuracy} (2)"
+    assert names[third.run_id] == f"{base}, stopped after epoch 1 of 3: test {third.evaluation.accuracy:.1%}"
+    assert "3 epochs" not in names[third.run_id]

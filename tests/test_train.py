@@ -290,3 +290,14 @@ def test_lazy_adam_over_several_slabs_equals_lazy_adam_over_all_words_at_once(we
         np.testing.assert_allclose(a, b, atol=2e-5)
     last = np.unique(x[batches[0]].indices)[-1]  # a word of the first batch's last slab moved
     assert np.asarray(state.embed_mu)[last].any()
+
+
+def test_an_unfinished_model_says_once_where_it_stopped(tiny_classifier):
+    history = tiny_classifier.info["history"]  # trained with epochs=3
+    stopped = Finished(tiny_classifier, history[:2], "stopped", "Stopped by request after epoch 2.", 1.0)
+    assert stopped.unfinished_note() == "This model is unfinished: you stopped it after epoch 2 of 3."
+    first = Finished(tiny_classifier, [], "stopped", "Stopped by request during epoch 1.", 1.0)
+    assert first.unfinished_note() == "This model is unfinished: you stopped it during epoch 1 of 3."
+    diverged = Finished(tiny_classifier, history[:1], "diverged", "Training stopped in epoch 2: ...", 1.0)
+    assert diverged.unfinished_note().startswith("This model is unfinished: training blew up in epoch 2 of 3")
+    assert Finished(tiny_classifier, history, "completed", "Finished 3 epochs.", 1.0).unfinished_note() == ""

@@ -71,6 +71,19 @@ class LabelIssues:
             for r, g, s, q in zip(self.rows, self.given, self.suggested, self.quality)]}
 
 
+def panel_intro(corpus: Corpus, n_rows: int) -> str:
+    """Returns the label-error panel's opening (Markdown): what it looks for and which rows it checks.
+
+    It says mislabelled rows are common, not certain: the check may well find none.
+    """
+    own_file = corpus.file_rows is not None
+    texts = nouns(corpus.description).texts
+    what = "rows of your file" if own_file else f"training {texts}"
+    return (f"**{'Rows' if own_file else texts.capitalize()} whose label the models disagree with most "
+            f"confidently: they may be mislabelled.** Many real data sets have a few mislabelled rows. This checks "
+            f"all {n_rows:,} {what}, and each is judged by models that never saw it while learning.")
+
+
 def checked_rows(corpus: Corpus) -> tuple[list[str], np.ndarray, np.ndarray]:
     """Returns (texts, labels, row numbers) to check: every row of an own file, the training set otherwise.
 

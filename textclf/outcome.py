@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime, timezone
 from typing import Callable, Iterator
 
-from textclf.data import Corpus
+from textclf.data import Corpus, describe
 from textclf.evaluate import Evaluation, evaluate_predictions
 from textclf.features import FeatureConfig
-from textclf.runs import RunStore
+from textclf.runs import RunStore, clean_name, unique_name
 from textclf.train import Finished, TrainConfig, train
 
 
@@ -22,6 +23,29 @@ class Outcome:
     save_error: str | None = None  # why it could not be saved (the model is still here)
 
 
+def base_name(description: dict, config: TrainConfig) -> str:
+    """Returns the start of a run's name: its data and hidden units, e.g. "4 topics, 256 units"."""
+    return f"{describe(description)}, {','.join(map(str, config.hidden))} units"
+
+
+def run_name(base: str, finished: Finished, accuracy: float) -> str:
+    """Returns a saved run's name: `base`, how far training went and the test accuracy.
+
+    A stopped run says where it stopped ("stopped after epoch 8 of 15"), not the epochs it was set to.
+    """
+    planned = finished.planned_epochs
+    if finished.reason == "stopped":
+        went = f"stopped {finished.stop_point()}"
+    elif finished.reason == "diverged":
+        went = f"blew up in epoch {len(finished.history) + 1}" + (f" of {planned}" if planned else "")
+    elif finished.reason == "early_stopping":
+        went = f"early stop after epoch {len(finished.history)}" + (f" of {planned}" if planned else "")
+    else:
+        epochs = planned or len(finished.history)
+        went = f"{epochs} epoch{'s' if epochs != 1 else ''}"
+    return f"{base}, {went}: test {accuracy:.1%}"
+
+
 def finish_run(corpus: Corpus, finished: Finished, store: RunStore | None, name: str | None) -> Outcome:
     """Returns the outcome of `finished`: evaluated once on `corpus`'s test set and saved in `store` if given.
 
@@ -33,7 +57,11 @@ def finish_run(corpus: Corpus, finished: Finished, store: RunStore | None, name:
     if store is None:
         return Outcome(finished, evaluation)
     try:
-        info = store.save(classifier, name=f"{name}: test {evaluation.accuracy:.1%}" if name else None,
+        if name:
+            created = datetime.now(timezone.utc)
+            taken = [r.name for r in store.list()]  # the same settings twice must not give the same name
+            name = unique_name(clean_name(run_name(name, finished, evaluation.accuracy), created), taken)
+        info = store.save(classifier, name=name,
                           data={**corpus.description, **finished.split}, history=finished.history,
                           metrics=evaluation.to_json(), train_seconds=finished.train_seconds, reason=finished.reason)
         return Outcome(finished, evaluation, info.id)

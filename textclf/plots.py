@@ -128,17 +128,22 @@ def _accuracy_floor(epochs: Sequence[dict]) -> float:
     return float(min(0.9, max(0.0, np.floor((min(values) - 0.05) * 10) / 10)))
 
 
-def confusion_figure(confusion: np.ndarray, class_names: Sequence[str], percent: bool = False) -> go.Figure:
+def confusion_figure(confusion: np.ndarray, class_names: Sequence[str], percent: bool = False,
+                     noun: str = "class") -> go.Figure:
     """Returns the confusion matrix heatmap: rows are true classes, columns predictions.
 
+    The colour is each cell's share of its row (its true class) in both modes, so a small class's
+    well-recognised diagonal is as dark as a large one's; the text shows counts or, with `percent`, that share.
+    `noun` names the classes in the axis titles ("topic": "true topic", "predicted topic").
     An invisible marker sits on every cell: heatmaps report no clicks, markers do, so a click selects a cell.
     """
     confusion = np.asarray(confusion)
     names = list(class_names)
     totals = confusion.sum(axis=1, keepdims=True)
-    values = 100.0 * confusion / np.where(totals == 0, 1, totals) if percent else confusion
-    text = [[f"{v:.1f}%" if percent else f"{int(v)}" for v in row] for row in values]
-    fig = go.Figure(go.Heatmap(z=values, x=names, y=names, text=text, texttemplate="%{text}",
+    shares = confusion / np.where(totals == 0, 1, totals)  # [true, predicted], each row sums to 1 (or 0)
+    text = [[f"{100 * share:.1f}%" if percent else f"{int(count)}" for share, count in zip(srow, crow)]
+            for srow, crow in zip(shares, confusion)]
+    fig = go.Figure(go.Heatmap(z=shares, x=names, y=names, text=text, texttemplate="%{text}", zmin=0, zmax=1,
                                colorscale="Blues", showscale=False, hoverinfo="skip"))
     cells = [(t, p) for t in range(len(names)) for p in range(len(names))]
     # The data keeps the raw names (a click reports them); what is drawn goes through `label`.
@@ -149,8 +154,8 @@ def confusion_figure(confusion: np.ndarray, class_names: Sequence[str], percent:
         hovertemplate="true: %{customdata[0]}<br>predicted: %{customdata[1]}<br>%{customdata[2]}<br>"
                       "click to list these posts<extra></extra>"))
     ticks = dict(tickmode="array", tickvals=names, ticktext=labels(names))
-    fig.update_layout(xaxis=dict(title_text="predicted class", **ticks),
-                      yaxis=dict(title_text="true class", autorange="reversed", **ticks),
+    fig.update_layout(xaxis=dict(title_text=f"predicted {noun}", **ticks),
+                      yaxis=dict(title_text=f"true {noun}", autorange="reversed", **ticks),
                       height=140 + 60 * len(names), margin=dict(t=20, b=10), clickmode="event+select")
     return fig
 

@@ -14,6 +14,7 @@ import unicodedata
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
+from typing import Iterable
 
 import numpy as np
 import pandas as pd
@@ -110,6 +111,18 @@ def clean_name(name: str | None, created: datetime) -> str:
             kept.append(ch)
     text = " ".join("".join(kept).split())[:MAX_NAME].strip()
     return text or f"Run of {created.day} {created:%b %H:%M}"
+
+
+def unique_name(name: str, taken: Iterable[str]) -> str:
+    """Returns `name`, or `name (2)`, `name (3)` ... when runs already carry it, so two runs never look alike."""
+    taken = set(taken)
+    number = 2
+    candidate = name
+    while candidate in taken:
+        suffix = f" ({number})"
+        candidate = name[:MAX_NAME - len(suffix)] + suffix
+        number += 1
+    return candidate
 
 
 def best_val_accuracy(history: list) -> float | None:

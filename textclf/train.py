@@ -149,6 +149,28 @@ class Finished:
         """
         return self.reason in ("stopped", "diverged")
 
+    @property
+    def planned_epochs(self) -> int | None:
+        """Returns the number of epochs the settings asked for (None when the model does not say)."""
+        epochs = ((self.classifier.info or {}).get("train_config") or {}).get("epochs")
+        return int(epochs) if isinstance(epochs, (int, float)) and epochs > 0 else None
+
+    def stop_point(self) -> str:
+        """Returns where training ended, e.g. "after epoch 8 of 15" or "during epoch 1 of 15"."""
+        done, planned = len(self.history), self.planned_epochs
+        of = f" of {planned}" if planned else ""
+        return f"after epoch {done}{of}" if done else f"during epoch 1{of}"
+
+    def unfinished_note(self) -> str:
+        """Returns one sentence on why the model is unfinished ("" when it is finished)."""
+        if self.reason == "stopped":
+            return f"This model is unfinished: you stopped it {self.stop_point()}."
+        if self.reason == "diverged":
+            planned = self.planned_epochs
+            return (f"This model is unfinished: training blew up in epoch {len(self.history) + 1}"
+                    f"{f' of {planned}' if planned else ''} (the numbers grew too large). Try a smaller learning rate.")
+        return ""
+
     def ending(self) -> str:
         """Returns how training ended in a few words, e.g. "stopped by you" ("" when every epoch ran)."""
         return {"stopped": "stopped by you", "diverged": "diverged",

@@ -24,7 +24,7 @@ c2.metric(common.macro_f1_label(w), f"{ev.macro_f1:.3f}", help=common.macro_f1_h
 c3.metric(f"Test {w.texts}", f"{len(corpus.test_texts):,}",
           help=f"{w.texts.capitalize()} held back from training and used only here.")
 if model.finished.unfinished:
-    st.info(f"This model is unfinished ({model.finished.ending()}): {model.finished.message}")
+    st.info(model.finished.unfinished_note())
 elif model.finished.reason == "early_stopping":
     st.caption(f"Trained as set: {model.finished.ending()}. {model.finished.message}")
 
@@ -61,7 +61,7 @@ st.caption(f"Rows: the true {w.cls}. Columns: what the model predicted. The diag
            f"else is a mistake. Click a cell (or pick below) to read those {w.texts}.")
 percent = st.segmented_control("Show", ["counts", f"% of true {w.cls}"], default="counts", key="cm_mode") == \
     f"% of true {w.cls}"
-event = st.plotly_chart(confusion_figure(ev.confusion, names, percent), key="confusion", on_select="rerun",
+event = st.plotly_chart(confusion_figure(ev.confusion, names, percent, noun=w.cls), key="confusion", on_select="rerun",
                         selection_mode="points")
 points = (event.selection.points if event and event.selection else []) or []
 clicked = (points[0].get("y"), points[0].get("x")) if points else None

@@ -4,7 +4,7 @@ import streamlit as st
 
 from textclf.data import Corpus, nouns
 from textclf.export import SAFE_HELP, to_csv_bytes
-from textclf.label_issues import METHOD, CannotCheck, checked_rows, find_label_issues, row_origin
+from textclf.label_issues import METHOD, CannotCheck, checked_rows, find_label_issues, panel_intro, row_origin
 from views.common import plain
 
 
@@ -12,10 +12,7 @@ def render_label_errors(corpus: Corpus, key: str) -> None:
     """Shows a button that finds rows whose label is probably wrong, the list, a download and "Explain"."""
     own_file = corpus.file_rows is not None
     texts, labels, rows = checked_rows(corpus)
-    what = "rows of your file" if own_file else f"training {nouns(corpus.description).texts}"
-    st.markdown(f"**{'Rows' if own_file else nouns(corpus.description).texts.capitalize()} whose label the models disagree with most confidently: they may "
-                f"be mislabelled.** Every real data set has a few. This checks all {len(texts):,} {what}, and each "
-                "is judged by models that never saw it while learning.")
+    st.markdown(panel_intro(corpus, len(texts)))
     with st.expander("How they are found (the technical method)"):
         st.caption("Five models, each trained without a fifth of the rows, judge the rows they never saw, and "
                    f"cleanlab lists the rows whose given label those models find unlikely. Method: {METHOD}.")

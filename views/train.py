@@ -6,6 +6,7 @@ from views import common, server, sharing, train_settings
 from textclf.baselines import setting_of
 from textclf.checks import data_problem, training_problem
 from textclf.data import describe, nouns
+from textclf.outcome import base_name
 from textclf.jobs import JobStillRunning, TrainingJob, start_next
 from textclf.plots import training_figure
 from textclf.presets import config_from_form
@@ -26,7 +27,7 @@ def start_training() -> None:
     if problem := training_problem(corpus, common.feature_config(), config):
         s["train_error"] = problem
         return
-    name = f"{describe(corpus.description)}, {','.join(map(str, config.hidden))} units, {config.epochs} epochs"
+    name = base_name(corpus.description, config)  # the run's name adds how far it went and its test accuracy
     try:
         job = TrainingJob(corpus, common.feature_config(), config, store=common.run_store(), name=name,
                           queue=server.training_queue(), owner_alive=server.workspace_alive(),
