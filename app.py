@@ -2,12 +2,13 @@
 
 import streamlit as st
 
-from views import common, server, status
+from views import common, run_loading, server, status
 
 st.set_page_config(page_title="textclf: train and explain a text classifier", page_icon="📝", layout="wide")
 server.prepare()
 common.init_session()
 server.follow_workspace_run()  # a run started in another tab of this workspace shows here too
+run_loading.load_latest_run()  # a new tab starts with the run its workspace last trained
 # Streamlit's own "Running... Stop" corner control stops a page redraw, not training: only our Stop is shown.
 st.html("<style>[data-testid='stStatusWidget']{visibility:hidden}</style>")
 

@@ -1,6 +1,7 @@
 """The Train page as a class uses it: one run at a time, teacher links that hold, honest results and references."""
 
 import dataclasses
+import functools
 import re
 import threading
 import time
@@ -377,3 +378,82 @@ def test_the_bound_on_the_retraining_holds_for_a_real_run(tiny_corpus):
     # 120 posts in batches of 7: 18 steps an epoch, at most 3 epochs
     assert seen and set(seen) == {54} and p.refit_steps_per_epoch * config.epochs == 54
     assert p.total_steps - p.offset <= 54
+
+
+def quick_run(at) -> TrainingJob:
+    """Presses Train with settings that end within seconds; waits for the run and redraws; returns the job."""
+    at.text_input(key="hidden_text").set_value("8")
+    at.number_input(key="epochs").set_value(2)
+    at.number_input(key="batch_size").set_value(8)
+    train_button(at).click()
+    at.run()
+    job = at.session_state["job"]
+    job.join(120)
+    at.run()
+    assert not at.exception, at.exception
+    return job
+
+
+def second_tab(at, corpus, page: str = "views/train.py"):
+    """Returns a new session of `at`'s workspace (another browser tab, or a reload), on `page`."""
+    tab = new_app()
+    tab.query_params["ws"] = at.session_state["workspace"]
+    tab.session_state["custom_corpus"] = corpus
+    tab.run()
+    tab = tab.switch_page(page).run()
+    assert not tab.exception, tab.exception
+    return tab
+
+
+def tick_fragments(at, monkeypatch) -> None:
+    """Reruns only `at`'s fragments, as their run_every timers do in a browser (AppTest has no timers)."""
+    from streamlit.testing.v1 import local_script_runner
+
+    ids = list(at._fragment_storage._fragments)
+    assert ids, "no fragment would ever redraw this idle tab"
+    with monkeypatch.context() as m:
+        m.setattr(local_script_runner, "RerunData", functools.partial(
+            local_script_runner.RerunData, fragment_id_queue=ids, is_fragment_scoped_rerun=True))
+        at.run()
+    assert not at.exception, at.exception
+
+
+def test_an_idle_tab_notices_a_new_run_of_its_workspace(tiny_corpus, monkeypatch):
+    """A second tab showing the last result kept showing it while the first tab trained anew: idle tabs never rerun."""
+    monkeypatch.setattr(server, "training_workers", lambda: None)
+    at = on_page("views/train.py", tiny_corpus)
+    old = quick_run(at)
+    second = second_tab(at, tiny_corpus)
+    shown = second.session_state["model"]
+    assert shown is not None and not train_button(second).disabled
+    tick_fragments(second, monkeypatch)  # nothing new: the tab stays as it is
+    assert second.session_state["job"] is None and second.session_state["model"] is shown
+    job = long_run(at)
+    try:
+        assert job is not old
+        tick_fragments(second, monkeypatch)  # the tab is idle: only its timers run
+        assert second.session_state["job"] is job
+        assert train_button(second).disabled and any(b.label == "Stop" for b in second.button)
+    finally:
+        finish(job)
+
+
+def test_a_reloaded_tab_starts_with_the_run_its_workspace_just_trained(tiny_corpus, monkeypatch):
+    """A reload after training said "none loaded in this tab": the run just trained had to be found by hand."""
+    monkeypatch.setattr(server, "training_workers", lambda: None)
+    at = on_page("views/train.py", tiny_corpus)
+    job = quick_run(at)
+    assert job.result.run_id
+    reloaded = second_tab(at, tiny_corpus, "views/evaluate.py")
+    model = reloaded.session_state["model"]
+    assert model is not None and model.run_id == job.result.run_id
+    note = [c.value for c in reloaded.sidebar.caption if c.value.startswith("Loaded your latest run:")]
+    assert len(note) == 1 and "8 units, 2 epochs" in note[0] and note[0].endswith("Other runs are under Saved runs.")
+    assert "none loaded in this tab" not in texts(reloaded)
+    stranger = on_page("views/evaluate.py", tiny_corpus)  # another workspace loads nothing
+    assert stranger.session_state["model"] is None
+    own = new_app()  # a tab with a model of its own keeps it
+    own.query_params["ws"] = at.session_state["workspace"]
+    own.session_state["custom_corpus"], own.session_state["model"] = tiny_corpus, at.session_state["model"]
+    own.run()
+    assert own.session_state["model"] is at.session_state["model"] and "latest_loaded" not in own.session_state

@@ -8,6 +8,12 @@ from textclf.workspace_jobs import WorkspaceJobs
 @dataclass
 class FakeJob:
     done: bool = False
+    result: object = None
+
+
+@dataclass
+class FakeResult:
+    run_id: str | None
 
 
 def test_a_workspace_finds_its_running_job_and_no_other():
@@ -59,3 +65,16 @@ def test_a_reloaded_tab_keeps_the_workspace_open_and_closed_tabs_are_forgotten()
     now[0] = 31  # "old" has been closed for longer than forget_after: the next join lets it go
     jobs.join("ws-b", "moved", lambda: open_tabs["moved"])
     assert set(jobs._tabs["ws-a"]) == {"new"}
+
+
+def test_the_last_saved_run_of_a_workspace_is_remembered_after_its_job_is_let_go():
+    """A reloaded tab could not tell which run its workspace had just trained."""
+    jobs, first, second = WorkspaceJobs(), FakeJob(), FakeJob()
+    jobs.started("ws-a", first)
+    assert jobs.last_saved("ws-a") is None  # still going
+    first.done, first.result = True, FakeResult("run-1")
+    assert jobs.last_saved("ws-a") == "run-1" and "ws-a" not in jobs._jobs  # the job itself is let go
+    jobs.started("ws-a", second)
+    second.done = True  # stopped with nothing saved: the last saved run stays the one to load
+    assert jobs.running("ws-a") is None and jobs.last_saved("ws-a") == "run-1"
+    assert jobs.last_saved("ws-b") is None

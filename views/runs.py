@@ -5,45 +5,15 @@ import hashlib
 import streamlit as st
 
 from views import common
+from views.run_loading import load_run
 from textclf.bundles import AlreadySaved, BadBundle, NotABundle, bundle_bytes, import_bundle
-from textclf.data import BadDataChoice, DataUnavailable
 from textclf.export import SAFE_HELP, to_csv_bytes
-from textclf.jobs import trained_model_from_run
 from textclf.modelfiles import BadModelFile
 from textclf.plots import runs_figure
-from textclf.runs import RUNS_WIDTHS, RunInfo, RunNotFound, RunStore, compare_table, runs_table
+from textclf.runs import RUNS_WIDTHS, RunNotFound, RunStore, compare_table, runs_table
 from textclf.workspaces import published_store
 
 MINE, CLASS = "yours", "class"
-
-
-def load_run(store: RunStore, info: RunInfo) -> str:
-    """Makes a saved run the current model; returns a sentence saying what happened."""
-    try:
-        classifier = store.load_classifier(info.id)
-    except (BadModelFile, RunNotFound) as err:
-        return f"This run cannot be loaded: {err}"
-    data = info.data
-    corpus = None
-    if data.get("source") == "20newsgroups":
-        try:
-            corpus = common.load_corpus(tuple(data["categories"]), bool(data.get("remove_metadata")))
-        except (BadDataChoice, DataUnavailable, KeyError) as err:
-            return f"The run's newsgroups could not be loaded: {err}"
-    else:
-        custom = st.session_state.get("custom_corpus")
-        if custom is not None and custom.description.get("name") == data.get("name") \
-                and data.get("fingerprint") in (None, custom.fingerprint()):  # same file and split, or no record
-            corpus = custom
-    if corpus is None or corpus.class_names != classifier.class_names:
-        return ("This run was trained on your own file. Upload the same file on 1. Data, then load the run "
-                "again to evaluate and explain it.")
-    try:
-        st.session_state["model"] = trained_model_from_run(info, classifier, corpus)
-    except (ValueError, TypeError) as err:  # settings this version cannot rebuild
-        return f"This run's settings cannot be used: {err}"
-    st.session_state["explanation"] = None
-    return f"Loaded \"{info.name}\": open 3. Evaluate or 4. Explain."
 
 
 def show_damaged(store: RunStore, deletable: bool) -> None:

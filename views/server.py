@@ -14,12 +14,15 @@ from streamlit.runtime.scriptrunner import get_script_run_ctx
 from textclf.background import Background
 from textclf.baselines import run_baselines
 from textclf.data import Corpus, preload_newsgroups
+from textclf.jobs import TrainingJob as Job
 from textclf.model import enable_compilation_cache
 from textclf.queue import TrainingQueue
 from textclf.sessions import SessionJanitor
 from textclf.workers import WorkerPool, use_processes
 from textclf.workspace_jobs import WorkspaceJobs
 from views.common import plain
+
+WATCH_SECONDS = 2.5  # how soon an idle tab notices a run started in another tab of its workspace
 
 
 def prepare() -> None:
@@ -66,14 +69,34 @@ def follow_workspace_run() -> None:
 
     A second tab (or a reloaded page) used to say "not trained yet" with Train enabled while a run went.
     """
-    s = st.session_state
     join_workspace()
+    going = _run_to_follow()
+    if going is not None:
+        st.session_state["job"], st.session_state["job_adopted"] = going, False
+
+
+def _run_to_follow() -> Job | None:
+    """Returns the run of this tab's workspace that the tab should show and does not yet, or None."""
+    s = st.session_state
     job = s.get("job")
-    if job is not None and not (job.done and s.get("job_adopted")):  # own run going, or its result not yet taken
-        return
+    if job is not None and (not job.done or (job.result is not None and not s.get("job_adopted"))):
+        return None  # its own run still goes, or its result is not yet taken
     going = workspace_jobs().running(s["workspace"])
-    if going is not None and going is not job:
-        s["job"], s["job_adopted"] = going, False
+    return going if going is not None and going is not job else None
+
+
+def watch_workspace_runs() -> None:
+    """Makes an idle tab notice, within seconds, a run that another tab of its workspace starts.
+
+    An idle tab never reruns, so it kept showing the last result while another tab trained anew.
+    """
+    st.fragment(_notice_workspace_run, run_every=training_queue().refresh_seconds(WATCH_SECONDS))()
+
+
+def _notice_workspace_run() -> None:
+    """Reruns the whole page when the workspace has a run this tab does not show (a dict look-up, nothing drawn)."""
+    if _run_to_follow() is not None:
+        st.rerun(scope="app")
 
 
 def join_workspace() -> None:

@@ -8,7 +8,8 @@ from textclf.data import describe
 from textclf.jobs import TrainingJob
 from views.common import (chosen_description, current_model, is_of_chosen_data, own_file_pending, plain,
                           saved_runs_count)
-from views.server import training_queue
+from views.run_loading import latest_loaded_note
+from views.server import training_queue, watch_workspace_runs
 
 PATH = "1. Data → 2. Train → 3. Evaluate → 4. Explain → 5. Classify new texts"
 
@@ -21,6 +22,7 @@ def render_status() -> None:
             st.fragment(_live_status, run_every=training_queue().refresh_seconds(1.0))()
         else:
             _status()
+            watch_workspace_runs()  # an idle tab follows a run another tab of its workspace starts
 
 
 def _status() -> None:
@@ -50,6 +52,8 @@ def _status() -> None:
         st.markdown(f"**Model:** trained{f' ({ending})' if ending else ''} on "
                     f"{plain(describe(model.corpus.description))}{other}, test accuracy "
                     f"**{model.evaluation.accuracy:.1%}**")
+        if note := latest_loaded_note():
+            st.caption(note)
     saved = 0
     if model is None and (job is None or job.done):
         # A new tab or a reload of a workspace starts empty: "not trained yet" hid the workspace's saved runs.
