@@ -24,24 +24,26 @@ def _last_json(capsys):
 def test_predict_csv_json_shape_and_out_file(model_dir, tmp_path, capsys):
     csv = tmp_path / "new.csv"
     csv.write_text("id,text,label\n1,puck goalie rink,hockey\n2,,fruit\n3,=HYPERLINK(\"http://x\") apple banana,fruit\n"
-                   "4,engine brake,boats\n", encoding="utf-8")
+                   "4,engine brake,boats\n5,zzqx wvvu,hockey\n", encoding="utf-8")
     out = tmp_path / "out.csv"
     code = main(["predict", "--model", model_dir, "--csv", str(csv), "--text-column", "text",
                  "--label-column", "label", "--out", str(out), "--json"])
     assert code == 0
     result = _last_json(capsys)
-    assert result["n_rows"] == 4 and result["truncated"] is False
-    assert [p["row"] for p in result["predictions"]] == [0, 1, 2, 3]
+    assert result["n_rows"] == 5 and result["truncated"] is False
+    assert [p["row"] for p in result["predictions"]] == [0, 1, 2, 3, 4]
     first = result["predictions"][0]
     assert set(first) == {"row", "predicted", "probability", "runner_up", "top_words"}
     assert first["predicted"] == "hockey" and 0 < first["probability"] <= 1 and first["runner_up"] != "hockey"
     assert isinstance(first["top_words"], list) and first["top_words"][0] in {"puck", "goalie", "rink"}
     assert result["predictions"][1]["predicted"] is None  # the empty cell stays a row
+    no_known = result["predictions"][4]  # text, but no word the model knows: no class, as on the page
+    assert no_known["predicted"] is None and no_known["probability"] is None and no_known["runner_up"] is None
     assert result["n_compared"] == 2 and result["accuracy"] == 1.0  # "boats" is not a class of the model
     raw = out.read_bytes()
     assert raw.startswith(BOM.encode("utf-8"))
     written = pd.read_csv(out, encoding="utf-8-sig", dtype=str, keep_default_na=False)
-    assert len(written) == 4 and written["text"][2].startswith("'=HYPERLINK")
+    assert len(written) == 5 and written["text"][2].startswith("'=HYPERLINK")
     assert written["status"][1] == "no text"
 
 

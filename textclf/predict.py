@@ -294,7 +294,8 @@ def predictions_json(predictions: Predictions, max_rows: int = MAX_JSON_ROWS) ->
     names = predictions.class_names
     listed = []
     for i in range(min(len(predictions.predicted), max_rows)):
-        has = bool(predictions.has_text[i])
+        # As in prediction_table: a row without any known word gets no class (it would be training's commonest).
+        has = bool(predictions.has_text[i] and predictions.known_words[i] > 0)
         listed.append({"row": i, "predicted": names[predictions.predicted[i]] if has else None,
                        "probability": round(float(predictions.confidence[i]), 6) if has else None,
                        "runner_up": names[predictions.runner_up[i]] if has else None,
