@@ -120,6 +120,11 @@ def test_data_page_checks_labels_of_your_own_file(tiny_corpus):
     at.run()
     assert not at.exception, at.exception
     assert "60 rows" in texts(at)  # every row of the file was checked
+    # The answer is also said where it is seen: the button sits at the screen's bottom edge at 1280x720.
+    (toast,) = [t.value for t in at.toast]
+    assert "among 60 rows" in toast and "likely label error" in toast
+    at.run()
+    assert not at.toast  # said once, when the check ran, not on every redraw
 
 
 def test_streamlit_table_export_is_off():

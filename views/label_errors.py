@@ -34,6 +34,9 @@ def render_label_errors(corpus: Corpus, key: str) -> None:
         bar.empty()
         stored = (corpus.fingerprint(), issues)
         st.session_state[state_key] = stored
+        # The button often sits at the screen's bottom edge (1280x720): say the answer where it is seen.
+        st.toast(f"{issues.headline()}: the list is below the button." if len(issues.rows) else
+                 f"No likely label errors among {issues.n_rows:,} rows.", icon=":material/rule:")
     issues = stored[1]
     if not len(issues.rows):
         st.success(f"No likely label errors among {issues.n_rows:,} rows ({issues.seconds:.1f} s).")
