@@ -19,15 +19,20 @@ from textclf.train import TrainConfig
 from textclf.workers import PROCESSES_ENV
 
 
-def long_run(at) -> TrainingJob:
-    """Presses Train with settings that keep the run going until stopped; returns the job."""
-    at.text_input(key="hidden_text").set_value("16")
-    at.number_input(key="epochs").set_value(200)
-    at.number_input(key="batch_size").set_value(1)
+def press_train(at, hidden: str, epochs: int, batch_size: int) -> TrainingJob:
+    """Sets the network, epochs and batch size, presses Train and returns the job it started."""
+    at.text_input(key="hidden_text").set_value(hidden)
+    at.number_input(key="epochs").set_value(epochs)
+    at.number_input(key="batch_size").set_value(batch_size)
     train_button(at).click()
     at.run()
     assert not at.exception, at.exception
-    job = at.session_state["job"]
+    return at.session_state["job"]
+
+
+def long_run(at) -> TrainingJob:
+    """Presses Train with settings that keep the run going until stopped; returns the job."""
+    job = press_train(at, "16", 200, 1)
     assert not job.done
     return job
 
@@ -382,12 +387,7 @@ def test_the_bound_on_the_retraining_holds_for_a_real_run(tiny_corpus):
 
 def quick_run(at) -> TrainingJob:
     """Presses Train with settings that end within seconds; waits for the run and redraws; returns the job."""
-    at.text_input(key="hidden_text").set_value("8")
-    at.number_input(key="epochs").set_value(2)
-    at.number_input(key="batch_size").set_value(8)
-    train_button(at).click()
-    at.run()
-    job = at.session_state["job"]
+    job = press_train(at, "8", 2, 8)
     job.join(120)
     at.run()
     assert not at.exception, at.exception

@@ -42,6 +42,14 @@ class Predictions:
     class_names: tuple[str, ...]
 
     @property
+    def classified(self) -> np.ndarray:
+        """Returns [n] bool: the row has a prediction (text with at least one word the model knows).
+
+        The others get no class: the model could only repeat which class was most common in training.
+        """
+        return self.has_text & (self.known_words > 0)
+
+    @property
     def confidence(self) -> np.ndarray:
         """Returns the probability of the predicted class [n]."""
         return self.probabilities[np.arange(len(self.predicted)), self.predicted]
@@ -177,7 +185,7 @@ def prediction_table(table: pd.DataFrame, predictions: Predictions, threshold: f
         ("words", "top words"), ("status", "status"))}
     out = table.reset_index(drop=True).copy()
     confidence = predictions.confidence
-    has = predictions.has_text & (predictions.known_words > 0)
+    has = predictions.classified
     out[cols["predicted"]] = np.where(has, names[predictions.predicted], "")
     out[cols["probability"]] = np.where(has, np.round(confidence, 4), np.nan)
     out[cols["runner_up"]] = np.where(has, names[predictions.runner_up], "")
@@ -240,8 +248,7 @@ def check_labels(labels: Sequence[str], predictions: Predictions) -> LabelCheck:
     names = predictions.class_names
     known = given.isin(names).to_numpy()
     blank = (given == "").to_numpy()
-    predicted = predictions.has_text & (predictions.known_words > 0)
-    usable = known & predicted
+    usable = known & predictions.classified
     unknown = given[~known & ~blank]
     evaluation = None
     if usable.any():
@@ -250,7 +257,7 @@ def check_labels(labels: Sequence[str], predictions: Predictions) -> LabelCheck:
         evaluation = evaluate_predictions(y_true, predictions.predicted[usable], names)
     return LabelCheck(evaluation, int(usable.sum()), int(len(unknown)), tuple(unknown.value_counts().index[:3]),
                       int((known & ~predictions.has_text).sum()),
-                      int((known & predictions.has_text & (predictions.known_words == 0)).sum()),
+                      int((known & predictions.has_text & ~predictions.classified).sum()),
                       int(blank.sum()), len(given))
 
 
@@ -294,8 +301,7 @@ def predictions_json(predictions: Predictions, max_rows: int = MAX_JSON_ROWS) ->
     names = predictions.class_names
     listed = []
     for i in range(min(len(predictions.predicted), max_rows)):
-        # As in prediction_table: a row without any known word gets no class (it would be training's commonest).
-        has = bool(predictions.has_text[i] and predictions.known_words[i] > 0)
+        has = bool(predictions.classified[i])
         listed.append({"row": i, "predicted": names[predictions.predicted[i]] if has else None,
                        "probability": round(float(predictions.confidence[i]), 6) if has else None,
                        "runner_up": names[predictions.runner_up[i]] if has else None,
