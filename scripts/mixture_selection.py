@@ -19,12 +19,12 @@ import numpy as np
 import scipy.sparse as sp
 from scipy.special import log_softmax
 
-from textclf import ensemble
+from textclf.learn import ensemble
 from textclf.bench import SETTINGS
 from textclf.data import load_newsgroups
-from textclf.model import enable_compilation_cache
-from textclf.presets import PRESETS
-from textclf.train import run_to_end, split_validation, train
+from textclf.learn.model import enable_compilation_cache
+from textclf.learn.presets import PRESETS
+from textclf.learn.train import run_to_end, split_validation, train
 
 SEEDS = range(42, 47)
 

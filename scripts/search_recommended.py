@@ -19,10 +19,10 @@ import numpy as np
 
 from textclf.bench import SETTINGS
 from textclf.data import load_newsgroups
-from textclf.ensemble import network_only
-from textclf.model import enable_compilation_cache
-from textclf.presets import PRESETS
-from textclf.train import run_to_end, train
+from textclf.learn.ensemble import network_only
+from textclf.learn.model import enable_compilation_cache
+from textclf.learn.presets import PRESETS
+from textclf.learn.train import run_to_end, train
 
 BASE = PRESETS["recommended"]
 CANDIDATES = {

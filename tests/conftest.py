@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 from textclf.data import ARCHIVE_ENV, Corpus, build_cache_from_archive
-from textclf.train import TrainConfig, run_to_end, train
+from textclf.learn.train import TrainConfig, run_to_end, train
 
 TINY_WORDS = {
     "fruit": ["apple", "banana", "cherry", "grape", "melon", "peach", "plum", "lemon"],
@@ -27,6 +27,17 @@ def _tiny_texts(rng, n_per_class):
             texts.append(" ".join(tokens) + rng.choice([".", "!", "?", "..."]))
             labels.append(label)
     return texts, np.array(labels, dtype=np.int32)
+
+
+ARCHIVE_SKIP = (f"needs the 20 Newsgroups archive: set {ARCHIVE_ENV}=/path/to/20news-bydate.tar.gz "
+                "(tests/run.sh sets it when ../shared/data/20news-bydate.tar.gz exists)")
+
+
+def pytest_terminal_summary(terminalreporter):
+    """Writes how many tests skipped for want of the archive to $TEXTCLF_SKIP_REPORT (tests/run.sh prints it last)."""
+    skipped = [r for r in terminalreporter.stats.get("skipped", []) if ARCHIVE_SKIP in str(r.longrepr)]
+    if report := os.environ.get("TEXTCLF_SKIP_REPORT"):
+        Path(report).write_text(str(len(skipped)))
 
 
 @pytest.fixture(autouse=True, scope="session")
@@ -60,7 +71,7 @@ def archive_path():
     """Returns the 20news-bydate.tar.gz named by $TEXTCLF_20NEWS_ARCHIVE; skips the test without it."""
     path = os.environ.get(ARCHIVE_ENV)
     if not path or not Path(path).is_file():
-        pytest.skip(f"needs the 20 Newsgroups archive: set {ARCHIVE_ENV} (tests/run.sh does)")
+        pytest.skip(ARCHIVE_SKIP)
     return Path(path)
 
 

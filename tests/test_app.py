@@ -6,10 +6,10 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from textclf.data import Corpus
-from textclf.evaluate import evaluate_predictions
-from textclf.jobs import TrainedModel
-from textclf.features import FeatureConfig
-from textclf.train import TrainConfig, run_to_end, train
+from textclf.analysis.evaluate import evaluate_predictions
+from textclf.serve.jobs import TrainedModel
+from textclf.data.features import FeatureConfig
+from textclf.learn.train import TrainConfig, run_to_end, train
 
 PAGES = ["views/home.py", "views/data.py", "views/train.py", "views/evaluate.py", "views/explain.py",
          "views/lesson.py", "views/runs.py", "views/topic_words.py", "views/classify.py"]

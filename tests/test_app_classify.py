@@ -6,7 +6,7 @@ from pathlib import Path
 import pytest
 
 from tests.test_app import on_page, texts, tiny_model  # noqa: F401 - the model is a fixture
-from textclf.tabular import MAX_ROWS
+from textclf.data.own_files import MAX_ROWS
 
 NEW_TEXTS = (b"id,text,label\n1,the puck and the goalie,hockey\n2,,fruit\n3,apple and banana today,fruit\n"
              b"4,engine and brake,boats\n5,=HYPERLINK(\"http://x\") cherry,fruit\n")
@@ -138,8 +138,8 @@ def test_streamlit_table_export_is_off():
 
 def test_only_this_visitors_and_published_runs_are_offered(tmp_path, monkeypatch, tiny_corpus):
     from tests.test_app import new_app
-    from textclf.train import TrainConfig, run_to_end, train
-    from textclf.workspaces import new_workspace, published_store, workspace_store
+    from textclf.learn.train import TrainConfig, run_to_end, train
+    from textclf.store.workspaces import new_workspace, published_store, workspace_store
 
     monkeypatch.setenv("TEXTCLF_RUNS_DIR", str(tmp_path / "runs"))
     finished = run_to_end(train(tiny_corpus, config=TrainConfig(hidden=(8,), epochs=1, batch_size=8)))
@@ -259,7 +259,7 @@ def test_the_sample_is_offered_only_for_a_model_of_the_chosen_data(tmp_path, mon
     from dataclasses import replace
 
     from tests.test_app import new_app
-    from textclf.workspaces import new_workspace, workspace_store
+    from textclf.store.workspaces import new_workspace, workspace_store
 
     monkeypatch.setenv("TEXTCLF_RUNS_DIR", str(tmp_path / "runs"))
     tickets = {"source": "csv", "name": "tickets.csv", "fingerprint": "0" * 64}

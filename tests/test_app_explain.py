@@ -5,10 +5,10 @@ from collections import Counter
 
 from tests.test_app import explained, on_page, texts, tiny_model, wait_for_verdict  # noqa: F401
 from tests.test_filler import FILLER_CONFIG, filler_corpus
-from textclf.evaluate import evaluate_predictions
-from textclf.features import FeatureConfig
-from textclf.jobs import TrainedModel
-from textclf.train import TrainConfig, run_to_end, train
+from textclf.analysis.evaluate import evaluate_predictions
+from textclf.data.features import FeatureConfig
+from textclf.serve.jobs import TrainedModel
+from textclf.learn.train import TrainConfig, run_to_end, train
 
 VERDICTS = ("Stable and faithful", "Faithful but unstable", "Stable but not faithful", "Neither stable nor faithful",
             "Nothing to check")

@@ -4,10 +4,10 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from tests.test_app import new_app, on_page, texts
-from textclf.bundles import bundle_bytes
-from textclf.runs import RunStore
-from textclf.train import TrainConfig, run_to_end, train
-from textclf.workspaces import new_workspace, published_store, valid_workspace, workspace_store
+from textclf.store.bundles import bundle_bytes
+from textclf.store.runs import RunStore
+from textclf.learn.train import TrainConfig, run_to_end, train
+from textclf.store.workspaces import new_workspace, published_store, valid_workspace, workspace_store
 
 WS = "w" * 32  # a well-formed workspace id
 TEACHER = "a-long-enough-teacher-token"

@@ -12,11 +12,11 @@ from views import common, server
 from tests.test_app import (linked_train_page, new_app, on_page, start_lesson, texts,
                             tiny_model)  # noqa: F401 - tiny_model is a fixture
 from textclf.data import Corpus
-from textclf.evaluate import evaluate_predictions
-from textclf.features import FeatureConfig
-from textclf.jobs import JobStillRunning, TrainedModel, TrainingJob, start_next
-from textclf.train import TrainConfig
-from textclf.workers import PROCESSES_ENV
+from textclf.analysis.evaluate import evaluate_predictions
+from textclf.data.features import FeatureConfig
+from textclf.serve.jobs import JobStillRunning, TrainedModel, TrainingJob, start_next
+from textclf.learn.train import TrainConfig
+from textclf.serve.workers import PROCESSES_ENV
 
 
 def press_train(at, hidden: str, epochs: int, batch_size: int) -> TrainingJob:
@@ -243,7 +243,7 @@ def test_lesson_button_is_disabled_while_its_runs_go(archive_path):
 
 
 def test_time_left_leaves_out_the_time_before_the_first_step():
-    from textclf.jobs import Progress
+    from textclf.serve.jobs import Progress
 
     # 20 s went into the vocabulary and compiling; then 5 steps took 5 s: 100 steps left take about 100 s
     p = Progress("running", step=10, total_steps=110, elapsed=25.0, first_step=(5, 20.0))
@@ -253,7 +253,7 @@ def test_time_left_leaves_out_the_time_before_the_first_step():
 
 def test_a_run_with_a_retraining_to_come_says_it_is_in_part_one_of_two():
     """Recommended runs showed "about 5 s left", then a retraining phase as long again began: it read as a hang."""
-    from textclf.jobs import Progress
+    from textclf.serve.jobs import Progress
 
     first = Progress("running", step=10, total_steps=110, steps_per_epoch=10, elapsed=25.0, first_step=(5, 20.0),
                      refit_follows=True).describe()
@@ -316,7 +316,8 @@ def test_a_run_goes_on_while_any_tab_of_its_workspace_is_open(tiny_corpus, monke
     """Closing the tab that started a run stopped it, though a second tab of the workspace was following it."""
     import streamlit as st
 
-    from textclf import jobs, queue
+    from textclf.serve import jobs
+    from textclf.serve import queue
 
     monkeypatch.setattr(server, "training_workers", lambda: None)
     open_tabs = {"first": True, "second": True}
@@ -355,7 +356,7 @@ def wait_for(condition, timeout: float = 120.0) -> None:
 
 def test_part_one_also_estimates_the_retraining_to_come():
     """Part 1 said "about 100 s left in this part" and nothing of the retraining after it, which may take longer."""
-    from textclf.jobs import Progress
+    from textclf.serve.jobs import Progress
 
     # 1 s a step; the retraining runs at most this part's 11 epochs of 15 steps (its posts include validation's)
     p = Progress("running", step=10, total_steps=110, steps_per_epoch=10, elapsed=25.0, first_step=(5, 20.0),

@@ -9,10 +9,10 @@ import pytest
 from tests.test_app import new_app, texts
 from views.common import plain
 from views.status import PATH
-from textclf.bundles import bundle_bytes
-from textclf.runs import RunStore
-from textclf.workspaces import workspace_store
-from textclf.train import TrainConfig, run_to_end, train
+from textclf.store.bundles import bundle_bytes
+from textclf.store.runs import RunStore
+from textclf.store.workspaces import workspace_store
+from textclf.learn.train import TrainConfig, run_to_end, train
 
 TEAMS = {"billing": ["invoice", "refund", "charge", "payment"], "network": ["router", "wifi", "outage", "vpn"],
          "accounts": ["password", "login", "locked", "reset"]}

@@ -4,9 +4,9 @@ import re
 
 import numpy as np
 
-from textclf.baselines import BASELINES, _Counts, best_baseline, describe_baseline, plain_setting, run_baselines
+from textclf.analysis.baselines import BASELINES, _Counts, best_baseline, describe_baseline, plain_setting, run_baselines
 from textclf.data import Corpus
-from textclf.features import keras_tokenize
+from textclf.data.features import keras_tokenize
 
 
 def test_every_baseline_reports_its_winning_setting(tiny_corpus):

@@ -4,7 +4,7 @@ from dataclasses import replace
 
 from textclf.bench import (label_issue_flips, lime_post, live_chart_slowdown, print_table, time_dense_reference,
                            time_predict, time_to_first_point, time_training)
-from textclf.train import TrainConfig
+from textclf.learn.train import TrainConfig
 
 CONFIG = TrainConfig(hidden=(16,), epochs=2, batch_size=8, learning_rate=1e-2)
 

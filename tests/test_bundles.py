@@ -10,10 +10,10 @@ import zipfile
 import numpy as np
 import pytest
 
-from textclf import runs
-from textclf.bundles import MEMBERS, AlreadySaved, BadBundle, NotABundle, bundle_bytes, import_bundle, read_bundle
-from textclf.modelfiles import META_FILE, PARAMS_FILE, BadModelFile
-from textclf.runs import RUN_FILE, RunStore
+from textclf.store import runs
+from textclf.store.bundles import MEMBERS, AlreadySaved, BadBundle, NotABundle, bundle_bytes, import_bundle, read_bundle
+from textclf.store.modelfiles import META_FILE, PARAMS_FILE, BadModelFile
+from textclf.store.runs import RUN_FILE, RunStore
 
 TEXTS = ["Apple banana, apple!", "the engine's brake", "puck puck goalie", "nothing known here"]
 

@@ -5,11 +5,11 @@ from dataclasses import replace
 import pandas as pd
 import pytest
 
-from textclf.baselines import run_baselines
-from textclf.checks import data_problem, has_vocabulary, training_problem
-from textclf.features import FeatureConfig
-from textclf.tabular import corpus_from_table
-from textclf.train import TrainConfig, train
+from textclf.analysis.baselines import run_baselines
+from textclf.learn.checks import data_problem, has_vocabulary, training_problem
+from textclf.data.features import FeatureConfig
+from textclf.data.own_files import corpus_from_table
+from textclf.learn.train import TrainConfig, train
 
 
 def table_corpus(n_classes: int, per_class: int, text=lambda c, i: f"word{c} common text number {i}"):

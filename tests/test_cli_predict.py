@@ -7,9 +7,9 @@ import pandas as pd
 import pytest
 
 from textclf.cli import main
-from textclf.export import BOM
-from textclf.modelfiles import save_model
-from textclf.runs import RunStore
+from textclf.store.export import BOM
+from textclf.store.modelfiles import save_model
+from textclf.store.runs import RunStore
 
 
 @pytest.fixture(scope="module")
@@ -95,7 +95,7 @@ def test_predict_refusals_are_one_line_exit_2(model_dir, tmp_path, capsys, args,
 
 
 def test_predict_refuses_too_many_rows(model_dir, tmp_path, capsys):
-    from textclf.tabular import MAX_ROWS
+    from textclf.data.own_files import MAX_ROWS
 
     csv = tmp_path / "big.csv"
     csv.write_text("text\n" + "a\n" * (MAX_ROWS + 1), encoding="utf-8")

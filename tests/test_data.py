@@ -6,8 +6,8 @@ import urllib.error
 import numpy as np
 import pytest
 
-from textclf.data import (ARCHIVE_ENV, TUTORIAL_CATEGORIES, BadDataChoice, DataUnavailable, _sklearn_cache_path,
-                          build_cache_from_archive, check_categories, clear_cache, ensure_newsgroups, load_newsgroups)
+from textclf.data import ARCHIVE_ENV, TUTORIAL_CATEGORIES, BadDataChoice, DataUnavailable, build_cache_from_archive, check_categories, clear_cache, ensure_newsgroups, load_newsgroups
+from textclf.data.newsgroups import _sklearn_cache_path
 
 
 def test_check_categories_sorts_and_removes_duplicates():
@@ -99,7 +99,7 @@ def built(newsgroups_home, monkeypatch):
         shutil.copyfile(_sklearn_cache_path(newsgroups_home), target)
         return target
 
-    monkeypatch.setattr("textclf.data.build_cache_from_archive", copy_session_cache)
+    monkeypatch.setattr("textclf.data.newsgroups.build_cache_from_archive", copy_session_cache)
     return archives
 
 
@@ -157,7 +157,7 @@ def test_remove_metadata_strips_headers(newsgroups_home):
 
 
 def test_the_same_categories_in_another_order_give_the_same_run(newsgroups_home):
-    from textclf.train import TrainConfig, run_to_end, train
+    from textclf.learn.train import TrainConfig, run_to_end, train
 
     a = load_newsgroups(["sci.space", "rec.autos"], data_home=newsgroups_home, allow_download=False)
     b = load_newsgroups(["rec.autos", "sci.space"], data_home=newsgroups_home, allow_download=False)

@@ -10,7 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from textclf.data import _sklearn_cache_path, ensure_newsgroups, load_newsgroups
+from textclf.data import ensure_newsgroups, load_newsgroups
+from textclf.data.newsgroups import _sklearn_cache_path
 
 ROOT = Path(__file__).resolve().parents[1]
 POSTS = {"rec.autos": "My engine stalls at idle.", "sci.space": "The shuttle reached orbit today."}

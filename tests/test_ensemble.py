@@ -9,16 +9,17 @@ import scipy.sparse as sp
 from scipy.special import softmax
 from sklearn.naive_bayes import ComplementNB
 
-from textclf import ensemble, limits
-from textclf.bundles import bundle_bytes, read_bundle
+from textclf import limits
+from textclf.learn import ensemble
+from textclf.store.bundles import bundle_bytes, read_bundle
 from textclf.explain import explain, explain_stock, integrated_gradients, occlusion, read_post, topic_words, trust
-from textclf.features import FeatureConfig, Featurizer
-from textclf.model import predict_proba_sparse
-from textclf.modelfiles import META_FILE, load_model, save_model
-from textclf.predict import predict_texts
-from textclf.presets import PRESETS, config_from_form, form_values
-from textclf.runs import RunStore
-from textclf.train import TrainConfig, run_to_end, split_validation, train
+from textclf.data.features import FeatureConfig, Featurizer
+from textclf.learn.model import predict_proba_sparse
+from textclf.store.modelfiles import META_FILE, load_model, save_model
+from textclf.analysis.predict import predict_texts
+from textclf.learn.presets import PRESETS, config_from_form, form_values
+from textclf.store.runs import RunStore
+from textclf.learn.train import TrainConfig, run_to_end, split_validation, train
 
 TEXTS = ["Apple banana, apple! the engine", "The engine's brake... CLUTCH; goalie? puck puck.",
          "plum lemon grape melon tyre wheel rink skate stick", "puck"]

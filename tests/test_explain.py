@@ -97,8 +97,8 @@ def test_huge_text_is_explained_within_the_bounds(tiny_classifier, monkeypatch):
     text = " ".join(words * 8)  # 100,000 characters or less, 2,000 distinct words
     assert len(text) <= MAX_EXPLAIN_CHARS
     from dataclasses import replace
-    from textclf.features import Featurizer
-    from textclf.model import ModelSpec, init_params
+    from textclf.data.features import Featurizer
+    from textclf.learn.model import ModelSpec, init_params
     import jax
     big = Featurizer(featurizer.config, words)
     spec = ModelSpec(len(words), (16,), 3)

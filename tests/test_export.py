@@ -7,7 +7,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from textclf.export import BOM, FORMULA_STARTS, safe_cell, to_csv_bytes
+from textclf.store.export import BOM, FORMULA_STARTS, safe_cell, to_csv_bytes
 
 
 @pytest.mark.parametrize("start", FORMULA_STARTS)

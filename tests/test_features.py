@@ -7,9 +7,9 @@ import pytest
 import scipy.sparse as sp
 from sklearn.feature_extraction.text import CountVectorizer
 
-from textclf import features
+from textclf.data import features
 from textclf.data import NEWSGROUPS, TUTORIAL_CATEGORIES, load_newsgroups
-from textclf.features import FeatureConfig, Featurizer, KerasCounter, keras_tokenize, raw_tokens
+from textclf.data.features import FeatureConfig, Featurizer, KerasCounter, keras_tokenize, raw_tokens
 
 # Expected tokens written by hand from Keras Tokenizer's rules: lower-case; every character of
 # '!"#$%&()*+,-./:;<=>?@[\]^_`{|}~\t\n' becomes a space; apostrophes stay; split on ' ' only.

@@ -5,7 +5,7 @@ import pytest
 
 from textclf.data import Corpus
 from textclf.explain import explain, filler_hint, filler_words
-from textclf.train import TrainConfig, run_to_end, train
+from textclf.learn.train import TrainConfig, run_to_end, train
 
 
 def filler_corpus() -> Corpus:

@@ -5,9 +5,9 @@ import pandas as pd
 import pytest
 
 from textclf.data import Corpus
-from textclf.label_issues import (CannotCheck, checked_rows, corpus_label_issues, find_label_issues, flip_labels,
+from textclf.analysis.label_issues import (CannotCheck, checked_rows, corpus_label_issues, find_label_issues, flip_labels,
                                   panel_intro, precision_recall, row_origin)
-from textclf.tabular import corpus_from_table
+from textclf.data.own_files import corpus_from_table
 
 WORDS = {
     "fruit": "apple banana cherry grape melon peach plum lemon mango kiwi".split(),
@@ -152,7 +152,7 @@ def test_two_sessions_checking_at_once_get_their_own_results(monkeypatch):
 
 def test_own_file_rows_are_numbered_as_a_spreadsheet_shows_them():
     """Row 0 was "the first row under the header": in Excel that row is 2, and the analyst looked at the wrong one."""
-    from textclf.tabular import read_table
+    from textclf.data.own_files import read_table
 
     texts, clean = _texts(30, seed=2)
     noisy, flipped = flip_labels(clean, len(WORDS), share=0.05, seed=4)
@@ -182,7 +182,7 @@ def test_row_origin_says_file_row_and_part_or_training_post(tiny_corpus):
 
 
 def test_headline_counts_in_words():
-    from textclf.label_issues import LabelIssues
+    from textclf.analysis.label_issues import LabelIssues
 
     def issues(k):
         return LabelIssues(np.arange(k), np.arange(k), np.zeros(k, int), np.ones(k, int), np.full(k, 0.1),

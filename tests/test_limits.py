@@ -8,12 +8,12 @@ import numpy as np
 import pytest
 
 from textclf import limits
-from textclf.bundles import bundle_bytes, import_bundle, read_bundle
-from textclf.classifier import Classifier
-from textclf.features import FeatureConfig, Featurizer
-from textclf.model import ModelSpec, init_params
-from textclf.runs import RunStore
-from textclf.train import TrainConfig, parse_hidden_sizes
+from textclf.store.bundles import bundle_bytes, import_bundle, read_bundle
+from textclf.learn.classifier import Classifier
+from textclf.data.features import FeatureConfig, Featurizer
+from textclf.learn.model import ModelSpec, init_params
+from textclf.store.runs import RunStore
+from textclf.learn.train import TrainConfig, parse_hidden_sizes
 
 
 def test_streamlit_upload_limit_is_the_one_budgeted():
@@ -48,7 +48,7 @@ def test_vocabulary_is_capped_to_the_budget_keeping_the_most_frequent_words():
 
 
 def test_training_caps_the_vocabulary_of_wide_first_layers(tiny_corpus, monkeypatch):
-    from textclf.train import run_to_end, train
+    from textclf.learn.train import run_to_end, train
 
     monkeypatch.setattr(limits, "MAX_MODEL_BYTES", 24 * 1024)
     finished = run_to_end(train(tiny_corpus, config=TrainConfig(hidden=(512,), epochs=1)))

@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 import scipy.sparse as sp
 
-from textclf.model import (ModelSpec, batch_capacity, init_params, logits_sparse, make_batch, predict_proba_sparse,
+from textclf.learn.model import (ModelSpec, batch_capacity, init_params, logits_sparse, make_batch, predict_proba_sparse,
                            probs_dense, round_up)
 
 SPEC = ModelSpec(vocab_size=50, hidden=(8, 4), n_classes=3)
@@ -97,7 +97,7 @@ def test_batch_capacity_counts_every_batch_exactly():
     assert words <= 512
     assert batch_capacity(x, batches) == (round_up(entries, 1024), 512)
     assert batch_capacity(x, [batches[0]]) == (round_up(x[batches[0]].nnz, 1024), 512)
-    from textclf.model import batch_sizes
+    from textclf.learn.model import batch_sizes
 
     sizes = batch_sizes(x, batches)
     assert [int(e) for e in sizes[0]] == [x[b].nnz for b in batches]
@@ -105,7 +105,7 @@ def test_batch_capacity_counts_every_batch_exactly():
 
 
 def test_word_capacity_is_a_whole_number_of_slabs():
-    from textclf.model import SLAB_WORDS, word_capacity
+    from textclf.learn.model import SLAB_WORDS, word_capacity
 
     assert SLAB_WORDS == 512
     assert [word_capacity(n) for n in (1, 512, 513, 1024, 1025, 2049)] == [512, 512, 1024, 1024, 1536, 2560]
@@ -124,7 +124,7 @@ def _batch_of_many_words(seed=0):
 
 def test_first_layer_in_slabs_equals_the_sum_over_entries():
     """Training's slab-by-slab first layer gives inference's segment sum, visiting only the slabs in use."""
-    from textclf.model import counts_by_word, first_layer, first_layer_in_slabs, slab_count
+    from textclf.learn.model import counts_by_word, first_layer, first_layer_in_slabs, slab_count
 
     x, batch = _batch_of_many_words()
     rng = np.random.default_rng(1)

@@ -9,7 +9,7 @@ import shutil
 import numpy as np
 import pytest
 
-from textclf.modelfiles import META_FILE, PARAMS_FILE, BadModelFile, load_model, save_model
+from textclf.store.modelfiles import META_FILE, PARAMS_FILE, BadModelFile, load_model, save_model
 
 TEXTS = ["Apple banana, apple!", "the engine's brake", "puck puck goalie", "nothing known here"]
 
@@ -54,7 +54,7 @@ def test_first_layer_is_stored_at_half_precision_and_compressed(tiny_classifier,
 
 
 def test_a_float32_model_of_earlier_versions_still_loads(tiny_classifier, model_copy):
-    from textclf.modelfiles import _flatten
+    from textclf.store.modelfiles import _flatten
 
     np.savez(model_copy / PARAMS_FILE, **_flatten(tiny_classifier.params))  # uncompressed float32, as before
     loaded = load_model(model_copy)
@@ -71,8 +71,8 @@ def test_weights_beyond_half_precision_are_clipped_not_infinite(tiny_classifier,
 
 
 def test_round_trip_with_tfidf_weights(tiny_corpus, tmp_path):
-    from textclf.features import FeatureConfig
-    from textclf.train import TrainConfig, run_to_end, train
+    from textclf.data.features import FeatureConfig
+    from textclf.learn.train import TrainConfig, run_to_end, train
 
     clf = run_to_end(train(tiny_corpus, FeatureConfig(scaling="tfidf"), TrainConfig(hidden=(16,), epochs=1))).classifier
     loaded = load_model(save_model(clf, tmp_path / "tfidf"))
@@ -160,7 +160,7 @@ def test_deeply_nested_json_is_refused_before_parsing(model_copy, nested, monkey
 
 
 def test_oversized_json_is_refused_unread(model_copy, monkeypatch):
-    from textclf import schemas
+    from textclf.store import schemas
 
     monkeypatch.setattr(schemas, "MAX_MODEL_JSON_BYTES", 1000)
     _refused(model_copy, "over its limit")

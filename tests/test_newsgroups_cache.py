@@ -6,8 +6,9 @@ import numpy as np
 import pytest
 from sklearn.datasets import fetch_20newsgroups
 
-from textclf import newsgroups_cache
-from textclf.data import REMOVE_PARTS, _sklearn_cache_path, build_cache_from_archive, load_newsgroups
+from textclf.data import newsgroups_cache
+from textclf.data import REMOVE_PARTS, build_cache_from_archive, load_newsgroups
+from textclf.data.newsgroups import _sklearn_cache_path
 
 
 @pytest.fixture

@@ -4,13 +4,13 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from textclf.classifier import Classifier
-from textclf.features import FeatureConfig, Featurizer
-from textclf import predict
-from textclf.model import ModelSpec, init_params, predict_proba_sparse
-from textclf.predict import (NO_KNOWN_WORDS, NO_TEXT, check_labels, check_text_column, prediction_table,
+from textclf.learn.classifier import Classifier
+from textclf.data.features import FeatureConfig, Featurizer
+from textclf.analysis import predict
+from textclf.learn.model import ModelSpec, init_params, predict_proba_sparse
+from textclf.analysis.predict import (NO_KNOWN_WORDS, NO_TEXT, check_labels, check_text_column, prediction_table,
                              predictions_json, predict_texts)
-from textclf.tabular import BadTable
+from textclf.data.own_files import BadTable
 
 
 def _brute_force_drops(classifier, text, target):
@@ -119,8 +119,8 @@ def test_json_is_capped_and_rows_are_numbered_from_zero(tiny_classifier):
 
 
 def test_the_sample_file_takes_test_texts_of_every_class_in_turn(tiny_corpus):
-    from textclf.export import to_csv_bytes
-    from textclf.predict import SAMPLE_SIZE, read_new_texts, sample_table
+    from textclf.store.export import to_csv_bytes
+    from textclf.analysis.predict import SAMPLE_SIZE, read_new_texts, sample_table
 
     texts = list(tiny_corpus.test_texts)
     texts[0] = "   "  # a blank text is never offered
@@ -152,7 +152,7 @@ def test_rows_without_a_prediction_are_never_scored_against_their_labels(tiny_cl
 
 
 def test_the_verdict_columns_are_shown_first(tiny_classifier):
-    from textclf.predict import shown_columns
+    from textclf.analysis.predict import shown_columns
 
     table = pd.DataFrame({"id": [1], "text": ["puck goalie"], "label": ["hockey"], "status": ["open"]})
     result = prediction_table(table, predict_texts(tiny_classifier, table["text"]))

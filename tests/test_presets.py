@@ -4,9 +4,9 @@ from dataclasses import replace
 
 import pytest
 
-from textclf.features import FeatureConfig
-from textclf.presets import PRESETS, config_from_form, features_from_form, form_values
-from textclf.train import TrainConfig
+from textclf.data.features import FeatureConfig
+from textclf.learn.presets import PRESETS, config_from_form, features_from_form, form_values
+from textclf.learn.train import TrainConfig
 
 
 def test_tutorial_preset_is_the_tutorial_with_fast_updates():

@@ -5,11 +5,11 @@ import time
 
 import pytest
 
-from textclf.features import FeatureConfig
-from textclf.jobs import TrainingJob
+from textclf.data.features import FeatureConfig
+from textclf.serve.jobs import TrainingJob
 from textclf.limits import MAX_TRAININGS_ENV, max_trainings
-from textclf.queue import OwnerWatch, TrainingQueue
-from textclf.train import TrainConfig
+from textclf.serve.queue import OwnerWatch, TrainingQueue
+from textclf.learn.train import TrainConfig
 
 
 class FakeJob(TrainingJob):

@@ -11,9 +11,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from textclf import runs
-from textclf.modelfiles import META_FILE, PARAMS_FILE
-from textclf.runs import RUN_ID, RunInfo, RunNotFound, RunStore, runs_dir
+from textclf.store import runs
+from textclf.store.modelfiles import META_FILE, PARAMS_FILE
+from textclf.store.runs import RUN_ID, RunInfo, RunNotFound, RunStore, runs_dir
 
 TEXTS = ["Apple banana, apple!", "the engine's brake", "puck puck goalie", "nothing known here"]
 
@@ -30,7 +30,7 @@ def store(tmp_path):
 
 
 def _metrics(classifier):
-    from textclf.evaluate import evaluate_predictions
+    from textclf.analysis.evaluate import evaluate_predictions
 
     return evaluate_predictions(np.array([0, 1, 2, 0]), classifier.predict(TEXTS), classifier.class_names).to_json()
 
@@ -304,9 +304,9 @@ def test_a_run_that_would_be_refused_when_listed_is_not_written(store, tiny_clas
 
 
 def test_a_training_job_stopped_by_the_user_saves_a_partial_run(store, tiny_corpus):
-    from textclf.features import FeatureConfig
-    from textclf.jobs import TrainingJob
-    from textclf.train import TrainConfig
+    from textclf.data.features import FeatureConfig
+    from textclf.serve.jobs import TrainingJob
+    from textclf.learn.train import TrainConfig
 
     job = TrainingJob(tiny_corpus, FeatureConfig(), TrainConfig(hidden=(8,), epochs=200, batch_size=8), store=store)
     job.start()
@@ -342,8 +342,8 @@ def test_unique_name_numbers_names_already_taken():
 
 
 def test_saved_run_names_say_where_a_stopped_run_stopped_and_never_repeat(store, tiny_corpus, tiny_classifier):
-    from textclf.outcome import base_name, finish_run
-    from textclf.train import Finished, TrainConfig
+    from textclf.serve.outcome import base_name, finish_run
+    from textclf.learn.train import Finished, TrainConfig
 
     history = tiny_classifier.info["history"]  # 3 epochs of 3 planned
     base = base_name({"source": "tiny synthetic corpus"}, TrainConfig(hidden=(16,), epochs=3))

@@ -9,13 +9,13 @@ from pathlib import Path
 
 import numpy as np
 
-from textclf.runs import RunStore
+from textclf.store.runs import RunStore
 
 CHILD = textwrap.dedent("""
     import random, sys, time
     from pathlib import Path
-    from textclf import runs
-    from textclf.modelfiles import load_model
+    from textclf.store import runs
+    from textclf.store.modelfiles import load_model
 
     root, model, go, tag, n, shared = sys.argv[1:7]
     classifier = load_model(model)
@@ -33,7 +33,7 @@ CHILD = textwrap.dedent("""
 
 
 def test_two_processes_saving_at_once_lose_and_tear_nothing(tmp_path, tiny_classifier):
-    from textclf.modelfiles import save_model
+    from textclf.store.modelfiles import save_model
 
     model = save_model(tiny_classifier, tmp_path / "model")
     root = tmp_path / "shared-runs"

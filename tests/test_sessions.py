@@ -4,7 +4,7 @@ from streamlit.runtime.memory_uploaded_file_manager import MemoryUploadedFileMan
 from streamlit.runtime.uploaded_file_manager import UploadedFileRec
 
 from textclf.limits import UPLOADS_KEPT_SECONDS
-from textclf.sessions import SessionJanitor
+from textclf.serve.sessions import SessionJanitor
 
 
 def test_janitor_releases_sessions_gone_longer_than_the_grace_period():
@@ -44,7 +44,7 @@ def test_shared_reference_model_work_does_not_keep_an_uploaded_corpus():
     import gc
     import weakref
 
-    from textclf.background import Background
+    from textclf.serve.background import Background
 
     class Corpus:  # stands in for an uploaded corpus of many MB
         pass

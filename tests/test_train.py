@@ -10,9 +10,9 @@ import optax
 import pytest
 
 from textclf.data import Corpus
-from textclf.features import Featurizer
-from textclf.model import ModelSpec, batch_capacity, head, make_batch, stack_batches
-from textclf.train import (EpochEnd, Finished, Started, StepLoss, TrainConfig, epoch_batches, init_state, run_to_end,
+from textclf.data.features import Featurizer
+from textclf.learn.model import ModelSpec, batch_capacity, head, make_batch, stack_batches
+from textclf.learn.train import (EpochEnd, Finished, Started, StepLoss, TrainConfig, epoch_batches, init_state, run_to_end,
                            split_validation, train, train_step, train_steps)
 
 
@@ -235,7 +235,7 @@ def _many_word_setup(optimizer):
 
 
 def test_exact_adam_over_several_slabs_equals_dense_adam():
-    from textclf.reference import train_dense
+    from textclf.learn.dense_reference import train_dense
 
     x, y, spec, config, batches = _many_word_setup("adam")
     capacity = batch_capacity(x, batches)
@@ -254,7 +254,7 @@ def test_exact_adam_over_several_slabs_equals_dense_adam():
 def test_lazy_adam_over_several_slabs_equals_lazy_adam_over_all_words_at_once(weight_decay):
     """The slab loop (hand-written first-layer gradient) equals lazy Adam written plainly: autodiff through
     the segment-sum first layer over all of a batch's words, Adam's formula on their rows only."""
-    from textclf.model import first_layer
+    from textclf.learn.model import first_layer
 
     x, y, spec, config, batches = _many_word_setup("lazy_adam")
     config = replace(config, weight_decay=weight_decay)

@@ -9,8 +9,8 @@ from textclf.explain.gradients import COMPLETENESS_TOLERANCE, MIN_STEPS
 from textclf.explain import plain_checks
 from textclf.explain.trust import (SEEDS, agreement_verdict, faithfulness_verdict, flip, flip_verdict, stability,
                                    stability_verdict)
-from textclf.features import FeatureConfig
-from textclf.train import TrainConfig, run_to_end, train
+from textclf.data.features import FeatureConfig
+from textclf.learn.train import TrainConfig, run_to_end, train
 
 POST = "Puck puck GOALIE rink, the engine and a banana. Penalty! skate stick is very today"
 

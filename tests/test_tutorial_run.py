@@ -3,8 +3,8 @@
 import numpy as np
 
 from textclf.data import TUTORIAL_CATEGORIES, load_newsgroups
-from textclf.evaluate import evaluate_predictions
-from textclf.train import TrainConfig, run_to_end, train
+from textclf.analysis.evaluate import evaluate_predictions
+from textclf.learn.train import TrainConfig, run_to_end, train
 
 
 def test_tutorial_settings_reach_reference_accuracy(newsgroups_home):

@@ -7,14 +7,14 @@ import time
 import numpy as np
 import pytest
 
-from textclf.baselines import run_baselines
+from textclf.analysis.baselines import run_baselines
 from textclf.data import Corpus
-from textclf.features import FeatureConfig
-from textclf.jobs import TrainingJob
-from textclf.outcome import Outcome, run_events
-from textclf.runs import RunStore
-from textclf.train import StepLoss, TrainConfig
-from textclf.workers import WorkerDied, WorkerPool
+from textclf.data.features import FeatureConfig
+from textclf.serve.jobs import TrainingJob
+from textclf.serve.outcome import Outcome, run_events
+from textclf.store.runs import RunStore
+from textclf.learn.train import StepLoss, TrainConfig
+from textclf.serve.workers import WorkerDied, WorkerPool
 
 SMALL = TrainConfig(hidden=(16,), epochs=3, batch_size=8, learning_rate=1e-2)
 ENDLESS = TrainConfig(hidden=(16,), epochs=5000, batch_size=8, learning_rate=1e-3)

@@ -2,7 +2,7 @@
 
 from dataclasses import dataclass
 
-from textclf.workspace_jobs import WorkspaceJobs
+from textclf.serve.workspace_jobs import WorkspaceJobs
 
 
 @dataclass

@@ -3,8 +3,8 @@
 from dataclasses import replace
 
 from textclf.data import NEWSGROUPS, TUTORIAL_CATEGORIES
-from textclf.presets import PRESETS
-from textclf.yardstick import bench_setting, compare, preset_of, stored_spread
+from textclf.learn.presets import PRESETS
+from textclf.analysis.yardstick import bench_setting, compare, preset_of, stored_spread
 
 BASELINES = {"complement_nb": {"name": "Complement Naive Bayes", "setting": "alpha=0.1, words", "accuracy": 0.90},
              "linear_svc": {"name": "Linear SVM", "setting": "C=0.3, words+pairs", "accuracy": 0.92}}
@@ -58,7 +58,7 @@ def test_the_recommended_preset_on_the_tutorial_topics_has_a_measured_spread():
 
 
 def test_every_bench_setting_has_the_recommended_presets_spread():
-    from textclf.yardstick import SEED_SPREADS
+    from textclf.analysis.yardstick import SEED_SPREADS
 
     for setting in ("4cat", "4cat_removed", "20cat", "20cat_removed"):
         low, high, runs = SEED_SPREADS[("recommended", setting)]
@@ -66,8 +66,8 @@ def test_every_bench_setting_has_the_recommended_presets_spread():
 
 
 def test_a_mixture_is_named_as_one():
-    from textclf.model import ModelSpec
-    from textclf.yardstick import subject_of
+    from textclf.learn.model import ModelSpec
+    from textclf.analysis.yardstick import subject_of
 
     sentence = compare(0.95, BASELINES, None, subject_of(ModelSpec(10, (4,), 2, mixture=True))).sentence
     assert sentence.startswith("The network mixed with Naive Bayes beats the best simple model")

@@ -12,14 +12,15 @@ from dataclasses import replace
 import jax
 import numpy as np
 
-from textclf.baselines import BASELINES, run_baselines
-from textclf.data import NEWSGROUPS, TUTORIAL_CATEGORIES, Corpus, load_newsgroups
+from textclf.analysis.baselines import BASELINES, run_baselines
+from textclf.data.corpus import Corpus
+from textclf.data.newsgroups import NEWSGROUPS, TUTORIAL_CATEGORIES, load_newsgroups
 from textclf.explain import explain, explain_stock
-from textclf.features import FeatureConfig
-from textclf.model import ModelSpec
-from textclf.presets import PRESETS
-from textclf.reference import train_dense
-from textclf.train import StepLoss, TrainConfig, epoch_batches, init_state, run_to_end, split_validation, train
+from textclf.data.features import FeatureConfig
+from textclf.learn.model import ModelSpec
+from textclf.learn.presets import PRESETS
+from textclf.learn.dense_reference import train_dense
+from textclf.learn.train import StepLoss, TrainConfig, epoch_batches, init_state, run_to_end, split_validation, train
 
 SETTINGS = {"4cat": (TUTORIAL_CATEGORIES, False), "4cat_removed": (TUTORIAL_CATEGORIES, True),
             "20cat": (NEWSGROUPS, False), "20cat_removed": (NEWSGROUPS, True)}
@@ -38,7 +39,7 @@ def time_training(corpus: Corpus, config: TrainConfig) -> tuple[float, float]:
 
 def time_dense_reference(corpus: Corpus, config: TrainConfig) -> float:
     """Returns the seconds of the plain reference: dense batches, dense Adam, same data and schedule."""
-    from textclf.features import Featurizer
+    from textclf.data.features import Featurizer
 
     labels = np.asarray(corpus.train_labels)
     train_idx, _ = split_validation(len(labels), labels, config.val_fraction, config.seed)
@@ -58,7 +59,7 @@ def live_chart_slowdown(corpus: Corpus, config: TrainConfig, every: float = 0.3,
     The poller does the dashboard server's work per refresh: read the job's progress, build the plotly
     figure and serialise it. Runs alternate, after a compiling run, so both sides see the same machine.
     """
-    from textclf.jobs import TrainingJob
+    from textclf.serve.jobs import TrainingJob
     from textclf.plots import training_figure
 
     run_to_end(train(corpus, config=config))  # compile first
@@ -233,7 +234,7 @@ def print_table(results: dict) -> None:
 
 def time_predict(classifier, texts: list[str]) -> float:
     """Returns the seconds to classify `texts` with probabilities, runner-up and top words (compiled first)."""
-    from textclf.predict import predict_texts
+    from textclf.analysis.predict import predict_texts
 
     predict_texts(classifier, texts[:200])  # compiles the occlusion step, as the first page visit would
     started = time.perf_counter()
@@ -243,7 +244,7 @@ def time_predict(classifier, texts: list[str]) -> float:
 
 def label_issue_flips(corpus: Corpus, share: float = 0.05, seed: int = 0) -> dict:
     """Returns precision, recall and seconds of the label-error finder after flipping `share` of the training labels."""
-    from textclf.label_issues import find_label_issues, flip_labels, precision_recall
+    from textclf.analysis.label_issues import find_label_issues, flip_labels, precision_recall
 
     noisy, flipped = flip_labels(corpus.train_labels, corpus.n_classes, share, seed)
     issues = find_label_issues(corpus.train_texts, noisy, corpus.class_names)
@@ -254,7 +255,7 @@ def label_issue_flips(corpus: Corpus, share: float = 0.05, seed: int = 0) -> dic
 
 def run_issue11_bench(classifier) -> dict:
     """Returns predict_10k_seconds, label_issues_20cat_seconds and the 5%-flip precision/recall on 20 newsgroups."""
-    from textclf.label_issues import find_label_issues
+    from textclf.analysis.label_issues import find_label_issues
 
     everything = load_newsgroups(NEWSGROUPS)
     _say("classifying 10,000 posts with top words ...")

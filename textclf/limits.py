@@ -21,6 +21,13 @@ HIDDEN_LAYERS = 8
 MIN_DF = (1, 100)
 MAX_FEATURES = (0, 200_000)  # 0: every word
 
+# Every explanation a user can trigger stays under these ceilings (shared by the app and the CLI).
+MAX_EXPLAIN_CHARS = 100_000  # longer texts are refused
+MAX_SAMPLES = 10_000  # LIME neighbourhood size; more only steadies the weights a little
+MAX_LIME_WORDS = 500  # LIME removes at most this many distinct words; the others stay in every variant
+# The command line's JSON lists at most this many predicted rows; --out writes them all.
+MAX_JSON_ROWS = 1000
+
 # The server's training queue.
 MAX_TRAININGS_ENV = "TEXTCLF_MAX_TRAININGS"
 # A run whose browser tab has been gone this long is stopped: a network blip reconnects within seconds.

@@ -8,7 +8,7 @@ from typing import Iterable, Sequence
 import numpy as np
 import plotly.graph_objects as go
 
-from textclf.features import WORD_SEPARATORS
+from textclf.data.features import WORD_SEPARATORS
 
 # Okabe-Ito colours: distinguishable with the common colour-vision deficiencies.
 FOR_COLOUR = "#0072B2"  # blue: pushes towards the class

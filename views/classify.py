@@ -6,14 +6,14 @@ import streamlit as st
 from views import common
 from views.classify_sample import NewTexts, sample_texts
 from textclf.data import describe
-from textclf.export import SAFE_HELP as SAFE, to_csv_bytes
-from textclf.modelfiles import BadModelFile
+from textclf.store.export import SAFE_HELP as SAFE, to_csv_bytes
+from textclf.store.modelfiles import BadModelFile
 from textclf.plots import confusion_figure
-from textclf.predict import (DEFAULT_THRESHOLD, TOP_WORDS, check_labels, check_text_column, guess_text_column,
+from textclf.analysis.predict import (DEFAULT_THRESHOLD, TOP_WORDS, check_labels, check_text_column, guess_text_column,
                              prediction_table, predict_texts, read_new_texts, shown_columns)
-from textclf.runs import RunNotFound
-from textclf.workspaces import published_store
-from textclf.tabular import LABEL_NAMES, MAX_BYTES, MAX_ROWS, BadTable
+from textclf.store.runs import RunNotFound
+from textclf.store.workspaces import published_store
+from textclf.data.own_files import LABEL_NAMES, MAX_BYTES, MAX_ROWS, BadTable
 
 CURRENT = "current"
 NO_LABELS = "(none)"

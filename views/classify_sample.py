@@ -7,8 +7,8 @@ import streamlit as st
 
 from views import common
 from textclf.data import describe, nouns
-from textclf.export import to_csv_bytes
-from textclf.predict import sample_table
+from textclf.store.export import to_csv_bytes
+from textclf.analysis.predict import sample_table
 
 
 class NewTexts(NamedTuple):

@@ -4,15 +4,14 @@ from __future__ import annotations
 
 import streamlit as st
 
-from textclf.data import (TUTORIAL_CATEGORIES, BadDataChoice, Corpus, DataUnavailable, Nouns, describe,
-                          load_newsgroups, newsgroups_choice, nouns)
-from textclf.features import FeatureConfig
-from textclf.jobs import TrainedModel, TrainingJob
-from textclf.links import parse_setup
-from textclf.checks import data_problem, training_problem
-from textclf.presets import config_from_form, features_from_form, form_values
-from textclf.runs import RunStore
-from textclf.workspaces import is_teacher, new_workspace, valid_workspace, workspace_store
+from textclf.data import TUTORIAL_CATEGORIES, BadDataChoice, Corpus, DataUnavailable, Nouns, describe, load_newsgroups, newsgroups_choice, nouns
+from textclf.data.features import FeatureConfig
+from textclf.serve.jobs import TrainedModel, TrainingJob
+from textclf.serve.teacher_links import parse_setup
+from textclf.learn.checks import data_problem, training_problem
+from textclf.learn.presets import config_from_form, features_from_form, form_values
+from textclf.store.runs import RunStore
+from textclf.store.workspaces import is_teacher, new_workspace, valid_workspace, workspace_store
 
 DEFAULTS = {
     "categories": list(TUTORIAL_CATEGORIES),

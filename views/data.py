@@ -7,7 +7,7 @@ from views.label_errors import render_label_errors
 from views.upload import render_upload
 from textclf import limits
 from textclf.data import ARCHIVE_ENV, NEWSGROUPS, describe, header_example, post_title
-from textclf.features import SCALINGS
+from textclf.data.features import SCALINGS
 from textclf.plots import class_counts_figure
 
 st.title("1. Data: which topics should the model tell apart?")

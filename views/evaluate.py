@@ -4,11 +4,11 @@ import pandas as pd
 import streamlit as st
 
 from views import common, server
-from textclf.baselines import setting_of
+from textclf.analysis.baselines import setting_of
 from textclf.data import nouns, post_title
-from textclf.evaluate import confusion_cell, largest_mistake
+from textclf.analysis.evaluate import confusion_cell, largest_mistake
 from textclf.plots import confusion_figure
-from textclf.yardstick import compare, stored_spread, subject_of
+from textclf.analysis.yardstick import compare, stored_spread, subject_of
 
 shown = common.current_model()
 w = nouns(shown.corpus.description if shown else {})  # "posts"/"topic" for the newsgroups, "texts"/"class" else

@@ -3,8 +3,8 @@
 import streamlit as st
 
 from textclf.data import Corpus, nouns
-from textclf.export import SAFE_HELP, to_csv_bytes
-from textclf.label_issues import METHOD, CannotCheck, checked_rows, find_label_issues, panel_intro, row_origin
+from textclf.store.export import SAFE_HELP, to_csv_bytes
+from textclf.analysis.label_issues import METHOD, CannotCheck, checked_rows, find_label_issues, panel_intro, row_origin
 from views.common import plain
 
 

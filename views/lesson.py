@@ -3,10 +3,10 @@
 import streamlit as st
 
 from views import common, server
-from textclf.baselines import best_baseline, describe_baseline
+from textclf.analysis.baselines import best_baseline, describe_baseline
 from textclf.data import BadDataChoice, DataUnavailable, describe, header_example
-from textclf.jobs import TrainingJob
-from textclf.train import TrainConfig
+from textclf.serve.jobs import TrainingJob
+from textclf.learn.train import TrainConfig
 
 st.title("Lesson: do headers give the answer away?")
 st.markdown(

@@ -6,9 +6,9 @@ import streamlit as st
 
 from views import common, server
 from textclf.data import BadDataChoice, DataUnavailable
-from textclf.jobs import trained_model_from_run
-from textclf.modelfiles import BadModelFile
-from textclf.runs import RunInfo, RunNotFound, RunStore
+from textclf.serve.jobs import trained_model_from_run
+from textclf.store.modelfiles import BadModelFile
+from textclf.store.runs import RunInfo, RunNotFound, RunStore
 
 
 def load_run(store: RunStore, info: RunInfo) -> str:

@@ -6,12 +6,12 @@ import streamlit as st
 
 from views import common
 from views.run_loading import load_run
-from textclf.bundles import AlreadySaved, BadBundle, NotABundle, bundle_bytes, import_bundle
-from textclf.export import SAFE_HELP, to_csv_bytes
-from textclf.modelfiles import BadModelFile
+from textclf.store.bundles import AlreadySaved, BadBundle, NotABundle, bundle_bytes, import_bundle
+from textclf.store.export import SAFE_HELP, to_csv_bytes
+from textclf.store.modelfiles import BadModelFile
 from textclf.plots import runs_figure
-from textclf.runs import RUNS_WIDTHS, RunNotFound, RunStore, compare_table, runs_table
-from textclf.workspaces import published_store
+from textclf.store.runs import RUNS_WIDTHS, RunNotFound, RunStore, compare_table, runs_table
+from textclf.store.workspaces import published_store
 
 MINE, CLASS = "yours", "class"
 

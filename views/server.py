@@ -11,15 +11,15 @@ import streamlit as st
 from streamlit import runtime
 from streamlit.runtime.scriptrunner import get_script_run_ctx
 
-from textclf.background import Background
-from textclf.baselines import run_baselines
+from textclf.serve.background import Background
+from textclf.analysis.baselines import run_baselines
 from textclf.data import Corpus, preload_newsgroups
-from textclf.jobs import TrainingJob as Job
-from textclf.model import enable_compilation_cache
-from textclf.queue import TrainingQueue
-from textclf.sessions import SessionJanitor
-from textclf.workers import WorkerPool, use_processes
-from textclf.workspace_jobs import WorkspaceJobs
+from textclf.serve.jobs import TrainingJob as Job
+from textclf.learn.model import enable_compilation_cache
+from textclf.serve.queue import TrainingQueue
+from textclf.serve.sessions import SessionJanitor
+from textclf.serve.workers import WorkerPool, use_processes
+from textclf.serve.workspace_jobs import WorkspaceJobs
 from views.common import plain
 
 WATCH_SECONDS = 2.5  # how soon an idle tab notices a run started in another tab of its workspace

@@ -3,7 +3,7 @@
 import streamlit as st
 
 from views import common
-from textclf.links import setup_query
+from textclf.serve.teacher_links import setup_query
 
 
 def hidden(part: str) -> bool:

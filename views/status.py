@@ -5,7 +5,7 @@ from __future__ import annotations
 import streamlit as st
 
 from textclf.data import describe
-from textclf.jobs import TrainingJob
+from textclf.serve.jobs import TrainingJob
 from views.common import (chosen_description, current_model, is_of_chosen_data, own_file_pending, plain,
                           saved_runs_count)
 from views.run_loading import latest_loaded_note

@@ -6,8 +6,8 @@ import streamlit as st
 
 from views.label_errors import render_label_errors
 from textclf.data import nouns, post_title
-from textclf.export import SAFE_HELP as SAFE, to_csv_bytes
-from textclf.jobs import TrainedModel
+from textclf.store.export import SAFE_HELP as SAFE, to_csv_bytes
+from textclf.serve.jobs import TrainedModel
 
 FILTERS = {"all": "All", "mistakes": "Mistakes only", "correct": "Correct only"}
 TABLE_HEIGHT = 38 + 35 * 6 + 3  # a header and six rows (Streamlit's rows are 35 px): well under half of a 720 px screen

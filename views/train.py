@@ -3,13 +3,13 @@
 import streamlit as st
 
 from views import common, server, sharing, train_settings
-from textclf.baselines import setting_of
-from textclf.checks import data_problem, training_problem
+from textclf.analysis.baselines import setting_of
+from textclf.learn.checks import data_problem, training_problem
 from textclf.data import describe, nouns
-from textclf.outcome import base_name
-from textclf.jobs import JobStillRunning, TrainingJob, start_next
+from textclf.serve.outcome import base_name
+from textclf.serve.jobs import JobStillRunning, TrainingJob, start_next
 from textclf.plots import training_figure
-from textclf.presets import config_from_form
+from textclf.learn.presets import config_from_form
 
 
 def start_training() -> None:

@@ -5,7 +5,7 @@ import streamlit as st
 from views import sharing
 from textclf import limits
 from textclf.data import Nouns
-from textclf.presets import PRESETS, form_values
+from textclf.learn.presets import PRESETS, form_values
 
 LABELS = {"hidden_text": "hidden layer sizes", "epochs": "epochs", "batch_size": "batch size", "lr": "learning rate",
           "seed": "seed", "val_share": "validation share", "lazy_adam": "fast updates", "dropout": "dropout",

@@ -5,7 +5,7 @@ import streamlit as st
 from views import common, server
 from views.common import plain
 from textclf.plots import class_counts_figure
-from textclf.tabular import (MAX_BYTES, MAX_CLASSES, BadTable, TooFewExamples, corpus_from_table, guess_columns,
+from textclf.data.own_files import (MAX_BYTES, MAX_CLASSES, BadTable, TooFewExamples, corpus_from_table, guess_columns,
                              read_table)
 
 NO_SPLIT = "(none: split at random)"

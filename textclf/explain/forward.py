@@ -13,9 +13,9 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
-from textclf.classifier import Classifier
+from textclf.learn.classifier import Classifier
 from textclf.explain.post import SAMPLE_CHUNK, Post
-from textclf.model import ModelSpec, head
+from textclf.learn.model import ModelSpec, head
 
 
 def values_of(classifier: Classifier, post: Post, counts: np.ndarray) -> np.ndarray:

@@ -10,10 +10,10 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
-from textclf.classifier import Classifier
+from textclf.learn.classifier import Classifier
 from textclf.explain.forward import pad, bucket, normalises, values_of
 from textclf.explain.post import Post
-from textclf.model import ModelSpec, head
+from textclf.learn.model import ModelSpec, head
 
 MIN_STEPS = 32
 MAX_STEPS = 1024

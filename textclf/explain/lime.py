@@ -18,10 +18,10 @@ from sklearn.linear_model import Ridge
 from sklearn.utils import check_random_state
 from threadpoolctl import threadpool_limits
 
-from textclf.classifier import Classifier
+from textclf.learn.classifier import Classifier
 from textclf.explain.forward import first_layer_sum, leave_one_out, probs_of_counts, probs_of_values, values_of
 from textclf.explain.post import MAX_LIME_WORDS, MAX_SAMPLES, ExplainError, Post, read_post
-from textclf.features import keras_tokenize
+from textclf.data.features import keras_tokenize
 
 KERNEL_WIDTH = 25.0  # LimeTextExplainer's default
 

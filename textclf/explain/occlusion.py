@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from textclf.classifier import Classifier
+from textclf.learn.classifier import Classifier
 from textclf.explain.forward import leave_one_out, probs_of_counts
 from textclf.explain.lime import score_of
 from textclf.explain.post import Post

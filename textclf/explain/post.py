@@ -6,12 +6,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from textclf.features import Featurizer, WORD_SEPARATORS, keras_tokenize
+from textclf.data.features import Featurizer, WORD_SEPARATORS, keras_tokenize
+from textclf.limits import MAX_EXPLAIN_CHARS, MAX_LIME_WORDS, MAX_SAMPLES  # noqa: F401 (public here too)
 
-# Every explanation a user can trigger stays under these ceilings (shared by the app and the CLI).
-MAX_EXPLAIN_CHARS = 100_000  # longer texts are refused
-MAX_SAMPLES = 10_000  # LIME neighbourhood size; more only steadies the weights a little
-MAX_LIME_WORDS = 500  # LIME removes at most this many distinct words; the others stay in every variant
 SAMPLE_CHUNK = 1024  # neighbourhood rows built and predicted at a time (bounds memory)
 
 

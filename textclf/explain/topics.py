@@ -20,10 +20,10 @@ import jax.numpy as jnp
 import numpy as np
 import scipy.sparse as sp
 
-from textclf.classifier import Classifier
+from textclf.learn.classifier import Classifier
 from textclf.explain.forward import normalises, probs_dropping
-from textclf.features import keras_tokenize
-from textclf.model import ModelSpec, head
+from textclf.data.features import keras_tokenize
+from textclf.learn.model import ModelSpec, head
 
 ENTRY_CHUNK = 16_384  # (post, word) pairs per jitted call
 HEADER_WORDS = frozenset({"writes", "wrote", "article", "organization", "organisation", "lines", "subject",

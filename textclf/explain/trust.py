@@ -10,7 +10,7 @@ from itertools import combinations
 import numpy as np
 from scipy.stats import spearmanr
 
-from textclf.classifier import Classifier
+from textclf.learn.classifier import Classifier
 from textclf.explain.forward import leave_one_out, probs_of_counts
 from textclf.explain.gradients import integrated_gradients
 from textclf.explain.lime import Explanation, explain

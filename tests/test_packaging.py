@@ -1,0 +1,32 @@
+"""`pip install .`: the wheel holds every module of textclf and a `textclf` command."""
+
+import shutil
+import subprocess
+import sys
+import zipfile
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def test_wheel_holds_every_module_and_the_command(tmp_path):
+    source = tmp_path / "source"
+    shutil.copytree(ROOT / "textclf", source / "textclf", ignore=shutil.ignore_patterns("__pycache__"))
+    for name in ("pyproject.toml", "README.md"):
+        shutil.copy(ROOT / name, source / name)
+    subprocess.run([sys.executable, "-m", "pip", "wheel", "--quiet", "--no-deps", "--no-build-isolation",
+                    "--no-index", str(source), "-w", str(tmp_path / "wheel")], check=True, timeout=300)
+    wheel, = (tmp_path / "wheel").glob("textclf-*.whl")
+    names = set(zipfile.ZipFile(wheel).namelist())
+    modules = {p.relative_to(ROOT).as_posix() for p in (ROOT / "textclf").rglob("*.py")}
+    assert modules - names == set()
+    entry_points = next(n for n in names if n.endswith("entry_points.txt"))
+    assert "textclf = textclf.cli:main" in zipfile.ZipFile(wheel).read(entry_points).decode()
+
+
+def test_help_answers_without_jax():
+    code = ("import sys\nfrom textclf.cli import main\ntry:\n    main(['--help'])\nexcept SystemExit:\n    pass\n"
+            "print('jax' in sys.modules, 'sklearn' in sys.modules)")
+    done = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=120)
+    assert done.stdout.splitlines()[-1] == "False False", done.stdout + done.stderr
+    assert "usage: textclf" in done.stdout

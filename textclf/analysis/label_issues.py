@@ -1,0 +1,194 @@
+"""Likely label errors: out-of-fold probabilities of fast linear models, handed to cleanlab's find_label_issues."""
+
+from __future__ import annotations
+
+import threading
+import time
+import warnings
+from dataclasses import dataclass
+from typing import Callable, Sequence
+
+import numpy as np
+import pandas as pd
+
+from textclf.data.corpus import Corpus, nouns, sheet_row
+
+FOLDS = 5
+SEED = 0
+METHOD = ("out-of-fold probabilities (5-fold cross-validation) of Complement Naive Bayes and a logistic-loss "
+          "linear model (SGD) on sublinear tf-idf, averaged, checked by cleanlab (pruned by noise rate and "
+          "confident joint, ranked by self-confidence)")
+
+
+# cleanlab passes each call's arrays to its helpers through its own module globals, so two sessions checking at
+# once would read each other's data: one call at a time (its pruning takes well under a second).
+_CLEANLAB = threading.Lock()
+
+
+class CannotCheck(ValueError):
+    """The labels cannot be cross-validated (a class with one example); the message is one sentence."""
+
+
+@dataclass(frozen=True)
+class LabelIssues:
+    """Rows whose given label is probably wrong, most suspicious first."""
+
+    rows: np.ndarray  # [k] the row number of each suspect (0-based file row for own files)
+    positions: np.ndarray  # [k] index into the texts that were checked
+    given: np.ndarray  # [k] class index of the given label
+    suggested: np.ndarray  # [k] class index the models find most likely
+    quality: np.ndarray  # [k] the models' probability of the given label (low: suspicious)
+    class_names: tuple[str, ...]
+    n_rows: int  # rows checked
+    seconds: float
+
+    def headline(self) -> str:
+        """Returns e.g. "3 likely label errors among 1,200 rows (0.4 s)" (singular for one)."""
+        found = len(self.rows)
+        return (f"{found:,} likely label error{'' if found == 1 else 's'} among {self.n_rows:,} rows "
+                f"({self.seconds:.1f} s)")
+
+    def table(self, texts: Sequence[str] | None = None, max_chars: int = 300, own_file: bool = False) -> pd.DataFrame:
+        """Returns one row per suspect: row, given label, suggested label, quality (and the text's start).
+
+        Args:
+            own_file: number the rows as a spreadsheet shows the file ("file row": header = 1, first data row = 2)
+                instead of the 0-based "row".
+        """
+        names = np.array(self.class_names, dtype=object)
+        number = {"file row": sheet_row(self.rows)} if own_file else {"row": self.rows}
+        out = pd.DataFrame({**number, "given label": names[self.given],
+                            "suggested label": names[self.suggested], "quality": np.round(self.quality, 4)})
+        if texts is not None:
+            out["text"] = [texts[i][:max_chars] for i in self.positions]
+        return out
+
+    def to_json(self) -> dict:
+        """Returns {"n_rows", "issues": [{"row", "given", "suggested", "quality"}, ...], "method"}."""
+        names = self.class_names
+        return {"n_rows": self.n_rows, "method": METHOD, "issues": [
+            {"row": int(r), "given": names[g], "suggested": names[s], "quality": round(float(q), 6)}
+            for r, g, s, q in zip(self.rows, self.given, self.suggested, self.quality)]}
+
+
+def panel_intro(corpus: Corpus, n_rows: int) -> str:
+    """Returns the label-error panel's opening (Markdown): what it looks for and which rows it checks.
+
+    It says mislabelled rows are common, not certain: the check may well find none.
+    """
+    own_file = corpus.file_rows is not None
+    texts = nouns(corpus.description).texts
+    what = "rows of your file" if own_file else f"training {texts}"
+    return (f"**{'Rows' if own_file else texts.capitalize()} whose label the models disagree with most "
+            f"confidently: they may be mislabelled.** Many real data sets have a few mislabelled rows. This checks "
+            f"all {n_rows:,} {what}, and each is judged by models that never saw it while learning.")
+
+
+def checked_rows(corpus: Corpus) -> tuple[list[str], np.ndarray, np.ndarray]:
+    """Returns (texts, labels, row numbers) to check: every row of an own file, the training set otherwise.
+
+    Out-of-fold probabilities never let a model see the row it judges, so all of a file's rows can be
+    checked; rows are numbered as in the file (0 = first row under the header), newsgroups posts as in
+    the training set.
+    """
+    if corpus.file_rows is not None:
+        train_rows, test_rows = corpus.file_rows
+        texts = list(corpus.train_texts) + list(corpus.test_texts)
+        labels = np.concatenate([corpus.train_labels, corpus.test_labels])
+        rows = np.concatenate([train_rows, test_rows])
+        order = np.argsort(rows, kind="stable")  # file order reads best
+        return [texts[i] for i in order], labels[order], rows[order]
+    return list(corpus.train_texts), np.asarray(corpus.train_labels), np.arange(len(corpus.train_texts))
+
+
+def row_origin(corpus: Corpus, row: int) -> str:
+    """Returns where a row of ``checked_rows`` comes from, e.g. "Row 27 of your file, a training row"."""
+    if corpus.file_rows is None:
+        return f"Training {nouns(corpus.description).text} #{row}"
+    part = "a training row" if row in set(corpus.file_rows[0].tolist()) else "a test row"
+    return f"Row {int(sheet_row(row))} of your file, {part}"
+
+
+def out_of_fold_probabilities(texts: Sequence[str], labels: np.ndarray, n_classes: int, folds: int = FOLDS,
+                              seed: int = SEED, progress: Callable[[float, str], None] | None = None) -> np.ndarray:
+    """Returns probabilities [n, classes] where each row's come from models that never saw that row."""
+    from sklearn.feature_extraction.text import TfidfVectorizer
+    from sklearn.linear_model import SGDClassifier
+    from sklearn.model_selection import StratifiedKFold
+    from sklearn.naive_bayes import ComplementNB
+
+    from textclf.data.features import keras_tokenize
+
+    labels = np.asarray(labels)
+    counts = np.bincount(labels, minlength=n_classes)
+    present = counts[counts > 0]
+    if present.min() < 2:
+        raise CannotCheck("Every class needs at least two examples to check the labels by cross-validation.")
+    folds = int(min(folds, present.min()))
+    say = progress or (lambda fraction, text: None)
+    say(0.0, "Turning texts into word weights ...")
+    # Word weights use no labels, so fitting them on every row leaks nothing into the folds.
+    x = TfidfVectorizer(analyzer=keras_tokenize, sublinear_tf=True).fit_transform(texts)  # [n, vocab] CSR
+    out = np.zeros((len(labels), n_classes), dtype=np.float64)
+    splits = StratifiedKFold(folds, shuffle=True, random_state=seed).split(np.zeros(len(labels)), labels)
+    for k, (fit_idx, held_idx) in enumerate(splits):
+        say(0.1 + 0.9 * k / folds, f"Cross-validation: fold {k + 1} of {folds} ...")
+        averaged = np.zeros((len(held_idx), n_classes))
+        for model in (ComplementNB(), SGDClassifier(loss="log_loss", alpha=1e-5, random_state=seed)):
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")  # convergence notes of a deliberately quick fit
+                model.fit(x[fit_idx], labels[fit_idx])
+            averaged[:, model.classes_] += model.predict_proba(x[held_idx]) / 2
+        out[held_idx] = averaged
+    say(1.0, "Done.")
+    return out
+
+
+def find_label_issues(texts: Sequence[str], labels: np.ndarray, class_names: Sequence[str],
+                      rows: np.ndarray | None = None,
+                      progress: Callable[[float, str], None] | None = None) -> LabelIssues:
+    """Returns the rows whose label is likely wrong, ranked by self-confidence (most suspicious first)."""
+    from cleanlab.filter import find_label_issues as cleanlab_find
+
+    started = time.perf_counter()
+    labels = np.asarray(labels, dtype=np.int64)
+    rows = np.arange(len(labels)) if rows is None else np.asarray(rows)
+    probabilities = out_of_fold_probabilities(texts, labels, len(class_names), progress=progress)
+    # cleanlab needs every class to appear among the labels; a class absent from the checked rows is dropped.
+    present = np.flatnonzero(np.bincount(labels, minlength=len(class_names)))
+    remap = np.full(len(class_names), -1)
+    remap[present] = np.arange(len(present))
+    sub = probabilities[:, present]
+    sub = sub / np.maximum(sub.sum(axis=1, keepdims=True), 1e-12)
+    # n_jobs=1: cleanlab would otherwise fork a process pool from the server; a forked copy of `streamlit run`
+    # keeps its SIGTERM handler, so the pool's workers never exit and the page waits for them for ever.
+    with _CLEANLAB, warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        ranked = cleanlab_find(remap[labels], sub, filter_by="both", return_indices_ranked_by="self_confidence",
+                               n_jobs=1)
+    ranked = np.asarray(ranked, dtype=np.int64)
+    quality = probabilities[ranked, labels[ranked]] if len(ranked) else np.zeros(0)
+    return LabelIssues(rows=rows[ranked], positions=ranked, given=labels[ranked],
+                       suggested=probabilities[ranked].argmax(axis=1), quality=quality,
+                       class_names=tuple(class_names), n_rows=len(labels), seconds=time.perf_counter() - started)
+
+
+def corpus_label_issues(corpus: Corpus, progress: Callable[[float, str], None] | None = None) -> LabelIssues:
+    """Returns the likely label errors among ``checked_rows(corpus)``."""
+    texts, labels, rows = checked_rows(corpus)
+    return find_label_issues(texts, labels, corpus.class_names, rows, progress)
+
+
+def flip_labels(labels: np.ndarray, n_classes: int, share: float = 0.05, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
+    """Returns (labels with `share` of them changed to another class at random, the changed positions)."""
+    rng = np.random.default_rng(seed)
+    labels = np.asarray(labels).copy()
+    flipped = np.sort(rng.choice(len(labels), int(round(share * len(labels))), replace=False))
+    labels[flipped] = (labels[flipped] + rng.integers(1, n_classes, len(flipped))) % n_classes
+    return labels, flipped
+
+
+def precision_recall(found: np.ndarray, flipped: np.ndarray) -> tuple[float, float]:
+    """Returns (share of found rows that were flipped, share of flipped rows that were found)."""
+    hits = len(set(found.tolist()) & set(flipped.tolist()))
+    return hits / max(len(found), 1), hits / max(len(flipped), 1)

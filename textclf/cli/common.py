@@ -1,0 +1,55 @@
+"""What every command shares: one-line errors, loading the chosen data, a progress bar on stderr."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+from textclf.data import NEWSGROUPS, BadDataChoice, Corpus, DataUnavailable, load_newsgroups
+
+
+class CliError(Exception):
+    """A problem to report in one line; `code` is the exit status."""
+
+    def __init__(self, message: str, code: int = 2):
+        super().__init__(message)
+        self.code = code
+
+
+def load_corpus(args: argparse.Namespace) -> Corpus:
+    if args.csv:
+        from textclf.data.own_files import BadTable, load_csv
+
+        try:
+            corpus, report = load_csv(args.csv, args.text_column, args.label_column, args.split_column,
+                                      args.test_share)
+        except BadTable as err:
+            raise CliError(str(err), 2) from err
+        # stderr, so that --json output stays one JSON document; says which columns were guessed
+        print(f'Texts from column "{corpus.description["text_column"]}", labels from column '
+              f'"{corpus.description["label_column"]}". {report.summary()}', file=sys.stderr)
+        return corpus
+    if args.text_column or args.label_column or args.split_column:
+        raise CliError("--text-column, --label-column and --split-column need --csv", 2)
+    categories = NEWSGROUPS if args.all else args.categories.split(",")
+    try:
+        return load_newsgroups(categories, args.remove_metadata, archive=args.archive)
+    except BadDataChoice as err:
+        raise CliError(str(err), 2) from err
+    except DataUnavailable as err:
+        raise CliError(str(err), 1) from err
+
+
+def progress(done: int, total: int, text: str) -> None:
+    if not sys.stderr.isatty():
+        return
+    width = 30
+    filled = int(width * done / max(total, 1))
+    sys.stderr.write(f"\r[{'#' * filled}{'.' * (width - filled)}] {done}/{total} {text}   ")
+    sys.stderr.flush()
+
+
+
+def say_for(args: argparse.Namespace):
+    """Returns print, or a print to stderr when --json keeps stdout for one JSON document."""
+    return (lambda *a: print(*a, file=sys.stderr)) if getattr(args, "json", False) else print

@@ -1,0 +1,93 @@
+"""`textclf train`: train the network on the chosen data, report test metrics, optionally save the model."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from pathlib import Path
+
+from textclf.cli.common import CliError, load_corpus, progress, say_for
+
+
+def save_problem(folder: str | os.PathLike) -> str | None:
+    """Returns why a model cannot be saved in `folder` (checked before training, so no model is lost), or None."""
+    path = Path(folder)
+    if path.exists() and not path.is_dir():
+        return f"--save {path}: a file of that name already exists; give a folder name (new or a model folder)"
+    existing = path
+    while not existing.exists():  # the nearest folder that exists is where the new ones are created
+        if existing.parent == existing:
+            break
+        existing = existing.parent
+    if not existing.is_dir():
+        return f"--save {path}: {existing} is a file, not a folder"
+    if not os.access(existing, os.W_OK | os.X_OK):
+        return f"--save {path}: no permission to write in {existing}"
+    return None
+
+
+def cmd_train(args: argparse.Namespace) -> dict:
+    """Returns the train report after training and printing progress."""
+    from dataclasses import replace
+
+    from textclf.learn.checks import training_problem
+    from textclf.analysis.evaluate import evaluate_predictions
+    from textclf.store.modelfiles import save_model
+    from textclf.learn.presets import PRESETS
+    from textclf.learn.train import EpochEnd, Finished, Started, StepLoss, train
+
+    overrides = {k: v for k, v in {"epochs": args.epochs, "batch_size": args.batch_size,
+                                   "learning_rate": args.lr, "hidden": args.hidden, "seed": args.seed,
+                                   "optimizer": args.optimizer}.items() if v is not None}
+    preset = PRESETS[args.preset]
+    config = replace(preset.train_config, **overrides)
+    features = preset.features
+    if args.save and (problem := save_problem(args.save)):
+        raise CliError(problem, 2)
+    corpus = load_corpus(args)
+    if problem := training_problem(corpus, features, config):
+        raise CliError(problem, 2)
+    say = say_for(args)
+    say(f"Training on {len(corpus.train_texts)} posts in {corpus.n_classes} classes ...")
+    total = 1
+    for event in train(corpus, features, config):
+        if isinstance(event, Started):
+            total = event.total_steps
+            if event.phase == "refit":
+                say(f"Retraining on all {event.n_train} training posts for the chosen number of epochs ...")
+            else:
+                say(f"{event.n_train} train / {event.n_val} validation posts, vocabulary {event.vocab_size:,} words")
+        elif isinstance(event, StepLoss):
+            progress(event.step, total, f"epoch {event.epoch} loss {event.loss:.4f}")
+        elif isinstance(event, EpochEnd):
+            progress(total, total, "")
+            if sys.stderr.isatty():
+                sys.stderr.write("\n")
+            val = "n/a" if event.val_accuracy is None else f"{event.val_accuracy:.4f}"
+            say(f"epoch {event.epoch}: train loss {event.train_loss:.4f}, train accuracy "
+                f"{event.train_accuracy:.4f}, validation accuracy {val} ({event.seconds:.1f} s)")
+        elif isinstance(event, Finished):
+            finished = event
+    if finished.reason != "completed":
+        say(finished.message)
+    classifier = finished.classifier
+    evaluation = evaluate_predictions(corpus.test_labels, classifier.predict(corpus.test_texts), corpus.class_names)
+    classifier.info["test_metrics"] = evaluation.to_json()
+    say(f"\nTest accuracy {evaluation.accuracy:.4f}, macro F1 {evaluation.macro_f1:.4f}\n")
+    say(evaluation.report_text)
+    if args.save:
+        try:
+            say(f"Model saved in {save_model(classifier, args.save)}")
+        except OSError as err:
+            raise CliError(f"the model could not be saved in {args.save} ({err.strerror or err})", 1) from err
+    return {
+        "test_accuracy": evaluation.accuracy, "macro_f1": evaluation.macro_f1,
+        "train_seconds": finished.train_seconds, "epochs": len(finished.history), "reason": finished.reason,
+        **finished.split, "vocab_size": classifier.featurizer.vocab_size,
+        "class_names": list(corpus.class_names), "confusion_matrix": evaluation.confusion.tolist(),
+        "history": finished.history, "config": classifier.info["train_config"], "preset": args.preset,
+        "features": classifier.info["feature_config"], "best_epoch": finished.best_epoch,
+    }
+
+

@@ -1,0 +1,134 @@
+"""The network mixed with Complement Naive Bayes fitted on the same feature rows, the mixture chosen on validation.
+
+ComplementNB's class scores are a linear map of a post's feature row (x @ W, no bias with two or more
+classes), so they ride along as n_classes extra columns of the first-layer matrix (ModelSpec.mixture): every
+path that sums the rows of a post's words (prediction, LIME, occlusion, integrated gradients, topic words)
+computes the network and the linear model together, and the mixture
+
+    p = w * softmax(network(x)) + (1 - w) * softmax(s * x @ W)
+
+stays a differentiable function of the sparse input. The smoothing alpha, the scale s and the weight w are
+chosen on the validation posts, by log loss (smoother than accuracy on a few hundred posts).
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, replace
+
+import jax.numpy as jnp
+import numpy as np
+import scipy.sparse as sp
+from scipy.special import log_softmax
+
+from textclf.learn.classifier import Classifier
+
+ALPHAS = (0.03, 0.1, 0.3, 1.0)  # the tuned ComplementNB baseline's grid (textclf.baselines)
+SCALES = tuple(float(s) for s in np.geomspace(0.3, 300.0, 31))  # NB's scores are not probabilities: calibrate
+# Both members keep a vote: a weight of 0 would drop the network, 1 the linear model.
+NET_WEIGHTS = (0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9)
+
+
+@dataclass(frozen=True)
+class Mixture:
+    """What validation chose: NB's smoothing, the scale of its scores, the network's weight, and the evidence."""
+
+    alpha: float
+    scale: float
+    net_weight: float
+    val_accuracy_network: float
+    val_accuracy: float  # of the mixture, on the posts it was chosen on
+    val_log_loss_network: float
+    val_log_loss: float
+
+    def to_json(self) -> dict:
+        """Returns a JSON-safe description (numbers only)."""
+        return {k: float(v) for k, v in asdict(self).items()}
+
+    def describe(self) -> str:
+        """Returns e.g. "70% network, 30% Naive Bayes (smoothing 0.1)", in words a newcomer can follow."""
+        return f"{self.net_weight:.0%} network, {1 - self.net_weight:.0%} Naive Bayes (smoothing {self.alpha:g})"
+
+
+def complement_nb(x: sp.csr_matrix, y: np.ndarray, n_classes: int, alpha: float) -> np.ndarray:
+    """Returns ComplementNB's class scores per word [vocab, n_classes], as scikit-learn computes them
+    (norm=False), each word's row centred.
+
+    Centring subtracts the same amount from every class's score of a post, which leaves softmax unchanged
+    and keeps the numbers small enough for the float16 first-layer matrix. A class absent from `y` gets
+    scores too (scikit-learn would drop it).
+    """
+    onehot = sp.csr_matrix((np.ones(len(y), np.float64), (np.asarray(y), np.arange(len(y)))),
+                           shape=(n_classes, len(y)))  # [classes, n]
+    counts = np.asarray((onehot @ x).todense(), dtype=np.float64)  # [classes, vocab]
+    complement = counts.sum(axis=0, keepdims=True) + alpha - counts
+    scores = -np.log(complement / complement.sum(axis=1, keepdims=True))  # [classes, vocab]
+    return (scores - scores.mean(axis=0, keepdims=True)).T.astype(np.float32)
+
+
+def _log_loss(log_p: np.ndarray, y: np.ndarray) -> float:
+    return float(-np.mean(log_p[np.arange(len(y)), y]))
+
+
+def _mix_log(log_net: np.ndarray, log_nb: np.ndarray, w: float) -> np.ndarray:
+    return np.logaddexp(np.log(w) + log_net, np.log1p(-w) + log_nb)
+
+
+def choose(p_net: np.ndarray, x_fit: sp.csr_matrix, y_fit: np.ndarray, x_val: sp.csr_matrix,
+           y_val: np.ndarray) -> Mixture:
+    """Returns the mixture with the lowest validation log loss.
+
+    Args:
+        p_net: the network's probabilities of the validation posts [n_val, classes].
+        x_fit, y_fit: the feature rows and labels the network was trained on (NB is fitted on them).
+        x_val, y_val: the validation posts' feature rows and labels.
+    """
+    n_classes = p_net.shape[1]
+    log_net = np.log(np.clip(p_net.astype(np.float64), 1e-12, None))  # [n_val, classes]
+    best = None
+    for alpha in ALPHAS:
+        scores = np.asarray(x_val @ complement_nb(x_fit, y_fit, n_classes, alpha), dtype=np.float64)
+        # The scale only calibrates NB (it never changes NB's own choice): pick it on NB's log loss alone.
+        scale = min(SCALES, key=lambda s: _log_loss(log_softmax(s * scores, axis=1), y_val))
+        log_nb = log_softmax(scale * scores, axis=1)
+        for w in NET_WEIGHTS:
+            loss = _log_loss(_mix_log(log_net, log_nb, w), y_val)
+            if best is None or loss < best[0] - 1e-12:  # ties keep the smaller alpha and weight
+                best = (loss, alpha, scale, w, log_nb)
+    loss, alpha, scale, w, log_nb = best
+    mixed = _mix_log(log_net, log_nb, w)
+    return Mixture(alpha, scale, w, float(np.mean(log_net.argmax(1) == y_val)),
+                   float(np.mean(mixed.argmax(1) == y_val)), _log_loss(log_net, y_val), loss)
+
+
+def attach(classifier: Classifier, x: sp.csr_matrix, y: np.ndarray, mixture: Mixture) -> Classifier:
+    """Returns `classifier` mixed with ComplementNB fitted on its training rows x [n, vocab] and labels y."""
+    spec = classifier.spec
+    scores = mixture.scale * complement_nb(x, y, spec.n_classes, mixture.alpha)  # [vocab, classes]
+    embed = jnp.concatenate([jnp.asarray(classifier.params["embed"], jnp.float32)[:, : spec.hidden[0]],
+                             jnp.asarray(scores)], axis=1)  # [vocab, hidden0 + classes]
+    head = dict(classifier.params["head"])
+    head["~"] = {**head["~"], "net_weight": jnp.asarray(mixture.net_weight, jnp.float32)}
+    info = {**classifier.info, "mixture": mixture.to_json()}
+    return replace(classifier, spec=replace(spec, mixture=True), params={"embed": embed, "head": head}, info=info)
+
+
+def network_only(classifier: Classifier) -> Classifier:
+    """Returns the network of a mixture on its own (the classifier itself when it is no mixture)."""
+    spec = classifier.spec
+    if not spec.mixture:
+        return classifier
+    head = dict(classifier.params["head"])
+    head["~"] = {k: v for k, v in head["~"].items() if k != "net_weight"}
+    return replace(classifier, spec=replace(spec, mixture=False),
+                   params={"embed": classifier.params["embed"][:, : spec.hidden[0]], "head": head})
+
+
+def mixture_of(classifier: Classifier) -> Mixture | None:
+    """Returns the mixture recorded in a classifier's info, or None."""
+    data = classifier.info.get("mixture") if classifier.spec.mixture else None
+    if not isinstance(data, dict):
+        return None
+    try:
+        return Mixture(**{k: float(data[k]) for k in Mixture.__dataclass_fields__})
+    except (KeyError, TypeError, ValueError):
+        return None

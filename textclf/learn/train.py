@@ -1,0 +1,486 @@
+"""Training: a jitted update step driven by a generator of progress events that can be stopped."""
+
+from __future__ import annotations
+
+import math
+import re
+import time
+from dataclasses import asdict, dataclass, field, replace
+from functools import partial
+from typing import Callable, Iterator, NamedTuple, Union
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+import optax
+import scipy.sparse as sp
+from sklearn.model_selection import train_test_split
+
+from textclf import limits
+from textclf.learn import ensemble
+from textclf.learn.classifier import Classifier
+from textclf.data.corpus import Corpus
+from textclf.data.features import FeatureConfig, Featurizer
+from textclf.learn.model import (ModelSpec, SparseBatch, batch_capacity, counts_by_word, first_layer_in_slabs, head,
+                           init_params, predict_proba_sparse, rows_of, slab, slab_count, stack_batches)
+
+OPTIMIZERS = ("adam", "lazy_adam")
+
+
+@dataclass(frozen=True)
+class TrainConfig:
+    """Training settings; the defaults are the tutorial's, except fast (lazy) Adam."""
+
+    hidden: tuple[int, ...] = (128, 64)
+    epochs: int = 5
+    batch_size: int = 32
+    learning_rate: float = 1e-3
+    seed: int = 42
+    val_fraction: float = 0.1  # share of the training set held out for validation
+    dropout: float = 0.0
+    weight_decay: float = 0.0
+    # "lazy_adam" (the default, for speed) updates only the first-layer rows of the words in the batch:
+    # 3-5x faster on large vocabularies, about as accurate. "adam" is exact Adam, as in the tutorial.
+    optimizer: str = "lazy_adam"
+    early_stopping: int = 0  # stop after this many epochs without a better validation accuracy (0: off)
+    # What early stopping and the kept epoch follow: "val_accuracy" (higher is better) or "val_loss" (lower).
+    monitor: str = "val_accuracy"
+    # After choosing the number of epochs on the validation split, retrain on all training posts for that many.
+    refit: bool = False
+    # Mix the network with Complement Naive Bayes fitted on the same feature rows (textclf.ensemble), with NB's
+    # smoothing and the weights chosen on the validation posts; the model stays one differentiable function.
+    nb_mixture: bool = False
+    log_every: int = 16  # steps per compiled chunk, and between loss events
+
+    def __post_init__(self) -> None:
+        if not self.hidden or any(h < 1 for h in self.hidden):
+            raise ValueError("hidden sizes must be positive whole numbers, e.g. 128,64")
+        limits.check_hidden(self.hidden)
+        if self.epochs < 1:
+            raise ValueError("epochs must be at least 1")
+        if self.seed < 0:
+            raise ValueError("seed must be 0 or more")
+        if self.batch_size < 1:
+            raise ValueError("batch size must be at least 1")
+        if not (self.learning_rate > 0 and math.isfinite(self.learning_rate)):
+            raise ValueError("learning rate must be a positive number")
+        if not 0 <= self.val_fraction < 0.9:
+            raise ValueError("validation share must be between 0 and 0.9")
+        if not 0 <= self.dropout < 1:
+            raise ValueError("dropout must be between 0 and 1")
+        if self.weight_decay < 0:
+            raise ValueError("weight decay must not be negative")
+        if self.monitor not in ("val_accuracy", "val_loss"):
+            raise ValueError("monitor must be val_accuracy or val_loss")
+        if self.optimizer not in OPTIMIZERS:
+            raise ValueError(f"optimizer must be one of {', '.join(OPTIMIZERS)}")
+
+
+def parse_hidden_sizes(text: str) -> tuple[int, ...]:
+    """Returns layer sizes from text like "128,64", or raises ValueError saying what is wrong."""
+    parts = [p.strip() for p in str(text).replace(" ", ",").split(",") if p.strip()]
+    # Only ASCII digits: str.isdigit() also accepts "²", which int() then refuses with Python's own words.
+    if not parts or not all(re.fullmatch(r"[0-9]+", p) for p in parts):
+        raise ValueError(f"hidden sizes must be whole numbers separated by commas, e.g. 128,64 (got {text!r})")
+    sizes = tuple(int(p) for p in parts)
+    low, high = limits.HIDDEN_UNITS
+    if min(sizes) < low or max(sizes) > high or len(sizes) > limits.HIDDEN_LAYERS:
+        raise ValueError(f"hidden sizes must be between {low} and {high}, with at most {limits.HIDDEN_LAYERS} layers")
+    return sizes
+
+
+class TrainState(NamedTuple):
+    """What changes every step."""
+
+    params: dict
+    opt_state: optax.OptState  # Adam state of the head (lazy) or of everything (exact)
+    embed_mu: jax.Array  # [vocab, hidden0] lazy Adam moments (empty [0, 0] for exact Adam)
+    embed_nu: jax.Array
+    step: jax.Array  # scalar int32
+    rng: jax.Array
+
+
+@dataclass(frozen=True)
+class Started:
+    total_steps: int
+    steps_per_epoch: int
+    n_train: int
+    n_val: int
+    vocab_size: int
+    phase: str = "train"  # "train", then "refit" when the chosen model is retrained on every training post
+
+
+@dataclass(frozen=True)
+class StepLoss:
+    step: int
+    epoch: int  # 1-based
+    loss: float  # mean training loss over the steps since the previous event
+
+
+@dataclass(frozen=True)
+class EpochEnd:
+    epoch: int
+    train_loss: float
+    train_accuracy: float
+    val_accuracy: float | None
+    val_loss: float | None
+    seconds: float  # training time so far
+
+
+@dataclass(frozen=True)
+class Finished:
+    classifier: Classifier
+    history: list[dict]
+    reason: str  # "completed" | "stopped" | "early_stopping" | "diverged"
+    message: str
+    train_seconds: float
+    best_epoch: int | None = None
+    split: dict = field(default_factory=dict)  # n_train, n_val, n_test
+
+    @property
+    def stopped(self) -> bool:
+        """Returns True when training ended before its last epoch (Stop, early stopping or divergence)."""
+        return self.reason != "completed"
+
+    @property
+    def unfinished(self) -> bool:
+        """Returns True when the model is not what the settings asked for (Stop pressed, or divergence).
+
+        Early stopping is part of the settings: a model it chose is finished.
+        """
+        return self.reason in ("stopped", "diverged")
+
+    @property
+    def planned_epochs(self) -> int | None:
+        """Returns the number of epochs the settings asked for (None when the model does not say)."""
+        epochs = ((self.classifier.info or {}).get("train_config") or {}).get("epochs")
+        return int(epochs) if isinstance(epochs, (int, float)) and epochs > 0 else None
+
+    def stop_point(self) -> str:
+        """Returns where training ended, e.g. "after epoch 8 of 15" or "during epoch 1 of 15"."""
+        done, planned = len(self.history), self.planned_epochs
+        of = f" of {planned}" if planned else ""
+        return f"after epoch {done}{of}" if done else f"during epoch 1{of}"
+
+    def unfinished_note(self) -> str:
+        """Returns one sentence on why the model is unfinished ("" when it is finished)."""
+        if self.reason == "stopped":
+            return f"This model is unfinished: you stopped it {self.stop_point()}."
+        if self.reason == "diverged":
+            planned = self.planned_epochs
+            return (f"This model is unfinished: training blew up in epoch {len(self.history) + 1}"
+                    f"{f' of {planned}' if planned else ''} (the numbers grew too large). Try a smaller learning rate.")
+        return ""
+
+    def ending(self) -> str:
+        """Returns how training ended in a few words, e.g. "stopped by you" ("" when every epoch ran)."""
+        return {"stopped": "stopped by you", "diverged": "diverged",
+                "early_stopping": f"early stopping chose epoch {self.best_epoch}" if self.best_epoch
+                else "early stopping"}.get(self.reason, "")
+
+
+Event = Union[Started, StepLoss, EpochEnd, Finished]
+
+
+@dataclass(frozen=True)
+class UpdateRule:
+    """The settings the compiled update depends on: changing the seed or the epochs must not recompile it."""
+
+    optimizer: str
+    learning_rate: float
+    weight_decay: float
+
+    @classmethod
+    def of(cls, config: TrainConfig) -> "UpdateRule":
+        """Returns the update rule of `config`."""
+        return cls(config.optimizer, config.learning_rate, config.weight_decay)
+
+
+def _adam(config: TrainConfig | UpdateRule) -> optax.GradientTransformation:
+    if config.weight_decay > 0:
+        return optax.adamw(config.learning_rate, weight_decay=config.weight_decay)
+    return optax.adam(config.learning_rate)
+
+
+def init_state(key: jax.Array, spec: ModelSpec, config: TrainConfig) -> TrainState:
+    """Returns the state before the first step."""
+    k_init, k_rng = jax.random.split(key)
+    params = init_params(k_init, spec)
+    tx = _adam(config)
+    if config.optimizer == "adam":
+        return TrainState(params, tx.init(params), jnp.zeros((0, 0)), jnp.zeros((0, 0)),
+                          jnp.zeros((), jnp.int32), k_rng)
+    mu, nu = jnp.zeros_like(params["embed"]), jnp.zeros_like(params["embed"])  # two buffers: both are donated
+    return TrainState(params, tx.init(params["head"]), mu, nu, jnp.zeros((), jnp.int32), k_rng)
+
+
+def _loss(h0: jax.Array, head_params: dict, batch: SparseBatch, rng: jax.Array, spec: ModelSpec):
+    logits = head.apply(head_params, rng, h0, spec, True)  # [batch, classes]
+    ce = optax.softmax_cross_entropy_with_integer_labels(logits, batch.labels) * batch.mask
+    correct = jnp.sum((jnp.argmax(logits, -1) == batch.labels) * batch.mask)
+    return jnp.sum(ce) / jnp.maximum(jnp.sum(batch.mask), 1.0), (jnp.sum(ce), correct)
+
+
+def _update(state: TrainState, batch: SparseBatch, spec: ModelSpec, config: TrainConfig | UpdateRule):
+    """Returns (next state, metrics {ce_sum, correct, count}) after one update on `batch`.
+
+    The first layer is a sum over the batch's word slabs (model.first_layer_in_slabs); its gradient is taken by
+    hand, slab by slab: a slab's rows get counts [size, batch] @ dL/dh0 [batch, hidden0]. Autodiff covers the
+    head. Only the slabs the batch fills are visited, so padding costs (almost) nothing.
+    """
+    rng, step_rng = jax.random.split(state.rng)
+    embed = state.params["embed"]
+    counts, n_slabs = counts_by_word(batch), slab_count(batch, embed.shape[0])
+    h0 = first_layer_in_slabs(embed, batch, counts, n_slabs)  # [batch, hidden0]
+    (_, (ce_sum, correct)), (g_h0, g_head) = jax.value_and_grad(_loss, argnums=(0, 1), has_aux=True)(
+        h0, state.params["head"], batch, step_rng, spec)
+    tx = _adam(config)
+    if config.optimizer == "adam":
+        def add_slab(s, g_embed):
+            words, slab_counts = slab(batch, counts, s)
+            return g_embed.at[words].set(slab_counts @ g_h0, mode="drop")  # words are distinct: set = add
+
+        grads = {"embed": jax.lax.fori_loop(0, n_slabs, add_slab, jnp.zeros_like(embed)), "head": g_head}
+        updates, opt_state = tx.update(grads, state.opt_state, state.params)
+        params = optax.apply_updates(state.params, updates)
+        mu, nu = state.embed_mu, state.embed_nu
+    else:
+        updates, opt_state = tx.update(g_head, state.opt_state, state.params["head"])
+        new_head = optax.apply_updates(state.params["head"], updates)
+        # Lazy Adam: the moments and weights of words absent from the batch are left as they are.
+        t = (state.step + 1).astype(jnp.float32)
+        b1, b2, eps = 0.9, 0.999, 1e-8
+        # Adam's bias corrections as scalars, so each element costs one division and one square root (divisions
+        # are the dearest element-wise operation): mu_hat / (sqrt(nu_hat) + eps), mu_hat = mu / (1 - b1^t), etc.
+        mu_scale, nu_scale = 1 / (1 - b1 ** t), jax.lax.rsqrt(1 - b2 ** t)
+
+        def update_slab(s, tables):
+            table, mu, nu = tables
+            words, slab_counts = slab(batch, counts, s)
+            g_rows = slab_counts @ g_h0  # [size, hidden0]
+            rows = rows_of(table, words)
+            mu_rows = b1 * rows_of(mu, words) + (1 - b1) * g_rows
+            nu_rows = b2 * rows_of(nu, words) + (1 - b2) * g_rows ** 2
+            update = (mu_rows * mu_scale) / (jnp.sqrt(nu_rows) * nu_scale + eps)
+            new_rows = rows - config.learning_rate * (update + config.weight_decay * rows)
+            return (table.at[words].set(new_rows, mode="drop"), mu.at[words].set(mu_rows, mode="drop"),
+                    nu.at[words].set(nu_rows, mode="drop"))
+
+        table, mu, nu = jax.lax.fori_loop(0, n_slabs, update_slab, (embed, state.embed_mu, state.embed_nu))
+        params = {"embed": table, "head": new_head}
+    metrics = {"ce_sum": ce_sum, "correct": correct, "count": jnp.sum(batch.mask)}
+    return TrainState(params, opt_state, mu, nu, state.step + 1, rng), metrics
+
+
+@partial(jax.jit, static_argnames=("spec", "config"), donate_argnums=(0,))
+def train_step(state: TrainState, batch: SparseBatch, spec: ModelSpec, config: TrainConfig | UpdateRule):
+    """Returns (next state, metrics) after one update on `batch`."""
+    return _update(state, batch, spec, config)
+
+
+@partial(jax.jit, static_argnames=("spec", "config"), donate_argnums=(0,))
+def train_steps(state: TrainState, batches: SparseBatch, spec: ModelSpec, config: TrainConfig | UpdateRule):
+    """Returns (next state, metrics [n_steps]) after one update per batch of `batches` [n_steps, ...].
+
+    One compiled loop per chunk of steps: Python (and its lock) is touched once per chunk, not per step.
+    Batches without rows (padding the last chunk of an epoch) leave the state untouched.
+    """
+    def body(s: TrainState, batch: SparseBatch):
+        skip = {"ce_sum": jnp.zeros(()), "correct": jnp.zeros(()), "count": jnp.zeros(())}
+        return jax.lax.cond(jnp.sum(batch.mask) > 0, lambda s: _update(s, batch, spec, config),
+                            lambda s: (s, skip), s)
+
+    return jax.lax.scan(body, state, batches)
+
+
+def split_validation(n: int, labels: np.ndarray, fraction: float, seed: int) -> tuple[np.ndarray, np.ndarray]:
+    """Returns (train indices, validation indices), stratified by label where every class allows it."""
+    idx = np.arange(n)
+    if fraction <= 0:
+        return idx, idx[:0]
+    counts = np.bincount(labels)
+    stratify = labels if counts[counts > 0].min() >= 2 else None
+    train_idx, val_idx = train_test_split(idx, test_size=fraction, random_state=seed, stratify=stratify)
+    return np.sort(train_idx), np.sort(val_idx)
+
+
+def epoch_batches(n: int, batch_size: int, rng: np.random.Generator) -> list[np.ndarray]:
+    """Returns one epoch of shuffled row indices in batches; the last may be short (it is padded)."""
+    order = rng.permutation(n)
+    return [order[i:i + batch_size] for i in range(0, n, batch_size)]
+
+
+def refit_steps_at_most(n_train: int, n_val: int, config: TrainConfig) -> int:
+    """Returns the most steps the retraining on every training post can take (0 when none follows): it trains the
+    number of epochs chosen on the validation posts, at most all of `config.epochs`, on the training and
+    validation posts together."""
+    if not (config.refit and n_val):
+        return 0
+    return math.ceil((n_train + n_val) / config.batch_size) * config.epochs  # epoch_batches' count, per epoch
+
+
+def _accuracy_and_loss(params: dict, spec: ModelSpec, x: sp.csr_matrix, y: np.ndarray) -> tuple[float, float]:
+    probs = predict_proba_sparse(params, spec, x)
+    loss = float(-np.mean(np.log(np.clip(probs[np.arange(len(y)), y], 1e-12, None))))
+    return float(np.mean(probs.argmax(1) == y)), loss
+
+
+def train(corpus: Corpus, features: FeatureConfig = FeatureConfig(), config: TrainConfig = TrainConfig(),
+          should_stop: Callable[[], bool] = lambda: False) -> Iterator[Event]:
+    """Yields progress events while training on `corpus`; the last event is Finished.
+
+    `should_stop` is polled at every event; when it returns True training ends after the current
+    step and Finished carries the parameters trained so far. With `config.refit`, the number of epochs
+    chosen on the validation split is then trained again on every training post (a second phase).
+    """
+    finished = None
+    for event in _train_phase(corpus, features, config, should_stop, "train"):
+        if not isinstance(event, Finished):
+            yield event
+        else:
+            finished = event
+    epochs = finished.best_epoch or len(finished.history)
+    if not (config.refit and finished.split["n_val"] and finished.reason in ("completed", "early_stopping") and epochs):
+        yield finished
+        return
+    refit_config = replace(config, val_fraction=0.0, epochs=epochs, early_stopping=0, refit=False)
+    mixture = ensemble.mixture_of(finished.classifier)
+    for event in _train_phase(corpus, features, refit_config, should_stop, "refit", mixture):
+        if not isinstance(event, Finished):
+            yield event
+        elif event.reason != "completed":  # a half-done refit is worse than the model chosen on validation
+            yield replace(finished, message=finished.message + " The final retraining on all training posts was "
+                          "stopped, so the model chosen on the validation posts was kept.",
+                          train_seconds=finished.train_seconds + event.train_seconds)
+        else:
+            event.classifier.info["history"] = finished.history
+            event.classifier.info["train_config"] = asdict(config)
+            yield replace(event, history=finished.history, reason=finished.reason,
+                          message=f"{finished.message} Then retrained on all {event.split['n_train']:,} training "
+                                  f"posts for {epochs} epoch{'s' if epochs != 1 else ''}.",
+                          train_seconds=finished.train_seconds + event.train_seconds, best_epoch=epochs,
+                          split={**event.split, "n_val": finished.split["n_val"]})
+
+
+def _train_phase(corpus: Corpus, features: FeatureConfig, config: TrainConfig, should_stop: Callable[[], bool],
+                 phase: str, mixture: ensemble.Mixture | None = None) -> Iterator[Event]:
+    """Yields one phase's events; with `config.nb_mixture`, the model is mixed with NB at the end, with
+    `mixture` (the refit phase) or else one chosen on this phase's validation posts."""
+    labels = np.asarray(corpus.train_labels)
+    train_idx, val_idx = split_validation(len(labels), labels, config.val_fraction, config.seed)
+    # Vocabulary from the training part only, read once, capped so the saved model fits a bundle upload; the
+    # validation posts are featurised at the end of the first epoch, so the first loss point arrives sooner.
+    featurizer, x_train = Featurizer.fit_transform(
+        [corpus.train_texts[i] for i in train_idx], features,
+        limits.vocabulary_budget(config.hidden, corpus.n_classes, config.nb_mixture))
+    y_train, y_val = labels[train_idx], labels[val_idx]
+    x_val = None
+    spec = ModelSpec(featurizer.vocab_size, tuple(config.hidden), corpus.n_classes, config.dropout)
+
+    shuffle_rng = np.random.default_rng(config.seed)
+    schedule = [epoch_batches(len(y_train), config.batch_size, shuffle_rng) for _ in range(config.epochs)]
+    steps_per_epoch = len(schedule[0])
+    yield Started(steps_per_epoch * config.epochs, steps_per_epoch, len(y_train), len(y_val),
+                  featurizer.vocab_size, phase)
+
+    state = init_state(jax.random.PRNGKey(config.seed), spec, config)
+    # Host copies: the update donates (reuses) the device buffers of the state it is given.
+    kept = jax.device_get(state.params)  # the model as of the last complete epoch
+    history: list[dict] = []
+    best = (-math.inf, 0, kept)  # (score: higher is better, epoch, params)
+    reason, message = "completed", f"Finished {config.epochs} epochs."
+    capacity = batch_capacity(x_train, [b for epoch in schedule for b in epoch])  # one compiled step per run
+    seconds, done_steps = 0.0, 0
+    chunk, rule = config.log_every, UpdateRule.of(config)
+    empty = np.zeros(0, dtype=np.int64)
+    for epoch, batches in enumerate(schedule, start=1):
+        started = time.perf_counter()
+        totals = {"ce_sum": 0.0, "correct": 0.0, "count": 0.0}
+        stop_now, previous = False, None
+        groups = [batches[i:i + chunk] for i in range(0, len(batches), chunk)]
+        for group in groups + [None]:
+            if group is not None:
+                padded = group + [empty] * (chunk - len(group))  # same shape for the epoch's last chunk
+                stacked = stack_batches(x_train, padded, y_train, config.batch_size, capacity)
+                state, metrics = train_steps(state, stacked, spec, rule)  # runs while we read the previous
+                totals = jax.tree.map(lambda t, m: t + jnp.sum(m), totals, metrics)
+            if previous is not None:
+                prev_metrics, prev_steps = previous
+                loss = float(jnp.sum(prev_metrics["ce_sum"]) / jnp.sum(prev_metrics["count"]))
+                done_steps += prev_steps
+                if not math.isfinite(loss):
+                    reason = "diverged"
+                    message = (f"Training stopped in epoch {epoch}: the loss became {loss} (the numbers blew up). "
+                               f"Try a smaller learning rate. The model as it was "
+                               f"{'after epoch ' + str(epoch - 1) if epoch > 1 else 'before training'} was kept.")
+                    stop_now = True
+                    break
+                yield StepLoss(done_steps, epoch, loss)
+                if should_stop():
+                    reason, message = "stopped", f"Stopped by request during epoch {epoch}."
+                    stop_now = True
+                    if group is not None:  # the chunk already sent is finished and kept
+                        done_steps += len(group)
+                    kept = jax.device_get(state.params)
+                    break
+            if group is not None:
+                previous = (metrics, len(group))
+        jax.block_until_ready(state.params)
+        seconds += time.perf_counter() - started
+        if stop_now:
+            break
+        n = float(totals["count"])
+        if x_val is None:
+            x_val = featurizer.transform([corpus.train_texts[i] for i in val_idx])  # [n_val, vocab]
+        val_acc, val_loss = _accuracy_and_loss(state.params, spec, x_val, y_val) if len(y_val) else (None, None)
+        record = {"epoch": epoch, "train_loss": float(totals["ce_sum"]) / n,
+                  "train_accuracy": float(totals["correct"]) / n, "val_accuracy": val_acc, "val_loss": val_loss}
+        history.append(record)
+        yield EpochEnd(epoch, record["train_loss"], record["train_accuracy"], val_acc, val_loss, seconds)
+        kept = jax.device_get(state.params)
+        score = None if val_acc is None else (val_acc if config.monitor == "val_accuracy" else -val_loss)
+        if score is not None and score > best[0]:
+            best = (score, epoch, kept)
+        if config.early_stopping and score is not None and epoch - best[1] >= config.early_stopping:
+            reason = "early_stopping"
+            watched = "accuracy" if config.monitor == "val_accuracy" else "loss"
+            message = (f"Stopped after epoch {epoch}: validation {watched} had not improved for "
+                       f"{config.early_stopping} epochs. Kept the model of epoch {best[1]}.")
+            break
+        if should_stop() and epoch < config.epochs:
+            reason, message = "stopped", f"Stopped by request after epoch {epoch}."
+            break
+
+    params, best_epoch = kept, None
+    if config.early_stopping and best[1] > 0:
+        params, best_epoch = best[2], best[1]
+    classifier = Classifier(featurizer, spec, params, corpus.class_names,
+                            {"train_config": asdict(config), "feature_config": asdict(features),
+                             "data": dict(corpus.description), "history": history})
+    if config.nb_mixture and reason in ("completed", "early_stopping"):
+        if mixture is None and len(y_val):
+            if x_val is None:
+                x_val = featurizer.transform([corpus.train_texts[i] for i in val_idx])
+            mixture = ensemble.choose(predict_proba_sparse(params, spec, x_val), x_train, y_train, x_val, y_val)
+        if mixture is None:
+            message += " No validation posts to choose a mixture with Naive Bayes on: the network alone was kept."
+        else:
+            classifier = ensemble.attach(classifier, x_train, y_train, mixture)
+            if phase == "train":
+                message += (f" The final model combines the network with a simple word-count model (Naive Bayes), "
+                            f"because together they did best on the validation posts: {mixture.describe()} "
+                            f"(validation accuracy {mixture.val_accuracy_network:.1%} for the network alone, "
+                            f"{mixture.val_accuracy:.1%} combined).")
+    if featurizer.capped_from:
+        message += (f" Kept the {featurizer.vocab_size:,} most frequent of {featurizer.capped_from:,} words so the "
+                    f"saved model stays under {limits.MAX_MODEL_BYTES // 2**20} MB.")
+    yield Finished(classifier, history, reason, message, seconds, best_epoch,
+                   {"n_train": int(len(y_train)), "n_val": int(len(y_val)), "n_test": len(corpus.test_texts)})
+
+
+def run_to_end(events: Iterator[Event]) -> Finished:
+    """Returns the Finished event of a training generator, ignoring progress."""
+    for event in events:
+        if isinstance(event, Finished):
+            return event
+    raise RuntimeError("training ended without a Finished event")
