@@ -219,7 +219,7 @@ def test_analyst_flow_with_own_csv(server, page, tmp_path):
     shot(page, "runs")
 
 
-# axe-core findings that come from Streamlit itself, as (rule id, CSS selector) pairs, each listed in the README's
+# axe-core findings that come from Streamlit itself, as (rule id, CSS selector) pairs, each listed in docs/architecture.md's
 # "Accessibility" section. None at present: the theme in .streamlit/config.toml fixed the only serious one
 # (color-contrast of captions and of a switch's selected choice).
 STREAMLIT_OWN_VIOLATIONS: set[tuple[str, str]] = set()

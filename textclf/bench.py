@@ -127,7 +127,7 @@ def _row(name: str, preset: str, optimizer: str, data: str, seconds: float) -> d
 
 
 def run_bench() -> dict:
-    """Returns every figure of the bench (see README) after printing progress on stderr."""
+    """Returns every figure of the bench (docs/performance.md explains them) after printing progress on stderr."""
     results: dict = {"jax_backend": jax.default_backend()}
     tutorial = PRESETS["tutorial"].train_config  # the app's and the CLI's starting settings
     default = tutorial.optimizer

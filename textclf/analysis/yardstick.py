@@ -12,7 +12,7 @@ from textclf.learn.presets import PRESETS
 from textclf.learn.train import TrainConfig
 
 # Test accuracy of each preset over seeds 42..46 on the four bench settings: (lowest, highest, runs).
-# Measured with `scripts/search_recommended.py seeds` (see README, "Honest yardsticks"); rerun it after a
+# Measured with `scripts/search_recommended.py seeds` (see docs/performance.md); rerun it after a
 # change to a preset or to training, and paste its summary here.
 # The tutorial's: measured 2026-11-28 under heavy CPU load (timings then mean nothing, accuracies do). The
 # recommended preset's (the network mixed with Naive Bayes): measured 2026-11-28, 22:17-22:55 UTC, also under load.

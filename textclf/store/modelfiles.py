@@ -44,7 +44,7 @@ def save_model(classifier: Classifier, folder: str | os.PathLike) -> Path:
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
     arrays = _flatten(classifier.params)
-    # float16 halves the largest array; its rounding changes no test prediction (README, "Saved runs").
+    # float16 halves the largest array; its rounding changes no test prediction (docs/performance.md, "Bundle size").
     arrays[EMBED] = np.clip(arrays[EMBED], -F16_MAX, F16_MAX).astype(np.float16)
     if classifier.featurizer.idf is not None:
         arrays["featurizer/idf"] = classifier.featurizer.idf
