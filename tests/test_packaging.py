@@ -6,6 +6,8 @@ import sys
 import zipfile
 from pathlib import Path
 
+import pytest
+
 ROOT = Path(__file__).resolve().parents[1]
 
 
@@ -24,9 +26,10 @@ def test_wheel_holds_every_module_and_the_command(tmp_path):
     assert "textclf = textclf.cli:main" in zipfile.ZipFile(wheel).read(entry_points).decode()
 
 
-def test_help_answers_without_jax():
-    code = ("import sys\nfrom textclf.cli import main\ntry:\n    main(['--help'])\nexcept SystemExit:\n    pass\n"
+@pytest.mark.parametrize("argv", [["--help"], ["train", "--hidden", "128,x"], ["train", "--epochs", "0"]])
+def test_help_and_argument_errors_answer_without_jax(argv):
+    code = (f"import sys\nfrom textclf.cli import main\ntry:\n    main({argv!r})\nexcept SystemExit:\n    pass\n"
             "print('jax' in sys.modules, 'sklearn' in sys.modules)")
     done = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=120)
     assert done.stdout.splitlines()[-1] == "False False", done.stdout + done.stderr
-    assert "usage: textclf" in done.stdout
+    assert "usage: textclf" in done.stdout or "error: argument" in done.stderr

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 from typing import Sequence
 
 # Training settings: (lowest, highest) accepted by the Train page's widgets and by `train` on the command line.
@@ -125,3 +126,16 @@ def words_that_fit(costs: Sequence[int], budget: int) -> int:
             break
         n += 1
     return n
+
+
+def parse_hidden_sizes(text: str) -> tuple[int, ...]:
+    """Returns layer sizes from text like "128,64", or raises ValueError saying what is wrong."""
+    parts = [p.strip() for p in str(text).replace(" ", ",").split(",") if p.strip()]
+    # Only ASCII digits: str.isdigit() also accepts "²", which int() then refuses with Python's own words.
+    if not parts or not all(re.fullmatch(r"[0-9]+", p) for p in parts):
+        raise ValueError(f"hidden sizes must be whole numbers separated by commas, e.g. 128,64 (got {text!r})")
+    sizes = tuple(int(p) for p in parts)
+    low, high = HIDDEN_UNITS
+    if min(sizes) < low or max(sizes) > high or len(sizes) > HIDDEN_LAYERS:
+        raise ValueError(f"hidden sizes must be between {low} and {high}, with at most {HIDDEN_LAYERS} layers")
+    return sizes

@@ -17,6 +17,7 @@ class CliError(Exception):
 
 
 def load_corpus(args: argparse.Namespace) -> Corpus:
+    """Returns the corpus the data options name (--csv, --all or --categories), or raises CliError saying why not."""
     if args.csv:
         from textclf.data.own_files import BadTable, load_csv
 
@@ -41,6 +42,7 @@ def load_corpus(args: argparse.Namespace) -> Corpus:
 
 
 def progress(done: int, total: int, text: str) -> None:
+    """Draws a progress bar on stderr when it is a terminal (a log or a pipe gets none)."""
     if not sys.stderr.isatty():
         return
     width = 30
@@ -49,7 +51,6 @@ def progress(done: int, total: int, text: str) -> None:
     sys.stderr.flush()
 
 
-
 def say_for(args: argparse.Namespace):
     """Returns print, or a print to stderr when --json keeps stdout for one JSON document."""
-    return (lambda *a: print(*a, file=sys.stderr)) if getattr(args, "json", False) else print
+    return (lambda *a: print(*a, file=sys.stderr)) if args.json else print

@@ -71,5 +71,3 @@ def cmd_words(args: argparse.Namespace) -> dict:
         for word, name, reason in result.suspicious:
             print(f"  {word} ({name}): {reason}")
     return result.to_json()
-
-

@@ -16,10 +16,8 @@ class OneLineParser(argparse.ArgumentParser):
 
 
 def _hidden(text: str) -> tuple[int, ...]:
-    from textclf.learn.train import parse_hidden_sizes
-
     try:
-        return parse_hidden_sizes(text)
+        return limits.parse_hidden_sizes(text)
     except ValueError as err:
         raise argparse.ArgumentTypeError(str(err))
 
@@ -39,7 +37,6 @@ def _whole_number(low: int, high: int | None = None):
     return parse
 
 
-_positive_int = _whole_number(1)
 _seed = _whole_number(*limits.SEED)
 
 

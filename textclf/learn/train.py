@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import math
-import re
 import time
 from dataclasses import asdict, dataclass, field, replace
 from functools import partial
@@ -17,6 +16,7 @@ import scipy.sparse as sp
 from sklearn.model_selection import train_test_split
 
 from textclf import limits
+from textclf.limits import parse_hidden_sizes  # noqa: F401 (public here too: the form's check)
 from textclf.learn import ensemble
 from textclf.learn.classifier import Classifier
 from textclf.data.corpus import Corpus
@@ -74,19 +74,6 @@ class TrainConfig:
             raise ValueError("monitor must be val_accuracy or val_loss")
         if self.optimizer not in OPTIMIZERS:
             raise ValueError(f"optimizer must be one of {', '.join(OPTIMIZERS)}")
-
-
-def parse_hidden_sizes(text: str) -> tuple[int, ...]:
-    """Returns layer sizes from text like "128,64", or raises ValueError saying what is wrong."""
-    parts = [p.strip() for p in str(text).replace(" ", ",").split(",") if p.strip()]
-    # Only ASCII digits: str.isdigit() also accepts "²", which int() then refuses with Python's own words.
-    if not parts or not all(re.fullmatch(r"[0-9]+", p) for p in parts):
-        raise ValueError(f"hidden sizes must be whole numbers separated by commas, e.g. 128,64 (got {text!r})")
-    sizes = tuple(int(p) for p in parts)
-    low, high = limits.HIDDEN_UNITS
-    if min(sizes) < low or max(sizes) > high or len(sizes) > limits.HIDDEN_LAYERS:
-        raise ValueError(f"hidden sizes must be between {low} and {high}, with at most {limits.HIDDEN_LAYERS} layers")
-    return sizes
 
 
 class TrainState(NamedTuple):
