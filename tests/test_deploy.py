@@ -235,10 +235,21 @@ def server_of(context) -> str | None:
 
 def download_first_bundle(page) -> zipfile.ZipFile:
     """Ticks the first row of the Saved runs table and returns its downloaded bundle."""
-    page.get_by_test_id("stDataFrame").first.wait_for()
-    box = page.get_by_test_id("stDataFrame").first.bounding_box()
-    page.mouse.click(box["x"] + 18, box["y"] + 52)  # the first row's selection box
+    from playwright.sync_api import TimeoutError as PlaywrightTimeout
+
     button = page.get_by_role("button", name="Download bundle (.zip)")
+    # A rerun that lands while the box is being ticked redraws the table unticked (after a reconnection the
+    # page is redrawn more than once), so the box is ticked again until the button appears.
+    for _attempt in range(5):
+        table = page.get_by_test_id("stDataFrame").first
+        table.wait_for()
+        box = table.bounding_box()
+        page.mouse.click(box["x"] + 18, box["y"] + 52)  # the first row's selection box
+        try:
+            button.wait_for(timeout=15_000)
+            break
+        except PlaywrightTimeout:
+            continue
     button.wait_for()
     with page.expect_download() as download:
         button.click()
@@ -363,12 +374,12 @@ def test_a_tab_whose_process_dies_carries_on_with_the_other(deployment, visit):
     # lists the workspace's run (the workspace is in the page's address; the runs folder is shared).
     wait_until(lambda: server_of(visit["context"]) == visit["other"], 60,
                "the tab's cookie was not moved to the live process")
+    # The tab starts over on the other process (its model was in the dead one's memory); the sidebar points
+    # to the saved run. Waiting for it first means the table below is the live process's, not the old one's.
+    page.get_by_test_id("stSidebar").get_by_text("This workspace has 1 saved run").wait_for()
     page.get_by_text("Saved runs", exact=True).first.wait_for()
     with download_first_bundle(page) as bundle:
         assert bundle.read("run.json") == visit["run"].read_bytes()
-    # The tab starts over on the other process (its model was in the dead one's memory); the sidebar points
-    # to the saved run.
-    page.get_by_test_id("stSidebar").get_by_text("This workspace has 1 saved run").wait_for()
     no_error_on_page(page)
     page.screenshot(path=str(OUT / "deploy_after_failover.png"), full_page=True)
     # Requests of the cookie of the dead process went to the live one (flag D: "its server was down").
