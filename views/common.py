@@ -11,6 +11,7 @@ from textclf.serve.teacher_links import parse_setup
 from textclf.learn.checks import data_problem, training_problem
 from textclf.learn.presets import config_from_form, features_from_form, form_values
 from textclf.store.runs import RunStore
+from textclf.store.unfinished import interrupted
 from textclf.store.workspaces import is_teacher, new_workspace, valid_workspace, workspace_store
 
 DEFAULTS = {
@@ -34,6 +35,8 @@ def init_session() -> None:
         st.session_state.update(setup.values)
         st.session_state["link"] = setup
     keep_workspace()
+    if "interrupted" not in st.session_state:  # a new tab, or one that reconnected to another server process
+        st.session_state["interrupted"] = [run.sentence() for run in interrupted(run_store().root)]
 
 
 def keep_workspace() -> None:

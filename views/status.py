@@ -31,6 +31,8 @@ def _status() -> None:
     model = current_model()
     job: TrainingJob | None = s.get("job")
     st.markdown("**Where you are**")
+    for note in s.get("interrupted", []):
+        st.warning(plain(note), icon=":material/restart_alt:")
     cats = s["categories"]
     custom = s.get("custom_corpus")
     pending = own_file_pending()  # the newsgroups are not what was chosen, and no file is usable yet

@@ -34,6 +34,7 @@ def start_training() -> None:
                           workers=server.training_workers())
         s["job"] = start_next(s.get("job"), job)
         s["job_adopted"] = False
+        s["interrupted"] = []  # the run a restarted server lost is being run again
         server.workspace_jobs().started(s["workspace"], job)  # the workspace's other tabs follow it
     except JobStillRunning as err:
         s["train_error"] = f"Not started: {err}."

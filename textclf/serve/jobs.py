@@ -18,6 +18,7 @@ from textclf.limits import SESSION_GONE_SECONDS
 from textclf.serve.outcome import Outcome, run_events
 from textclf.serve.queue import OwnerWatch, TrainingQueue
 from textclf.store.runs import RunInfo, RunStore
+from textclf.store.unfinished import RunNote
 from textclf.learn.train import EpochEnd, Finished, Started, StepLoss, TrainConfig, refit_steps_at_most
 from textclf.serve.workers import WorkerPool
 
@@ -156,9 +157,14 @@ class TrainingJob:
         self._started = time.perf_counter()
         self.result: TrainedModel | None = None
         self._thread = threading.Thread(target=self._run, name="textclf-train", daemon=True)
+        # Beside the workspace's saved runs while this run goes: a tab that reconnects to another server process
+        # after this one dies learns from it that the run ended there (see textclf/store/unfinished.py).
+        self._note = RunNote(store.root, config.epochs, name or "your run") if store is not None else None
 
     def start(self) -> "TrainingJob":
         """Returns self after joining the queue (if any) and starting the thread."""
+        if self._note is not None:
+            self._note.started()
         if self.queue is not None:
             self.queue.enter(self)  # here, not in the thread: the line keeps the order of the clicks
         self._thread.start()
@@ -208,6 +214,13 @@ class TrainingJob:
                             p.refit_steps_max)
 
     def _run(self) -> None:
+        try:
+            self._wait_and_train()
+        finally:
+            if self._note is not None:
+                self._note.ended()
+
+    def _wait_and_train(self) -> None:
         if self.queue is not None:
             if not self.queue.wait_turn(self, give_up=self._should_stop):
                 with self._lock:
@@ -237,6 +250,8 @@ class TrainingJob:
                 if not isinstance(event, Outcome):
                     with self._lock:
                         self._apply(event)
+                    if isinstance(event, EpochEnd) and self._note is not None and self._progress.phase == "train":
+                        self._note.epoch(event.epoch)
                     continue
                 with self._lock:
                     self._apply(event.finished)
