@@ -13,12 +13,20 @@ The visitors are Chromium pages driven by Playwright (`--clients browser`, the d
 (`--clients protocol`, scripts/streamlit_client.py) that speak Streamlit's websocket protocol as its frontend
 does but draw nothing: the server then gets what twenty students' browsers on their own machines would send,
 without twenty browsers' drawing on the server's cores.
+
+With `--replicas N` (protocol clients) the class goes through `deploy/run-local`: N Streamlit processes behind
+HAProxy, one shared runs folder. Each visitor keeps the SERVERID cookie HAProxy gives it, as a browser does,
+and the report adds each process's visitors, trainings, slowest click and peak memory. `--kill-after S` kills
+one process (SIGKILL, the one with the most trainers) S seconds after the trainers press Train: its visitors
+reconnect through the proxy as their tabs would, and its trainers, told that the server restarted, press Train
+again.
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import collections
 import itertools
 import os
 import re
@@ -30,12 +38,14 @@ import sys
 import tempfile
 import time
 import urllib.request
+from collections.abc import Callable
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from textclf.data import ARCHIVE_ENV, load_newsgroups  # noqa: E402
+from scripts.local_deployment import LocalDeployment  # noqa: E402
+from textclf.data import ARCHIVE_ENV, NEWSGROUPS, load_newsgroups  # noqa: E402
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
@@ -46,6 +56,20 @@ PAIRS = [("alt.atheism", "comp.graphics"), ("comp.os.ms-windows.misc", "comp.sys
          ("rec.motorcycles", "rec.sport.baseball"), ("rec.sport.hockey", "sci.crypt"),
          ("sci.electronics", "sci.med"), ("sci.space", "soc.religion.christian")]
 HOME_TITLE = "Train a text classifier and see why it decides"
+RESTARTED = "The server restarted"
+SERVER_COOKIE = "SERVERID"  # HAProxy's cookie naming a visitor's process (deploy/haproxy.cfg)  # the sidebar's sentence for a run its server process lost
+
+
+def pairs_for(n: int) -> list[tuple[str, str]]:
+    """Returns `n` different pairs of newsgroups: the eight disjoint ones first, then others."""
+    more = [pair for pair in itertools.combinations(NEWSGROUPS, 2) if pair not in PAIRS]
+    more = more[::7] + [pair for i, pair in enumerate(more) if i % 7]  # spread over all groups, not the first one's
+    return (PAIRS + more)[:n]
+
+
+def foreign_names(pair: tuple[str, str], body: str) -> list[str]:
+    """Returns the newsgroups other than `pair`'s that a page's text names: someone else's data."""
+    return [name for name in NEWSGROUPS if name not in pair and name in body]
 
 
 def browser_executable(folder: Path, nice: int, cpus: str) -> str:
@@ -207,7 +231,7 @@ async def train_pair(page, url: str, pair: tuple[str, str], epochs: int) -> dict
             "sidebar_pair": f"trained on {', '.join(pair)}" in body, "waited": waited,
             "training_from": training_from,
             "longest_silence": max(gaps) if gaps else None,
-            "foreign": [p for p in PAIRS if p != pair and any(name in body for name in p)],
+            "foreign": foreign_names(pair, body),
             "error": (await page.get_by_test_id("stException").count()) > 0}
 
 
@@ -255,6 +279,7 @@ async def protocol_visit(url: str) -> dict:
         title = request.heading_at(HOME_TITLE)
         failed = client.exceptions() + client.errors + ([] if title else ["no title"])
         return {"client": client, "ok": not failed, "error": "; ".join(failed), "page_load": request.finished - started,
+                "server": client.cookies.get(SERVER_COOKIE),
                 "first_answer": request.first_answer - client.connected_at,
                 "title_received": title - client.connected_at if title else None,
                 "script_finished": request.finished - client.connected_at}
@@ -267,9 +292,10 @@ async def protocol_train_page(url: str, pair: tuple[str, str], epochs: int, prev
     (closing `previous`, the start page's client: a browser tab going to a new address)."""
     from scripts.streamlit_client import StreamlitClient
 
+    cookies = previous.cookies if previous is not None else None  # the same browser: its cookies stay
     if previous is not None:
         await previous.close()
-    client = StreamlitClient(url, "train", f"categories={','.join(pair)}&epochs={epochs}")
+    client = StreamlitClient(url, "train", f"categories={','.join(pair)}&epochs={epochs}", cookies=cookies)
     opened = time.perf_counter()
     await client.open()
     await client.wait_for(lambda: _has_button(client, "Train"), 600)
@@ -302,6 +328,7 @@ async def protocol_train(client, pair: tuple[str, str]) -> dict:
             seen["training_from"] = time.perf_counter() - clicked
         return "Training took" in text
 
+    server = client.cookies.get(SERVER_COOKIE)
     await client.click("Train")
     await client.wait_for(done, 1800)
     wall = time.perf_counter() - clicked
@@ -315,17 +342,61 @@ async def protocol_train(client, pair: tuple[str, str]) -> dict:
             "shown_classes": int(size.group(2)) if size else None,
             "sidebar_pair": f"trained on {', '.join(pair)}" in body, "waited": seen["waited"],
             "training_from": seen["training_from"], "longest_silence": max(gaps) if gaps else None,
-            "foreign": [p for p in PAIRS if p != pair and any(name in body for name in p)],
-            "error": bool(client.exceptions() or client.errors), "auto_reruns": client.auto_rerun_requests}
+            "foreign": foreign_names(pair, body),
+            "error": bool(client.exceptions() or client.errors), "auto_reruns": client.auto_rerun_requests,
+            "server": server, "client": client}
+
+
+async def reopen(client, timeout: float = 180):
+    """Returns a new client for `client`'s page once it has drawn it, as a tab does that reconnects after its
+    server went away (HAProxy sends it to a live process; a refused first try is retried)."""
+    deadline = time.perf_counter() + timeout
+    while True:
+        again = client.reopened()
+        try:
+            await again.finished(await again.open(), max(1.0, deadline - time.perf_counter()))
+            return again
+        except Exception:  # noqa: BLE001 - the proxy had not yet taken the dead process out
+            await again.close()
+            if time.perf_counter() > deadline:
+                raise
+            await asyncio.sleep(1.0)
+
+
+async def protocol_train_surviving(client, pair: tuple[str, str], killed: asyncio.Event) -> dict:
+    """Returns `protocol_train`'s figures; when the trainer's process is killed meanwhile, its tab reconnects,
+    is expected to say that the server restarted, and presses Train again (the figures are the second run's,
+    with when the page came back and whether it said so)."""
+    try:
+        return await protocol_train(client, pair)
+    except Exception:  # noqa: BLE001 - a lost connection, reported as such unless a process was killed
+        if not killed.is_set() or not client.gone:
+            raise
+    lost_at, lost_on = time.perf_counter(), client.cookies.get(SERVER_COOKIE)
+    again = await reopen(client)
+    await again.wait_for(lambda: _has_button(again, "Train"), 600)
+    back = time.perf_counter() - lost_at
+    told = RESTARTED in again.text()
+    await client.close()
+    run = await protocol_train(again, pair)
+    return {**run, "restarted": True, "told": told, "back_after": back, "lost_on": lost_on}
 
 
 async def protocol_click_around(client, until: asyncio.Event) -> dict[str, list[float]]:
     """Returns, for a protocol visitor who switches pages until `until` is set, the seconds from each click to
     the server's first answer, to the new page's title and to its script_finished (all the server's part)."""
     stops = [("1. Data", "1. Data: which topics"), ("Start here", HOME_TITLE)]
-    times: dict[str, list[float]] = {"answered": [], "title": [], "finished": []}
+    times: dict[str, list[float]] = {"answered": [], "title": [], "finished": [], "reconnected": [],
+                                     "server": client.cookies.get(SERVER_COOKIE), "client": client}
     while not until.is_set():
         for link, title in stops:
+            if client.gone:  # its process died: the tab reconnects through the proxy
+                lost_at = time.perf_counter()
+                try:
+                    client = times["client"] = await reopen(client)
+                    times["reconnected"].append(time.perf_counter() - lost_at)
+                except Exception:  # noqa: BLE001 - counted as a click without an answer
+                    pass
             try:
                 request = await client.finished(await client.switch_page(link), 60)
                 shown = request.heading_at(title)
@@ -339,11 +410,12 @@ async def protocol_click_around(client, until: asyncio.Event) -> dict[str, list[
     return times
 
 
-def report_visits(users: int, visits: list[dict], seconds: float, server_pid: int, figures: list[tuple]) -> None:
+def report_visits(users: int, visits: list[dict], seconds: float, memory: Callable[[], str],
+                  figures: list[tuple]) -> None:
     """Prints how the first visits went: pages answered, then each (label, key) of `figures` per user."""
     answered = [v for v in visits if v["ok"]]
     print(f"\n{users} visitors at once: {len(answered)} start pages answered without an error "
-          f"in {seconds:.1f} s; server memory now {rss_mb(server_pid):.0f} MB")
+          f"in {seconds:.1f} s; memory now {memory()}")
     for label, key in figures:
         values = sorted(v[key] for v in answered if v.get(key) is not None)
         print(f"{label} per user (s): " + " ".join(f"{x:.1f}" for x in values))
@@ -354,7 +426,7 @@ def report_visits(users: int, visits: list[dict], seconds: float, server_pid: in
             print("  failed:", (v.get("error") or "an exception on the page").splitlines()[0])
 
 
-async def browser_class(args: argparse.Namespace, url: str, pairs: list, server_pid: int) -> dict:
+async def browser_class(args: argparse.Namespace, url: str, pairs: list, memory: Callable[[], str]) -> dict:
     """Runs the class with a Chromium context per user; returns the runs, clicks and health checks."""
     from playwright.async_api import async_playwright
 
@@ -363,7 +435,7 @@ async def browser_class(args: argparse.Namespace, url: str, pairs: list, server_
         browser = await p.chromium.launch(executable_path=executable, args=CHROMIUM_ARGS)
         started = time.perf_counter()
         visits = await asyncio.gather(*(open_start_page(browser, url) for _ in range(args.users)))
-        report_visits(args.users, visits, time.perf_counter() - started, server_pid,
+        report_visits(args.users, visits, time.perf_counter() - started, memory,
                       [("first contentful paint", "first_paint"), ("start page's title shown", "title_shown")])
         answered = [v for v in visits if v["ok"]]
 
@@ -385,12 +457,14 @@ async def browser_class(args: argparse.Namespace, url: str, pairs: list, server_
                        ("click to the page's title on screen", [x for _, shown in clicked for x in shown])]}
 
 
-async def protocol_class(args: argparse.Namespace, url: str, pairs: list, server_pid: int) -> dict:
+async def protocol_class(args: argparse.Namespace, url: str, pairs: list, memory: Callable[[], str],
+                         deployment: LocalDeployment | None = None) -> dict:
     """Runs the class with a protocol client per user (scripts/streamlit_client.py); returns the runs, clicks and
-    health checks. The trainers press Train together once all their pages show Train."""
+    health checks. The trainers press Train together once all their pages show Train. With `deployment` and
+    `args.kill_after`, one Streamlit process is killed that many seconds later."""
     started = time.perf_counter()
     visits = await asyncio.gather(*(protocol_visit(url) for _ in range(args.users)))
-    report_visits(args.users, visits, time.perf_counter() - started, server_pid,
+    report_visits(args.users, visits, time.perf_counter() - started, memory,
                   [("websocket to the server's first message", "first_answer"),
                    ("websocket to the start page's title", "title_received"),
                    ("websocket to the start page's script_finished", "script_finished"),
@@ -399,7 +473,7 @@ async def protocol_class(args: argparse.Namespace, url: str, pairs: list, server
     trainers, bystanders = answered[:len(pairs)], answered[len(pairs):]
     print(f"\n{len(trainers)} users open a teacher link to Train and press Train at the same time:")
     started = time.perf_counter()
-    training_over = asyncio.Event()
+    training_over, killed = asyncio.Event(), asyncio.Event()
     clicking = [asyncio.create_task(protocol_click_around(v["client"], training_over)) for v in bystanders]
     with HealthProbe(url) as probe:
         pages = await asyncio.gather(*(protocol_train_page(url, pair, args.epochs, v["client"])
@@ -411,22 +485,38 @@ async def protocol_class(args: argparse.Namespace, url: str, pairs: list, server
               f"{time.perf_counter() - started:.1f} s (computed one data choice after another in a worker); "
               f"all press Train now")
         started = time.perf_counter()
-        runs = await asyncio.gather(*(protocol_train(client, pair) if not isinstance(client, BaseException)
+        victim = None
+        if deployment is not None and args.kill_after is not None:
+            on = collections.Counter(c.cookies.get(SERVER_COOKIE) for c in ready)
+            victim = on.most_common(1)[0][0]
+            asyncio.create_task(kill_later(deployment, victim, args.kill_after, killed))
+        runs = await asyncio.gather(*(protocol_train_surviving(client, pair, killed)
+                                      if not isinstance(client, BaseException)
                                       else _raise(client) for client, pair in zip(pages, pairs)),
                                     return_exceptions=True)
     total = time.perf_counter() - started
     training_over.set()
     clicked = await asyncio.gather(*clicking)
-    for client in [*pages, *(v["client"] for v in visits)]:
-        if not isinstance(client, BaseException):
-            await client.close()
+    open_clients = [*(r["client"] for r in runs if isinstance(r, dict)), *(c["client"] for c in clicked),
+                    *(c for c in pages if not isinstance(c, BaseException)), *(v["client"] for v in visits)]
+    for client in open_clients:
+        await client.close()
     auto = [r["auto_reruns"] for r in runs if isinstance(r, dict)]
     if auto:
         print(f"  auto-rerun requests sent per trainer (st.fragment(run_every=...)): {min(auto)}-{max(auto)}")
     return {"runs": runs, "total": total, "bystanders": len(bystanders), "health": probe.latencies,
+            "visits": answered, "clicked": clicked, "victim": victim,
             "clicks": [("click to the server's first answer", [x for c in clicked for x in c["answered"]]),
                        ("click to the new page's title received", [x for c in clicked for x in c["title"]]),
                        ("click to the new page's script_finished", [x for c in clicked for x in c["finished"]])]}
+
+
+async def kill_later(deployment: LocalDeployment, name: str, after: float, killed: asyncio.Event) -> None:
+    """Kills Streamlit process `name` `after` seconds from now and sets `killed`."""
+    await asyncio.sleep(after)
+    killed.set()  # first: a trainer whose connection drops must know why
+    deployment.kill(name)
+    print(f"  killed {name} (pid {deployment.replicas[name]}) with SIGKILL, {after:.0f} s after Train was pressed")
 
 
 async def _raise(err: BaseException) -> None:
@@ -501,38 +591,95 @@ async def main(args: argparse.Namespace) -> None:
     work = Path(tempfile.mkdtemp(prefix="textclf-load-"))
     args.work = str(work)
     data_home = args.data_home or str(work / "scikit_learn_data")
-    pairs = PAIRS[:args.trainers]
+    pairs = pairs_for(args.trainers)
     clients = (f"{args.users} protocol clients in this process (pid {os.getpid()})" if args.clients == "protocol"
                else f"browsers on core(s) {args.browser_cpus or 'all'} at nice {args.browser_nice}")
     print(f"{os.cpu_count()} cores; {clients}; load average before: {os.getloadavg()[0]:.1f}; training slots: "
-          f"{args.max_trainings or os.environ.get('TEXTCLF_MAX_TRAININGS') or os.cpu_count()}; data cache: "
+          f"{args.max_trainings or os.environ.get('TEXTCLF_MAX_TRAININGS') or 'as the app chooses'}"
+          f"{' per process' if args.replicas else ''}; data cache: "
           f"{'given' if args.data_home else 'empty at start'}")
     env = server_env(args, work / "class", data_home)
-    port = free_port()
-    server = start_server(port, env)
+    deployment = server = None
+    if args.replicas:
+        deployment = LocalDeployment(args.replicas, free_port(), work / "class" / "runs", work / "class" / "logs", env)
+        url = deployment.url
+        print(f"deploy/run-local: {args.replicas} Streamlit processes "
+              f"({', '.join(f'{n} pid {pid}' for n, pid in deployment.replicas.items())}) behind HAProxy at {url}")
+
+        def memory() -> str:
+            return ", ".join(f"{n} {mb:.0f} MB" for n, mb in deployment.memory_now_mb().items())
+    else:
+        port = free_port()
+        server = start_server(port, env)
+        url = f"http://127.0.0.1:{port}"
+
+        def memory() -> str:
+            return f"server {rss_mb(server.pid):.0f} MB"
     cpu_before = time.process_time()
     try:
         if not args.cold:
-            await teacher_visit(f"http://127.0.0.1:{port}")
-        run_class = protocol_class if args.clients == "protocol" else browser_class
-        outcome = await run_class(args, f"http://127.0.0.1:{port}", pairs, server.pid)
-        peak = peak_rss_mb(server.pid)
-        workers_peak = [peak_rss_mb(child) for child in children(server.pid)]
+            await teacher_visit(url)
+        if args.clients == "protocol":
+            outcome = await protocol_class(args, url, pairs, memory, deployment)
+        else:
+            outcome = await browser_class(args, url, pairs, memory)
+        if server is not None:
+            peaks = {"server": (peak_rss_mb(server.pid), [peak_rss_mb(child) for child in children(server.pid)])}
+        else:
+            peaks = {name: deployment.peak_mb(name) for name in deployment.replicas}
     finally:
-        server.terminate()
-        server.wait(20)
+        if server is not None:
+            server.terminate()
+            server.wait(20)
+        else:
+            deployment.stop()
     client_cpu = time.process_time() - cpu_before
-    tracebacks = (work / "class" / "streamlit.log").read_text().count("Traceback")
+    tracebacks = (deployment.tracebacks() if deployment is not None else
+                  {"server": (work / "class" / "streamlit.log").read_text().count("Traceback")})
     saved = len(list((work / "class" / "runs").rglob("run.json")))
     alone = {} if args.skip_solo else await solo_runs(args, pairs, work, data_home)
     report(pairs, outcome, alone, data_home, saved)
-    print(f"server peak memory (VmHWM): {peak:.0f} MB; its {len(workers_peak)} worker processes' peaks: "
-          f"{' + '.join(f'{x:.0f}' for x in workers_peak)} MB; all together at most "
-          f"{peak + sum(workers_peak):.0f} MB")
+    if deployment is not None:
+        report_processes(outcome, peaks)
+    for name, (peak, workers_peak) in peaks.items():
+        killed = " (when it was killed)" if deployment is not None and name in deployment.peaks_at_kill else ""
+        print(f"{name} peak memory (VmHWM){killed}: {peak:.0f} MB"
+              + (f"; its {len(workers_peak)} worker processes' peaks: "
+                 f"{' + '.join(f'{x:.0f}' for x in workers_peak)} MB; all together at most "
+                 f"{peak + sum(workers_peak):.0f} MB" if workers_peak else ""))
     if args.clients == "protocol":
         print(f"CPU used by this process (the {args.users} clients and the health check): {client_cpu:.1f} s")
-    print(f"tracebacks in the server log: {tracebacks}; "
-          f"load average after: {os.getloadavg()[0]:.1f}")
+    print(f"tracebacks in the server logs: {tracebacks}; load average after: {os.getloadavg()[0]:.1f}")
+
+
+def report_processes(outcome: dict, peaks: dict) -> None:
+    """Prints the balance over the processes behind the proxy: visitors, trainings, slowest click, peak memory."""
+    runs = [r for r in outcome["runs"] if isinstance(r, dict)]
+    visitors = collections.Counter(v.get("server") for v in outcome["visits"])
+    trainings = collections.Counter(r["server"] for r in runs)
+    lost = collections.Counter(r["lost_on"] for r in runs if r.get("restarted"))
+    print("\nper process (visitors by their first page, trainings by the process that ran them):")
+    for name in sorted(peaks):
+        clicks = [x for c in outcome["clicked"] if c["server"] == name for x in c["answered"]]
+        slowest = f"{max(clicks):.2f} s" if clicks else "n/a"
+        peak, workers = peaks[name]
+        print(f"  {name}{' (killed)' if name == outcome.get('victim') else ''}: {visitors.get(name, 0)} visitors, "
+              f"{trainings.get(name, 0)} trainings"
+              + (f" ({lost[name]} more lost when it was killed)" if lost.get(name) else "")
+              + f", slowest click {slowest}, peak memory "
+              f"{peak + sum(workers):.0f} MB with its workers")
+    restarted = [r for r in runs if r.get("restarted")]
+    if outcome.get("victim"):
+        reconnects = [x for c in outcome["clicked"] for x in c["reconnected"]]
+        print(f"after the kill: {len(restarted)} trainers' pages came back on another process "
+              f"({spread([r['back_after'] for r in restarted]) if restarted else 'none'}), "
+              f"{sum(1 for r in restarted if r['told'])} of them said that the server restarted, "
+              f"{sum(1 for r in restarted if r['train_seconds'] is not None)} trained again to the end; "
+              f"{len(reconnects)} other visitors reconnected"
+              + (f" ({spread(reconnects)})" if reconnects else ""))
+    others = [r["longest_silence"] for r in runs if not r.get("restarted") and r["longest_silence"] is not None]
+    if others and restarted:
+        print(f"longest server silence towards a trainer whose process lived: {max(others):.1f} s")
 
 
 def report(pairs: list, outcome: dict, alone: dict, data_home: str, saved: int) -> None:
@@ -573,14 +720,22 @@ def report(pairs: list, outcome: dict, alone: dict, data_home: str, saved: int) 
         for label, values in clicks:
             print(f"  {label}: {spread(values)}; over 2 s: {sum(1 for x in values if x > 2)}")
     if outcome["health"]:
+        failed = sum(1 for x in outcome["health"] if x == float("inf"))
         print(f"server health check while the {len(pairs)} trained ({len(outcome['health'])} asks): "
-              f"{spread(outcome['health'])}")
+              f"{spread(outcome['health'])}" + (f"; {failed} without an answer" if failed else ""))
 
 
 if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--users", type=int, default=20)
-    parser.add_argument("--trainers", type=int, default=len(PAIRS), help=f"users who train (at most {len(PAIRS)})")
+    parser.add_argument("--trainers", type=int, default=len(PAIRS),
+                        help="users who train, each on a pair of newsgroups of their own (at most 190)")
+    parser.add_argument("--replicas", type=int, default=0,
+                        help="serve through deploy/run-local: this many Streamlit processes behind HAProxy "
+                             "(protocol clients only)")
+    parser.add_argument("--kill-after", type=float,
+                        help="with --replicas: kill the process with the most trainers this many seconds after "
+                             "Train is pressed")
     parser.add_argument("--epochs", type=int, default=3)
     parser.add_argument("--data-home", help="a scikit-learn data folder that already holds the 20news cache")
     parser.add_argument("--max-trainings", type=int, help="TEXTCLF_MAX_TRAININGS for the server")
@@ -595,6 +750,10 @@ if __name__ == "__main__":
                         help="browser: a Chromium page per user; protocol: Streamlit's websocket protocol spoken "
                              "by this process, nothing drawn (scripts/streamlit_client.py)")
     arguments = parser.parse_args()
+    if arguments.replicas and arguments.clients != "protocol":
+        parser.error("--replicas needs --clients protocol (each visitor keeps its SERVERID cookie itself)")
+    if arguments.kill_after is not None and not arguments.replicas:
+        parser.error("--kill-after needs --replicas")
     if not os.environ.get(ARCHIVE_ENV) and not arguments.data_home:
         raise SystemExit(f"set {ARCHIVE_ENV} to 20news-bydate.tar.gz (or give --data-home)")
     asyncio.run(main(arguments))

@@ -27,7 +27,11 @@ components' `getDefaultStateFromProto`/`getCurrStateFromProto`, and streamlit/ru
 What it does not do: draw anything or run JavaScript, so no lazily loaded JavaScript chunks, fonts, images,
 media files or Plotly/Vega rendering; no dataframe or chart selections, file uploads, select_slider or date
 widgets (their values are not sent, so the server keeps its own); no heartbeats (a browser sends them only when
-embedded in a host page), no reconnection, no browser history.
+embedded in a host page), no automatic reconnection (`reopened()` gives a new client on the same address and
+cookies, as a reconnecting tab would), no browser history.
+
+Cookies: it keeps those the server (or a load balancer in front of it, such as HAProxy's SERVERID) sets on any
+answer, including the websocket's, and sends them back with every request, as a browser does.
 """
 
 from __future__ import annotations
@@ -184,8 +188,9 @@ class StreamlitClient:
     """
 
     def __init__(self, base_url: str, path: str = "", query: str = "", *, fetch_assets: bool = False,
-                 use_cache: bool = True, timeout: float = 600.0):
+                 use_cache: bool = True, timeout: float = 600.0, cookies: dict[str, str] | None = None):
         self.base_url, self.path, self.query = base_url.rstrip("/"), path.strip("/"), query.lstrip("?")
+        self.cookies: dict[str, str] = dict(cookies or {})  # name -> value, as the browser's cookie jar
         self.fetch_assets, self.timeout = fetch_assets, timeout
         self.cache = ForwardMsgCache() if use_cache else None
         self.message_times: list[float] = []
@@ -231,9 +236,31 @@ class StreamlitClient:
         host = urlsplit(self.base_url).netloc
         self._ws = await connect(f"ws://{host}/_stcore/stream", origin=self.base_url,
                                  subprotocols=["streamlit", "PLACEHOLDER_AUTH_TOKEN"], max_size=None,
-                                 ping_interval=None, open_timeout=self.timeout, proxy=None)
+                                 ping_interval=None, open_timeout=self.timeout, proxy=None,
+                                 additional_headers=self._cookie_header())
+        self._keep_cookies(self._ws.response.headers.get_all("Set-Cookie"))
         self._receiver = asyncio.create_task(self._receive())
         return await self._send_rerun(page_name=self.path)
+
+    def reopened(self) -> StreamlitClient:
+        """Returns a new client (not yet opened) for the page this one shows, with its address and cookies: what
+        a tab that reconnects after its server went away asks for."""
+        page = next((p.url_pathname for p in self.pages if p.page_script_hash == self.page_hash), self.path)
+        return StreamlitClient(self.base_url, page, self.query, timeout=self.timeout, cookies=self.cookies)
+
+    @property
+    def gone(self) -> bool:
+        """Returns True once the connection has ended, whoever closed it."""
+        return self._gone
+
+    def _cookie_header(self) -> dict[str, str]:
+        return {"Cookie": "; ".join(f"{k}={v}" for k, v in self.cookies.items())} if self.cookies else {}
+
+    def _keep_cookies(self, set_cookies: list[str]) -> None:
+        for header in set_cookies:
+            name, _, value = header.split(";", 1)[0].partition("=")
+            if name.strip():
+                self.cookies[name.strip()] = value.strip()
 
     async def close(self) -> None:
         """Closes the websocket (the server then ends the session) and stops the timers."""
@@ -251,12 +278,21 @@ class StreamlitClient:
         """GETs the page's HTML (and on a first visit the files it names), then what the frontend asks before
         opening the websocket."""
         url = f"{self.base_url}/{self.path}" + (f"?{self.query}" if self.query else "")
-        html = _get(url).decode("utf-8", "replace")
+        html = self._get(url).decode("utf-8", "replace")
         if self.fetch_assets:
             for asset in page_assets(html):
-                _get(f"{self.base_url}/{asset}")
-        _get(f"{self.base_url}/_stcore/health")
-        _get(f"{self.base_url}/_stcore/host-config")
+                self._get(f"{self.base_url}/{asset}")
+        self._get(f"{self.base_url}/_stcore/health")
+        self._get(f"{self.base_url}/_stcore/host-config")
+
+    def _get(self, url: str) -> bytes:
+        """Returns the body of a GET to `url`, asked as a browser asks (gzip accepted, so the server compresses;
+        the cookie jar sent, and the answer's cookies kept)."""
+        request = urllib.request.Request(url, headers={"Accept-Encoding": "gzip", **self._cookie_header()})
+        with urllib.request.urlopen(request, timeout=600) as answer:
+            self._keep_cookies(answer.headers.get_all("Set-Cookie") or [])
+            body = answer.read()
+            return gzip.decompress(body) if answer.headers.get("Content-Encoding") == "gzip" else body
 
     async def _receive(self) -> None:
         """Reads every ForwardMsg until the websocket closes."""
@@ -508,11 +544,3 @@ class StreamlitClient:
         """Waits until the first full run started after `request` has finished; returns the request."""
         await self.wait_for(lambda: request.finished is not None, timeout)
         return request
-
-
-def _get(url: str) -> bytes:
-    """Returns the body of a GET to `url`, asked as a browser asks (gzip accepted, so the server compresses)."""
-    request = urllib.request.Request(url, headers={"Accept-Encoding": "gzip"})
-    with urllib.request.urlopen(request, timeout=600) as answer:
-        body = answer.read()
-        return gzip.decompress(body) if answer.headers.get("Content-Encoding") == "gzip" else body

@@ -5,6 +5,7 @@ Chromium and the 20 Newsgroups archive. Logs of each deployment go to the test's
 browser's screenshots to test-output/browser/.
 """
 
+import asyncio
 import io
 import json
 import os
@@ -207,6 +208,33 @@ def test_proxy_answers_and_pins_by_cookie_not_address(deployment):
 
     for m in wait_until(pinned_requests, 10, "HAProxy did not log the 10 pinned requests"):
         assert m["request"].split("probe=")[1].startswith(m["server"] + "-"), m.group(0)
+
+
+def test_a_protocol_client_keeps_its_process_as_a_browser_does(deployment):
+    """scripts/streamlit_client.py through HAProxy (scripts/load_test.py --replicas relies on it): the SERVERID
+    cookie of its first answer goes with every later request, the websocket's included, and a reopened client
+    (a reconnecting tab) keeps it."""
+    from scripts.streamlit_client import StreamlitClient
+
+    async def visit() -> tuple[str | None, str | None]:
+        async with StreamlitClient(deployment.url) as page:
+            await page.wait_for(lambda: "Where you are" in page.text(), 120)
+            first = page.cookies.get("SERVERID")
+            again = page.reopened()
+        async with again:
+            await again.wait_for(lambda: "Where you are" in again.text(), 120)
+        return first, again.cookies.get("SERVERID")
+
+    first, second = asyncio.run(visit())
+    assert first in deployment.replicas and second == first
+
+    def websockets_of_the_cookie():
+        found = [m for m in deployment.access_log() if "/_stcore/stream" in m["request"]
+                 and m["sent"] == f"SERVERID={first}"]
+        return found if len(found) >= 2 else None
+
+    for m in wait_until(websockets_of_the_cookie, 20, "HAProxy did not log both websockets with the cookie"):
+        assert m["server"] == first and m["flags"][2] == "V", m.group(0)
 
 
 def tickets_csv(folder: Path) -> Path:
