@@ -58,3 +58,27 @@ def test_predict_and_label_issue_figures_are_real(tiny_corpus, tiny_classifier):
     flips = label_issue_flips(tiny_corpus, share=0.05, seed=0)
     assert flips["flipped"] == 6 and flips["seconds"] > 0 and 0 <= flips["precision"] <= 1
     assert flips["recall"] >= 0.5  # the tiny corpus's classes have their own words: flips stand out
+
+
+def test_subject_lines_lose_their_reply_prefixes():
+    from textclf.bench_cli import subject_line
+
+    assert subject_line("From: a@b\nSubject: Re: RE:  Goalie masks\n\nbody") == "Goalie masks"
+    assert subject_line("\n\nno header here\nmore") == "no header here"
+    assert subject_line("Subject: \n") == "(no subject)"
+
+
+def test_the_short_text_file_and_the_svc_script_agree_on_rows(tiny_corpus, tmp_path):
+    import csv
+    import subprocess
+    import sys
+
+    from textclf.bench_cli import SVC_SCRIPT, write_short_texts
+
+    path = write_short_texts(tiny_corpus, tmp_path / "rows.csv")
+    with open(path, newline="", encoding="utf-8") as f:
+        rows = list(csv.DictReader(f))
+    assert len(rows) == len(tiny_corpus.train_texts) + len(tiny_corpus.test_texts)
+    assert {r["split"] for r in rows} == {"train", "test"} and set(r["label"] for r in rows) <= set(tiny_corpus.class_names)
+    done = subprocess.run([sys.executable, "-c", SVC_SCRIPT, str(path)], capture_output=True, text=True, check=True)
+    assert 0.0 <= float(done.stdout.strip().splitlines()[-1]) <= 1.0
