@@ -404,8 +404,8 @@ async def protocol_click_around(client, until: asyncio.Event) -> dict[str, list[
                 times["title"].append(shown - request.sent if shown else float("inf"))
                 times["finished"].append(request.finished - request.sent)
             except Exception:  # noqa: BLE001 - no answer within a minute: counted as such
-                for values in times.values():
-                    values.append(float("inf"))
+                for key in ("answered", "title", "finished"):
+                    times[key].append(float("inf"))
             await asyncio.sleep(2.0)
     return times
 

@@ -47,6 +47,22 @@ def test_a_dead_process_run_is_told_once_with_its_epoch(tmp_path):
     assert notes(tmp_path) == [] and interrupted(tmp_path) == []
 
 
+def test_a_killed_process_not_yet_reaped_counts_as_gone(tmp_path):
+    code = ("import sys; from pathlib import Path; from textclf.store.unfinished import RunNote; "
+            "n = RunNote(Path(sys.argv[1]), 5, 'zombie'); n.started(); n.epoch(1)")
+    child = subprocess.Popen([sys.executable, "-c", code, str(tmp_path)], cwd=ROOT)
+    try:
+        stat = Path(f"/proc/{child.pid}/stat")
+        deadline = time.monotonic() + 60
+        while stat.read_text().rsplit(")", 1)[1].split()[0] != "Z":  # exited, and nobody has waited for it
+            assert time.monotonic() < deadline, "the child did not end"
+            time.sleep(0.05)
+        [lost] = interrupted(tmp_path)
+        assert (lost.name, lost.epoch) == ("zombie", 1)
+    finally:
+        child.wait()
+
+
 def test_a_reused_pid_does_not_keep_a_dead_run_alive(tmp_path):
     note = RunNote(tmp_path, 4, "old")
     note.started()

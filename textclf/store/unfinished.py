@@ -38,9 +38,13 @@ class Interrupted:
 
 
 def _process_start(pid: int) -> str | None:
-    """Returns the kernel's start time of process `pid` (field 22 of /proc/PID/stat), or None if it is gone."""
+    """Returns the kernel's start time of process `pid` (field 22 of /proc/PID/stat), or None if it is gone.
+
+    A killed process stays a zombie until its parent reaps it, which can be after its tabs have reconnected
+    elsewhere: a zombie counts as gone."""
     try:
-        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[19]
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        return None if fields[0] in ("Z", "X") else fields[19]
     except (OSError, IndexError):
         return None
 
