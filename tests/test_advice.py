@@ -29,3 +29,15 @@ def test_a_recommended_model_is_pointed_to_word_pairs_then_to_more_examples(tiny
 
     assert "word pairs" in setting_advice(model(FeatureConfig("tfidf", 2)), 0.4, 0.5)
     assert "more labelled examples" in setting_advice(model(FeatureConfig("tfidf", 2, pairs=True)), 0.4, 0.5)
+
+
+def test_the_train_outcome_carries_the_advice_of_an_unsure_model(tiny_classifier, tiny_corpus):
+    import jax
+
+    from textclf.serve.outcome import evaluate_on_test
+
+    assert evaluate_on_test(tiny_corpus, tiny_classifier)[1] is None  # sure of its distinct words
+    unsure = replace(tiny_classifier, params=jax.tree_util.tree_map(lambda a: a * 0, tiny_classifier.params))
+    evaluation, advice = evaluate_on_test(tiny_corpus, unsure)  # every class at 1/3
+    assert "100% of these texts" in advice and "Recommended preset" in advice
+    assert evaluation.accuracy == float(np.mean(unsure.predict(tiny_corpus.test_texts) == tiny_corpus.test_labels))
