@@ -21,7 +21,7 @@ def setting_advice(classifier: Classifier, share: float, threshold: float) -> st
 
     The tutorial's plain word counts are the first suspect (docs/performance.md: on a small file of support
     tickets the tutorial preset was unsure on 26 of 45 texts, the recommended one on none); then word pairs,
-    which help short texts; with both already on, more labelled examples.
+    which raised test accuracy on the short public sets by 0.3-1.0 points; with both on, more labelled examples.
     """
     if share <= UNSURE_SHARE:
         return None
@@ -31,6 +31,6 @@ def setting_advice(classifier: Classifier, share: float, threshold: float) -> st
         return said + ("try the Recommended preset on the Train page (tf-idf word weights and a mix with Naive "
                        "Bayes), which is usually surer and more accurate on a file of your own.")
     if not features.pairs:
-        return said + ("try word pairs (Data page, Advanced), which help most when texts are short, such as "
+        return said + ("try word pairs (Data page, Advanced), which can help when texts are short, such as "
                        "questions or messages.")
     return said + "the settings are already the recommended ones, so more labelled examples per class would help most."
