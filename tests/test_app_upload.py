@@ -48,8 +48,26 @@ def test_upload_guess_columns_preview_and_use(tmp_path, monkeypatch):
     assert corpus.class_names == ("accounts", "billing", "network")
     assert len(corpus.train_texts) + len(corpus.test_texts) == 60
     assert plain("tickets.csv") in texts(at)  # the sidebar and the page name the data in use (escaped)
+    assert at.session_state["preset"] == "recommended"  # your own file starts from the best measured preset
+    assert at.session_state["scaling"] == "tfidf" and at.session_state["nb_mixture"]
+    at.toggle(key="pairs").set_value(True).run()  # the word options are there for your own file too
+    assert not at.exception and at.session_state["pairs"]
+    at.toggle(key="pairs").set_value(False).run()  # a changed form would be kept as it is (tested below)
     at.switch_page("views/train.py").run()
     assert not at.exception and "60" not in [t.value for t in at.error]
+    at.switch_page("views/data.py").run()
+    at.button_group(key="source").set_value("20 Newsgroups").run()
+    assert not at.exception and at.session_state["preset"] == "tutorial"  # the lesson's own default again
+
+
+def test_own_settings_are_kept_when_an_own_file_is_used(tmp_path, monkeypatch):
+    monkeypatch.setenv("TEXTCLF_RUNS_DIR", str(tmp_path))
+    at = data_page()
+    at.session_state["epochs"] = 9
+    at.file_uploader(key="csv_upload").upload("tickets.csv", tickets_csv(), "text/csv").run()
+    [b for b in at.button if b.label == "Use this data"][0].click()
+    at.run()
+    assert at.session_state["preset"] == "tutorial" and at.session_state["epochs"] == 9
 
 
 @pytest.mark.parametrize("name, content, says", [

@@ -29,12 +29,22 @@ def tickets_csv(tmp_path_factory):
 def test_train_on_a_csv(tickets_csv, tmp_path):
     # --lr 0.01: at the tutorial's 1e-3, 96 tickets give too few steps in 2 epochs to learn much
     result = run_cli("train", "--csv", tickets_csv, "--text-column", "text", "--label-column", "team",
-                     "--epochs", "2", "--lr", "0.01", "--json", data_home=str(tmp_path))
+                     "--preset", "tutorial", "--epochs", "2", "--lr", "0.01", "--json", data_home=str(tmp_path))
     report = last_json(result)
+    assert report["preset"] == "tutorial"
     assert report["class_names"] == sorted(TEAMS)
     assert report["n_test"] == 24 and report["n_train"] + report["n_val"] == 96
     assert report["test_accuracy"] > 0.9
+    assert "network_alone_accuracy" not in report  # no Naive Bayes mixed in: the test accuracy is the network's
     assert '"text"' in result.stderr and "Using 120 rows in 3 classes" in result.stderr
+
+
+def test_own_file_starts_from_the_recommended_preset_and_reports_the_network_alone(tickets_csv, tmp_path):
+    report = last_json(run_cli("train", "--csv", tickets_csv, "--epochs", "4", "--json", data_home=str(tmp_path)))
+    assert report["preset"] == "recommended" and report["config"]["nb_mixture"]
+    assert report["features"]["scaling"] == "tfidf"
+    assert 0.9 < report["network_alone_accuracy"] <= 1 and 0 < report["network_alone_macro_f1"] <= 1
+    assert report["test_accuracy"] > 0.9 and 0 < report["mixture"]["net_weight"] < 1
 
 
 def test_baseline_on_a_csv_with_guessed_columns(tickets_csv, tmp_path):

@@ -5,7 +5,8 @@ from dataclasses import replace
 import pytest
 
 from textclf.data.features import FeatureConfig
-from textclf.learn.presets import PRESETS, config_from_form, features_from_form, form_values
+from textclf.learn.presets import (PRESETS, config_from_form, default_preset, features_from_form, form_values,
+                                  preset_for_new_data)
 from textclf.learn.train import TrainConfig
 
 
@@ -51,3 +52,16 @@ def test_a_preset_with_fast_updates_says_so_in_its_description(name):
     """The Train page leaves out its own lazy Adam note under an unchanged preset: the description must say it."""
     preset = PRESETS[name]
     assert (preset.train_config.optimizer == "lazy_adam") == ("lazy Adam" in preset.description)
+
+
+def test_own_data_starts_from_the_recommended_preset_and_the_newsgroups_from_the_tutorial():
+    assert default_preset(own_file=True) == "recommended" and default_preset(own_file=False) == "tutorial"
+    assert preset_for_new_data(form_values("tutorial"), own_file=True) == form_values("recommended")
+    assert preset_for_new_data(form_values("recommended"), own_file=False) == form_values("tutorial")
+    assert preset_for_new_data(form_values("recommended"), own_file=True) is None  # already there
+
+
+def test_a_changed_form_is_kept_when_the_data_changes():
+    changed = {**form_values("tutorial"), "epochs": 9}
+    assert preset_for_new_data(changed, own_file=True) is None
+    assert preset_for_new_data({**form_values("tutorial"), "min_df": 3}, own_file=True) is None

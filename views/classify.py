@@ -9,6 +9,7 @@ from textclf.data import describe
 from textclf.store.export import SAFE_HELP as SAFE, to_csv_bytes
 from textclf.store.modelfiles import BadModelFile
 from textclf.plots import confusion_figure
+from textclf.analysis.advice import setting_advice, unsure_share
 from textclf.analysis.predict import (DEFAULT_THRESHOLD, TOP_WORDS, check_labels, check_text_column, guess_text_column,
                              prediction_table, predict_texts, read_new_texts, shown_columns)
 from textclf.store.runs import RunNotFound
@@ -117,6 +118,9 @@ status = result.iloc[:, -1].value_counts()
 st.markdown(f"**{len(result):,} rows**: {status.get('sure', 0):,} sure, {status.get('unsure', 0):,} unsure, "
             f"{status.get('no text', 0):,} without text, {status.get('no known words', 0):,} without any word "
             f"the model knows.")
+if advice := setting_advice(classifier, unsure_share(predictions.confidence[predictions.classified], threshold),
+                             threshold):
+    st.info(advice, icon=":material/lightbulb:")
 st.caption(f"*top words*: the {TOP_WORDS} words whose removal lowers the predicted class's probability most "
            "(each removal recomputed exactly).")
 st.dataframe(result, hide_index=True, key="classified_table",

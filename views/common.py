@@ -9,7 +9,7 @@ from textclf.data.features import FeatureConfig
 from textclf.serve.jobs import TrainedModel, TrainingJob
 from textclf.serve.teacher_links import parse_setup
 from textclf.learn.checks import data_problem, training_problem
-from textclf.learn.presets import config_from_form, features_from_form, form_values
+from textclf.learn.presets import config_from_form, features_from_form, form_values, preset_for_new_data
 from textclf.store.runs import RunStore
 from textclf.store.unfinished import interrupted
 from textclf.store.workspaces import is_teacher, new_workspace, valid_workspace, workspace_store
@@ -162,6 +162,15 @@ def plain(text: str) -> str:
 
 
 OWN_FILE = "Your own file"  # the Data page's choice of texts from an uploaded file
+
+
+def use_data(corpus: Corpus | None) -> None:
+    """Makes `corpus` (None: the newsgroups) the chosen data; an unchanged form moves to that data's preset."""
+    st.session_state["custom_corpus"] = corpus
+    link = st.session_state["link"]
+    if "hyperparameters" not in link.locked | link.hidden:
+        if values := preset_for_new_data(st.session_state, own_file=corpus is not None):
+            st.session_state.update(values)
 
 
 def own_file_pending() -> bool:

@@ -10,6 +10,26 @@ from textclf.data import ARCHIVE_ENV, NEWSGROUPS, describe, header_example, post
 from textclf.data.features import SCALINGS
 from textclf.plots import class_counts_figure
 
+
+def word_settings(locked: dict) -> None:
+    """Draws the word options (weighting, rare words, vocabulary size, word pairs) under Advanced."""
+    with st.expander("Advanced: how words become numbers"):
+        c1, c2, c3 = st.columns(3)
+        c1.selectbox("Word weighting", SCALINGS, key="scaling", **locked,
+                     format_func={"count": "count (tutorial)", "binary": "present / absent",
+                                  "tfidf": "tf-idf", "log": "log(1 + count)"}.get,
+                     help="count: how often each word occurs (the tutorial's choice). present/absent: 1 or 0. "
+                          "tf-idf: rarer words weigh more. log: dampens very frequent words.")
+        c2.number_input("Ignore words in fewer than N texts", *limits.MIN_DF, key="min_df", **locked,
+                        help="1 keeps every word; 2 or more drops typos and one-off names.")
+        c3.number_input("Keep at most N words (0 = all)", *limits.MAX_FEATURES, step=1000, key="max_features", **locked,
+                        help="Keeps the most frequent words; a smaller vocabulary trains faster.")
+        c1.toggle("Word pairs", key="pairs", **locked,
+                  help='Also reads neighbouring words together, such as "how many" or "not good": they help most '
+                       "on short texts (questions, messages). Explanations show a pair as a pair. The rarest pairs "
+                       "are left out so the saved model stays small enough.")
+
+
 st.title("1. Data: which topics should the model tell apart?")
 sharing.link_notes()
 fixed = sharing.locked("data")
@@ -24,7 +44,8 @@ else:
         render_upload()
         st.stop()
     if custom is not None and source == "20 Newsgroups":
-        st.session_state["custom_corpus"] = custom = None
+        common.use_data(None)
+        custom = None
 if custom is not None:
     st.info(f"Using your own data: **{common.plain(str(custom.description.get('name', 'your texts')))}**, "
             f"{len(custom.train_texts):,} training and {len(custom.test_texts):,} test texts in "
@@ -38,6 +59,8 @@ if custom is not None:
     st.page_link("views/train.py", label="Go to 2. Train", icon=":material/model_training:")
     with st.expander("Likely label errors in your file", icon=":material/rule:"):
         render_label_errors(custom, "data")
+    if not sharing.hidden("data"):
+        word_settings({"persist_state": "session", "disabled": fixed})
     st.stop()
 if not sharing.hidden("data"):
     locked = {"persist_state": "session", "disabled": fixed}
@@ -52,17 +75,7 @@ if not sharing.hidden("data"):
                "signatures give the answer away. With them removed, accuracy drops, but it is an honest measure "
                "of understanding the text. Off at first because the tutorial kept them; **Lesson: leakage** "
                "trains both ways side by side.")
-    with st.expander("Advanced: how words become numbers"):
-        c1, c2, c3 = st.columns(3)
-        c1.selectbox("Word weighting", SCALINGS, key="scaling", **locked,
-                     format_func={"count": "count (tutorial)", "binary": "present / absent",
-                                  "tfidf": "tf-idf", "log": "log(1 + count)"}.get,
-                     help="count: how often each word occurs (the tutorial's choice). present/absent: 1 or 0. "
-                          "tf-idf: rarer words weigh more. log: dampens very frequent words.")
-        c2.number_input("Ignore words in fewer than N posts", *limits.MIN_DF, key="min_df", **locked,
-                        help="1 keeps every word; 2 or more drops typos and one-off names.")
-        c3.number_input("Keep at most N words (0 = all)", *limits.MAX_FEATURES, step=1000, key="max_features", **locked,
-                        help="Keeps the most frequent words; a smaller vocabulary trains faster.")
+    word_settings(locked)
 
 if len(st.session_state["categories"]) < 2:
     st.warning("Choose at least two newsgroups: a classifier needs at least two topics to tell apart.")

@@ -91,6 +91,8 @@ def show_result(job: TrainingJob, corpus) -> None:
                + (" Saved under Saved runs." if result.run_id else ""))
     if job.save_error:
         st.warning(job.save_error)
+    if result.advice:
+        st.info(result.advice, icon=":material/lightbulb:")
     st.page_link("views/evaluate.py", label="See where it goes wrong: 3. Evaluate", icon=":material/analytics:")
     show_chart(job)
 

@@ -10,7 +10,8 @@ from textclf.learn.presets import PRESETS, form_values
 LABELS = {"hidden_text": "hidden layer sizes", "epochs": "epochs", "batch_size": "batch size", "lr": "learning rate",
           "seed": "seed", "val_share": "validation share", "lazy_adam": "fast updates", "dropout": "dropout",
           "patience": "early stopping", "monitor": "early stopping watches", "refit": "retrain at the end",
-          "scaling": "word weighting", "min_df": "rare words", "max_features": "vocabulary size"}
+          "scaling": "word weighting", "min_df": "rare words", "max_features": "vocabulary size",
+          "pairs": "word pairs"}
 
 
 def apply_preset() -> None:
@@ -72,7 +73,7 @@ def show(words: Nouns) -> None:
                 a3.selectbox("Early stopping watches", ["val_loss", "val_accuracy"], key="monitor", **locked,
                              format_func={"val_loss": "validation loss", "val_accuracy": "validation accuracy"}.get,
                              help="Loss changes smoothly; accuracy on a few hundred posts moves in jumps.")
-                st.caption("Word weighting and vocabulary size are on the Data page, under Advanced.")
+                st.caption("Word weighting, vocabulary size and word pairs are on the Data page, under Advanced.")
             # A preset's description, shown above when nothing is changed, already says so: once per page.
             said_above = not changed and PRESETS[preset].train_config.optimizer == "lazy_adam"
             if st.session_state.get("lazy_adam") and not said_above:

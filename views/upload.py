@@ -68,7 +68,7 @@ def render_upload() -> None:
     if problem := common.problem_with_settings(corpus):
         st.warning(f"Training on this data will not work yet: {problem}")
     if st.button("Use this data", type="primary", icon=":material/check:"):
-        st.session_state["custom_corpus"] = corpus
+        common.use_data(corpus)  # and, unless the form was changed, the recommended preset
         for key in ("table", "table_id"):  # the corpus has what is needed: no second copy of the file in memory
             st.session_state.pop(key, None)
         st.rerun()

@@ -86,9 +86,10 @@ def build_parser() -> argparse.ArgumentParser:
 
     train = sub.add_parser("train", help="train the MLP and report test metrics")
     _add_data_options(train)
-    train.add_argument("--preset", choices=("tutorial", "recommended"), default="tutorial",
-                       help="tutorial: the tutorial's settings with fast lazy Adam (default); recommended: tuned "
-                            "on the validation split. Options below override the preset.")
+    train.add_argument("--preset", choices=("tutorial", "recommended"),
+                       help="tutorial: the tutorial's settings with fast lazy Adam (the default on the newsgroups); "
+                            "recommended: tuned on the validation split, the best measured (the default with --csv). "
+                            "Options below override the preset.")
     train.add_argument("--epochs", type=_whole_number(*limits.EPOCHS),
                        help=f"passes over the training posts ({limits.EPOCHS[0]}-{limits.EPOCHS[1]})")
     train.add_argument("--batch-size", type=_whole_number(*limits.BATCH_SIZE),
@@ -99,6 +100,8 @@ def build_parser() -> argparse.ArgumentParser:
     train.add_argument("--optimizer", choices=("lazy_adam", "adam"),
                        help="lazy_adam (the default) updates only the rows of words in each batch; adam is the "
                             "tutorial's exact Adam (3-5x slower on all 20 categories)")
+    train.add_argument("--pairs", action="store_true",
+                       help='also use neighbouring word pairs ("how many") as features; they help most on short texts')
     train.add_argument("--save", help="folder to save the trained model in")
 
     explain = sub.add_parser("explain", help="explain one prediction with LIME")

@@ -33,16 +33,19 @@ def cmd_train(args: argparse.Namespace) -> dict:
 
     from textclf.learn.checks import training_problem
     from textclf.analysis.evaluate import evaluate_predictions
+    from textclf.learn.ensemble import network_only
+    from textclf.serve.outcome import evaluate_on_test
     from textclf.store.modelfiles import save_model
-    from textclf.learn.presets import PRESETS
+    from textclf.learn.presets import PRESETS, default_preset
     from textclf.learn.train import EpochEnd, Finished, Started, StepLoss, train
 
     overrides = {k: v for k, v in {"epochs": args.epochs, "batch_size": args.batch_size,
                                    "learning_rate": args.lr, "hidden": args.hidden, "seed": args.seed,
                                    "optimizer": args.optimizer}.items() if v is not None}
-    preset = PRESETS[args.preset]
+    preset_name = args.preset or default_preset(own_file=bool(args.csv))
+    preset = PRESETS[preset_name]
     config = replace(preset.train_config, **overrides)
-    features = preset.features
+    features = replace(preset.features, pairs=True) if args.pairs else preset.features
     if args.save and (problem := save_problem(args.save)):
         raise CliError(problem, 2)
     corpus = load_corpus(args)
@@ -72,21 +75,31 @@ def cmd_train(args: argparse.Namespace) -> dict:
     if finished.reason != "completed":
         say(finished.message)
     classifier = finished.classifier
-    evaluation = evaluate_predictions(corpus.test_labels, classifier.predict(corpus.test_texts), corpus.class_names)
+    evaluation, advice = evaluate_on_test(corpus, classifier)
     classifier.info["test_metrics"] = evaluation.to_json()
     say(f"\nTest accuracy {evaluation.accuracy:.4f}, macro F1 {evaluation.macro_f1:.4f}\n")
+    mixed = {}
+    if classifier.spec.mixture:  # how far the network gets alone, without Naive Bayes' share
+        alone = evaluate_predictions(corpus.test_labels, network_only(classifier).predict(corpus.test_texts),
+                                     corpus.class_names)
+        mixed = {"network_alone_accuracy": alone.accuracy, "network_alone_macro_f1": alone.macro_f1,
+                 "mixture": classifier.info.get("mixture")}
+        say(f"The network alone, without Naive Bayes: test accuracy {alone.accuracy:.4f}, "
+            f"macro F1 {alone.macro_f1:.4f}\n")
     say(evaluation.report_text)
+    if advice:
+        say(advice)
     if args.save:
         try:
             say(f"Model saved in {save_model(classifier, args.save)}")
         except OSError as err:
             raise CliError(f"the model could not be saved in {args.save} ({err.strerror or err})", 1) from err
     return {
-        "test_accuracy": evaluation.accuracy, "macro_f1": evaluation.macro_f1,
+        "test_accuracy": evaluation.accuracy, "macro_f1": evaluation.macro_f1, **mixed, "advice": advice,
         "train_seconds": finished.train_seconds, "epochs": len(finished.history), "reason": finished.reason,
         **finished.split, "vocab_size": classifier.featurizer.vocab_size,
         "class_names": list(corpus.class_names), "confusion_matrix": evaluation.confusion.tolist(),
-        "history": finished.history, "config": classifier.info["train_config"], "preset": args.preset,
+        "history": finished.history, "config": classifier.info["train_config"], "preset": preset_name,
         "features": classifier.info["feature_config"], "best_epoch": finished.best_epoch,
     }
 

@@ -31,6 +31,21 @@ def keras_tokenize(text: str) -> list[str]:
     return list(filter(None, text.lower().translate(_TO_SPACE).split(" ")))
 
 
+def keras_tokenize_with_pairs(text: str) -> list[str]:
+    """Returns the Keras tokens, then every pair of neighbouring tokens as "first second".
+
+    The same terms as scikit-learn's ``ngram_range=(1, 2)`` over these tokens (its word n-grams are joined by
+    one space, unigrams first). A Keras token never holds a space, so a term with one is always a pair.
+    """
+    tokens = keras_tokenize(text)
+    return tokens + [f"{a} {b}" for a, b in zip(tokens, tokens[1:])]
+
+
+def is_pair(term: str) -> bool:
+    """Returns True for a word pair ("how many"), False for a single word."""
+    return " " in term
+
+
 def raw_tokens(text: str) -> list[str]:
     """Returns the tokens of `text` in their original case; ``t.lower()`` is the Keras token."""
     return [t for t in WORD_SEPARATORS.split(text) if t]
@@ -144,6 +159,12 @@ class FeatureConfig:
     scaling: str = "count"  # count | binary | tfidf (sublinear tf x idf, unit length) | log (log(1 + count))
     min_df: int = 1  # a word must occur in at least this many training texts
     max_features: int | None = None  # keep only the most frequent words
+    pairs: bool = False  # also neighbouring word pairs ("how many") as features, like ngram_range=(1, 2)
+
+    @property
+    def analyzer(self):
+        """Returns the function that turns a text into its terms (words, and word pairs with `pairs`)."""
+        return keras_tokenize_with_pairs if self.pairs else keras_tokenize
 
     def __post_init__(self) -> None:
         if self.scaling not in SCALINGS:
@@ -162,7 +183,7 @@ class Featurizer:
         self.vocabulary = list(vocabulary)
         self.index = {w: i for i, w in enumerate(self.vocabulary)}
         self.idf = None if idf is None else np.asarray(idf, dtype=np.float32)  # [vocab]
-        self._counter = KerasCounter(analyzer=keras_tokenize, vocabulary=self.index, dtype=np.float32)
+        self._counter = KerasCounter(analyzer=config.analyzer, vocabulary=self.index, dtype=np.float32)
         self.capped_from: int | None = None  # words found before the size budget cut the vocabulary, if it did
 
     @classmethod
@@ -178,9 +199,10 @@ class Featurizer:
 
         Args:
             budget: (bytes, weight bytes per word) from limits.vocabulary_budget: only the most frequent words
-                whose weights and text fit in those bytes are kept, so the saved model stays small enough.
+                (and word pairs) whose weights and text fit in those bytes are kept, so the saved model stays
+                small enough. With pairs this is what bounds the vocabulary: pairs outnumber words many times.
         """
-        counter = KerasCounter(analyzer=keras_tokenize, min_df=config.min_df,
+        counter = KerasCounter(analyzer=config.analyzer, min_df=config.min_df,
                                max_features=config.max_features, dtype=np.float32)
         counts = counter.fit_transform(texts)  # [n, vocab] CSR, columns in vocabulary order
         vocabulary = counter.get_feature_names_out().tolist()

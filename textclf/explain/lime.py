@@ -3,6 +3,13 @@
 LIME removes the words the model sees (lowercase, so "IBM" and "ibm" are one word) and no unknown word,
 whose removal changes nothing. Texts with more than MAX_LIME_WORDS distinct known words keep the rest in
 every variant; the removable ones are those whose removal alone moves the explained score most.
+
+A word-pair model (FeatureConfig.pairs) is explained on its features, as it sees them: each single word and
+each known pair ("how many") is one of LIME's removable parts, so a pair gets a weight of its own and is shown
+as a pair. Removing "how" keeps "how many" in that variant: the variants are inputs of the model, not texts,
+as they already are for case variants. The alternative, removing words from the text so that each removal
+also takes away the pairs the word is in, would spread a pair's effect over its two words and could never
+show the pair, which is what users understand; `explain_stock` does that, as the reference.
 """
 
 from __future__ import annotations
@@ -147,8 +154,14 @@ def explain(classifier: Classifier, text: str, class_index: int | None = None, n
 
 
 def model_text(classifier: Classifier, text: str) -> str:
-    """Returns the text as the model reads it: its known words, lowercase, separated by spaces."""
-    return " ".join(t for t in keras_tokenize(text) if t in classifier.featurizer.index)
+    """Returns the text as the model reads it: its known words, lowercase, separated by spaces.
+
+    A word-pair model keeps every word: dropping an unknown one would make its neighbours a pair.
+    """
+    tokens = keras_tokenize(text)
+    if classifier.featurizer.config.pairs:
+        return " ".join(tokens)
+    return " ".join(t for t in tokens if t in classifier.featurizer.index)
 
 
 def explain_stock(classifier: Classifier, text: str, class_index: int | None = None, num_features: int = 10,
@@ -156,7 +169,8 @@ def explain_stock(classifier: Classifier, text: str, class_index: int | None = N
     """Returns stock LimeTextExplainer's weights (the reference), configured to remove the words the model sees.
 
     Stock lime gets the text as the model reads it (`model_text`) and splits it on spaces, so its features
-    are the same lowercase known words; the model's predictions of those shortened texts are unchanged.
+    are the same lowercase known words; the model's predictions of those shortened texts are unchanged. With
+    word pairs its features are the words only: removing one also removes the pairs it is part of.
     """
     explainer = LimeTextExplainer(class_names=list(classifier.class_names), split_expression=lambda s: s.split(" "),
                                   bow=True, random_state=seed)

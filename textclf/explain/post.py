@@ -18,10 +18,15 @@ class ExplainError(ValueError):
 
 @dataclass(frozen=True)
 class Post:
-    """The words of one text that the model knows, in order of first appearance."""
+    """The words of one text that the model knows, in order of first appearance.
+
+    With a word-pair model a "word" is any feature the model sees: a single word, or a pair of neighbouring
+    words ("how many") that is in the vocabulary, listed after the single words. Every explanation (LIME,
+    occlusion, gradients) then weighs a pair as one feature, shown as the two words.
+    """
 
     text: str
-    words: tuple[str, ...]  # distinct known tokens, lowercase as the model sees them
+    words: tuple[str, ...]  # distinct known terms (tokens, then pairs "a b"), lowercase as the model sees them
     counts: np.ndarray  # [n_words] float64, occurrences of each word
     word_ids: np.ndarray  # [n_words] int32, vocabulary ids
     n_distinct: int  # distinct tokens of the text, known or not
@@ -43,15 +48,20 @@ def read_post(featurizer: Featurizer, text: str) -> Post:
     if not tokens:
         raise ExplainError("The text has no words, only punctuation or spaces.")
     distinct = dict.fromkeys(tokens)
-    known = [t for t in distinct if t in featurizer.index]
+    terms = featurizer.config.analyzer(text) if featurizer.config.pairs else tokens
+    known = [t for t in dict.fromkeys(terms) if t in featurizer.index]
     position = {w: i for i, w in enumerate(known)}
-    counts = np.bincount([position[t] for t in tokens if t in position], minlength=len(known))
+    counts = np.bincount([position[t] for t in terms if t in position], minlength=len(known))
     ids = np.array([featurizer.index[w] for w in known], dtype=np.int32)
     return Post(text, tuple(known), counts.astype(np.float64), ids, len(distinct))
 
 
 def remove_words(text: str, words: set[str] | frozenset[str]) -> str:
-    """Returns `text` without every occurrence (any case) of the lowercase `words`; separators stay."""
+    """Returns `text` without every occurrence (any case) of the lowercase `words`; separators stay.
+
+    A pair ("how many") removes nothing here: it is no single word (removing its two words would also take
+    away every other pair and word they are part of).
+    """
     parts, last = [], 0
     for match in WORD_SEPARATORS.finditer(text + " "):
         token = text[last:match.start()]

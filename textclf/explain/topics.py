@@ -22,7 +22,7 @@ import scipy.sparse as sp
 
 from textclf.learn.classifier import Classifier
 from textclf.explain.forward import normalises, probs_dropping
-from textclf.data.features import keras_tokenize
+from textclf.data.features import is_pair, keras_tokenize
 from textclf.learn.model import ModelSpec, head
 
 ENTRY_CHUNK = 16_384  # (post, word) pairs per jitted call
@@ -127,7 +127,9 @@ def artefact_words(texts: Sequence[str], everywhere: dict[str, int]) -> dict[str
 
 
 def why_suspicious(word: str, artefacts: dict[str, str]) -> str | None:
-    """Returns why `word` looks like an artefact rather than topic, or None."""
+    """Returns why `word` (or a word pair, through either of its words) looks like an artefact, or None."""
+    if is_pair(word):
+        return next(filter(None, (why_suspicious(w, artefacts) for w in word.split(" "))), None)
     if word in HEADER_WORDS:
         return REASONS["header"]
     if sum(ch.isdigit() for ch in word) * 2 > len(word):

@@ -48,7 +48,33 @@ def form_values(name: str) -> dict:
                 lr=c.learning_rate, seed=c.seed, val_share=c.val_fraction, lazy_adam=c.optimizer == "lazy_adam",
                 dropout=c.dropout, patience=c.early_stopping, monitor=c.monitor, refit=c.refit,
                 nb_mixture=c.nb_mixture,
-                scaling=f.scaling, min_df=f.min_df, max_features=f.max_features or 0)
+                scaling=f.scaling, min_df=f.min_df, max_features=f.max_features or 0, pairs=f.pairs)
+
+
+# The preset a new choice of data starts from: the tutorial's for the newsgroups lesson, the best measured one
+# (docs/performance.md) for a file of your own.
+DATA_DEFAULTS = {"newsgroups": "tutorial", "own_file": "recommended"}
+
+
+def default_preset(own_file: bool) -> str:
+    """Returns the preset that data of this kind starts from."""
+    return DATA_DEFAULTS["own_file" if own_file else "newsgroups"]
+
+
+def preset_for_new_data(values: Mapping, own_file: bool) -> dict | None:
+    """Returns the form values to switch to when the data changes, or None to keep the form as it is.
+
+    Only a form that still holds a preset's own settings, unchanged, moves to the new data's default preset:
+    a user's own changes are never overwritten.
+    """
+    name = values.get("preset")
+    target = default_preset(own_file)
+    if name == target or name not in PRESETS:
+        return None
+    current = form_values(name)
+    if any(values.get(k) != v for k, v in current.items()):
+        return None
+    return form_values(target)
 
 
 def config_from_form(values: Mapping) -> TrainConfig:
@@ -63,4 +89,5 @@ def config_from_form(values: Mapping) -> TrainConfig:
 
 def features_from_form(values: Mapping) -> FeatureConfig:
     """Returns the word options in form values."""
-    return FeatureConfig(values["scaling"], int(values["min_df"]), int(values["max_features"]) or None)
+    return FeatureConfig(values["scaling"], int(values["min_df"]), int(values["max_features"]) or None,
+                         bool(values.get("pairs", False)))

@@ -110,6 +110,7 @@ class TrainedModel:
     features: FeatureConfig
     config: TrainConfig
     run_id: str | None = None  # where it is saved, if it is
+    advice: str | None = None  # which setting would help, when the model is unsure on many test texts
 
     @property
     def classifier(self) -> Classifier:
@@ -266,7 +267,7 @@ class TrainingJob:
                     classifier = replace(finished.classifier, params=jax.device_put(finished.classifier.params))
                     finished = replace(finished, classifier=classifier)
                 self.result = TrainedModel(finished, event.evaluation, self.corpus, self.features, self.config,
-                                           event.run_id)
+                                           event.run_id, event.advice)
                 with self._lock:
                     self._progress.status = "done"
                     self._progress.message = finished.message

@@ -7,7 +7,10 @@ from datetime import datetime, timezone
 from typing import Callable, Iterator
 
 from textclf.data.corpus import Corpus, describe
+from textclf.analysis.advice import setting_advice, unsure_share
 from textclf.analysis.evaluate import Evaluation, evaluate_predictions
+from textclf.analysis.predict import DEFAULT_THRESHOLD
+from textclf.learn.classifier import Classifier
 from textclf.data.features import FeatureConfig
 from textclf.store.runs import RunStore, clean_name, unique_name
 from textclf.learn.train import Finished, TrainConfig, train
@@ -21,6 +24,15 @@ class Outcome:
     evaluation: Evaluation
     run_id: str | None = None  # where it is saved
     save_error: str | None = None  # why it could not be saved (the model is still here)
+    advice: str | None = None  # which setting would help, when the model is unsure on many test texts
+
+
+def evaluate_on_test(corpus: Corpus, classifier: Classifier) -> tuple[Evaluation, str | None]:
+    """Returns the test evaluation and, when the model is unsure on many test texts, the setting that would help."""
+    probs = classifier.predict_proba(corpus.test_texts)  # [n_test, classes]
+    evaluation = evaluate_predictions(corpus.test_labels, probs.argmax(axis=1), corpus.class_names)
+    share = unsure_share(probs.max(axis=1), DEFAULT_THRESHOLD)
+    return evaluation, setting_advice(classifier, share, DEFAULT_THRESHOLD)
 
 
 def base_name(description: dict, config: TrainConfig) -> str:
@@ -52,10 +64,10 @@ def finish_run(corpus: Corpus, finished: Finished, store: RunStore | None, name:
     A failed save (disk full, read-only folder) keeps the model and says why in `save_error`.
     """
     classifier = finished.classifier
-    evaluation = evaluate_predictions(corpus.test_labels, classifier.predict(corpus.test_texts), corpus.class_names)
+    evaluation, advice = evaluate_on_test(corpus, classifier)
     classifier.info["test_metrics"] = evaluation.to_json()
     if store is None:
-        return Outcome(finished, evaluation)
+        return Outcome(finished, evaluation, advice=advice)
     try:
         if name:
             created = datetime.now(timezone.utc)
@@ -64,10 +76,11 @@ def finish_run(corpus: Corpus, finished: Finished, store: RunStore | None, name:
         info = store.save(classifier, name=name,
                           data={**corpus.description, **finished.split}, history=finished.history,
                           metrics=evaluation.to_json(), train_seconds=finished.train_seconds, reason=finished.reason)
-        return Outcome(finished, evaluation, info.id)
+        return Outcome(finished, evaluation, info.id, advice=advice)
     except Exception as err:  # noqa: BLE001 - a full disk must not lose the model in memory
-        return Outcome(finished, evaluation, save_error=f"The run could not be saved on disk ({err}); it stays "
-                                                        "available until you close the page.")
+        return Outcome(finished, evaluation, advice=advice,
+                       save_error=f"The run could not be saved on disk ({err}); it stays available until you close "
+                                  "the page.")
 
 
 def run_events(corpus: Corpus, features: FeatureConfig, config: TrainConfig, should_stop: Callable[[], bool],

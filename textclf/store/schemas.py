@@ -67,7 +67,8 @@ FEATURE_CONFIG = {
     "type": "object", "additionalProperties": False,
     "properties": {"scaling": {"enum": ["count", "binary", "tfidf", "log"]},
                    "min_df": {"type": "integer", "minimum": 1},
-                   "max_features": {"type": ["integer", "null"], "minimum": 1}},
+                   "max_features": {"type": ["integer", "null"], "minimum": 1},
+                   "pairs": {"type": "boolean"}},
 }
 DATA = {
     "type": "object", "maxProperties": 64, "additionalProperties": _OPEN_FIELD,
