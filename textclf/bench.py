@@ -215,7 +215,8 @@ def print_table(results: dict) -> None:
     print(f"first loss point of a default run (4 categories, compiled): {results['first_point_seconds']:.2f} s")
     if "cli_help_seconds" in results:
         print(f"command line: --help {results['cli_help_seconds']:.2f} s; a whole train on 2,155 subject lines "
-              f"(tutorial preset, {default}) {results['cli_train_small_seconds']:.2f} s, test accuracy "
+              f"(the default for a file: {results.get('cli_train_small_preset', '?')} preset) "
+              f"{results['cli_train_small_seconds']:.2f} s, test accuracy "
               f"{results['cli_train_small_accuracy']:.3f}, vs a tuned LinearSVC script "
               f"{results['svc_script_small_seconds']:.2f} s, {results['svc_script_small_accuracy']:.3f} "
               f"(ratio {results['cli_train_small_vs_svc']:.2f})")

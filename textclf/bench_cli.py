@@ -86,14 +86,15 @@ def cli_train_small_vs_svc(corpus: Corpus, repeats: int = 3) -> dict:
             seconds, out = _seconds([sys.executable, "-m", "textclf", "train", "--csv", str(rows),
                                      "--split-column", "split", "--json"])
             cli.append(seconds)
-            accuracy["cli"] = _last_json(out)["test_accuracy"]
+            report = _last_json(out)
+            accuracy["cli"], preset = report["test_accuracy"], report.get("preset", "?")
             seconds, out = _seconds([sys.executable, "-c", SVC_SCRIPT, str(rows)])
             svc.append(seconds)
             accuracy["svc"] = float(out.strip().splitlines()[-1])
     cli_s, svc_s = statistics.median(cli), statistics.median(svc)
     return {"cli_train_small_seconds": cli_s, "svc_script_small_seconds": svc_s,
             "cli_train_small_vs_svc": cli_s / svc_s, "cli_train_small_accuracy": accuracy["cli"],
-            "svc_script_small_accuracy": accuracy["svc"]}
+            "svc_script_small_accuracy": accuracy["svc"], "cli_train_small_preset": preset}
 
 
 def _last_json(out: str) -> dict:
