@@ -63,7 +63,7 @@ def read_upload(upload: NewTexts) -> pd.DataFrame:
             labels = [c for c in table.columns if c != text and c.strip().lower() in LABEL_NAMES]
             st.session_state.update(classify_text=text, classify_label=labels[0] if labels else NO_LABELS)
     if st.session_state["classify_error"]:
-        st.error(f"This file cannot be used: {st.session_state['classify_error']}")
+        st.error(f"This file cannot be used: {common.plain(st.session_state['classify_error'])}")
         st.stop()
     return st.session_state["classify_table"]
 
@@ -97,7 +97,7 @@ try:
     if label_column == text_column:
         raise BadTable("The known labels must be another column than the texts.")
 except BadTable as err:
-    st.error(str(err))
+    st.error(common.plain(str(err)))
     st.stop()
 st.dataframe(table.head(5), hide_index=True)
 

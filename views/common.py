@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import streamlit as st
 
 from textclf.data import TUTORIAL_CATEGORIES, BadDataChoice, Corpus, DataUnavailable, Nouns, describe, load_newsgroups, newsgroups_choice, nouns
@@ -98,7 +100,7 @@ def require_corpus() -> Corpus:
     """Returns the chosen corpus or stops the page with a pointer to the Data page."""
     corpus, reason = chosen_corpus()
     if corpus is None:
-        st.warning(f"The data is not ready: {reason}")
+        st.warning(f"The data is not ready: {plain(reason)}")
         st.page_link("views/data.py", label="Go to 1. Data", icon=":material/library_books:")
         st.stop()
     return corpus
@@ -151,10 +153,17 @@ def require_model() -> TrainedModel:
     return model
 
 
+# The words GitHub-flavoured markdown turns into links by themselves ("http://x", "www.x", "mailto:x"). Its
+# autolinks are found in the text after backslash escapes are undone, so escaping ":" and "." does not stop them.
+_AUTOLINK_START = re.compile(r"(?i)(https?|www|mailto|xmpp|ftp)(?=\\?[:.])")
+
+
 def plain(text: str) -> str:
     """Returns `text` escaped so that markdown shows it as typed (no links, no formatting)."""
-    # Texts from posts, files and addresses are anyone's words: "@" gets a zero-width space so no mail link forms.
-    escaped = "".join("\\" + c if c in "\\`*_{}[]()<>#+-.!|~:$" else c for c in text)
+    # Texts from posts, files and addresses are anyone's words: an invisible word joiner after "http" or "www"
+    # and a zero-width space after "@" keep any link from forming, while the text reads the same.
+    escaped = "".join("\\" + c if c in "\\`*_{}[]()<>#+-.!|~:$" else c for c in str(text))
+    escaped = _AUTOLINK_START.sub(lambda m: m.group(1) + "\u2060", escaped)
     return escaped.replace("@", "@\u200b")
 
 

@@ -29,7 +29,7 @@ def render_label_errors(corpus: Corpus, key: str) -> None:
                                        progress=lambda fraction, text: bar.progress(min(fraction, 1.0), text=text))
         except CannotCheck as err:
             bar.empty()
-            st.warning(str(err))
+            st.warning(plain(str(err)))
             return
         bar.empty()
         stored = (corpus.fingerprint(), issues)

@@ -20,7 +20,7 @@ def show_damaged(store: RunStore, deletable: bool) -> None:
     """Lists the folders of `store` that could not be read, each with its reason (and Delete where allowed)."""
     for folder, reason in store.skipped:
         c1, c2 = st.columns([5, 1])
-        c1.warning(f"Damaged run folder {folder}: {common.plain(reason)}", icon=":material/broken_image:")
+        c1.warning(f"Damaged run folder {common.plain(folder)}: {common.plain(reason)}", icon=":material/broken_image:")
         if deletable and c2.button("Delete", key=f"delete_damaged_{folder}"):
             try:
                 store.delete(folder)
