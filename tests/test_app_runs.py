@@ -440,3 +440,12 @@ def test_a_read_only_runs_folder_gives_one_sentence_for_rename_delete_and_upload
     assert not at.exception, at.exception
     assert plain("could not be saved: the runs folder is read-only here") in texts(at)
     assert [r.name for r in store.list()] == ["first <b>try</b>"]
+
+
+def test_a_look_at_saved_runs_creates_no_workspace_folder(store, tiny_finished):
+    at = runs_page()
+    assert not at.exception, at.exception
+    assert "No saved runs yet" in texts(at)
+    assert not store.root.exists()  # made by the first run saved, not by a visit
+    save(store, tiny_finished, "first")
+    assert names(runs_page()) == ["first"]

@@ -230,12 +230,16 @@ class RunStore:
         self.skipped: list[tuple[str, str]] = []  # (folder name, why) of damaged runs seen by the last list()
 
     def problem(self) -> str | None:
-        """Returns why runs cannot be saved or listed here (one sentence), or None when the folder is usable."""
-        try:
-            self.root.mkdir(parents=True, exist_ok=True)
-        except OSError as err:
-            return f"The runs folder {self.root} cannot be used ({err.strerror or err})."
-        if not os.access(self.root, os.W_OK | os.X_OK):
+        """Returns why runs cannot be saved or listed here (one sentence), or None when the folder is usable.
+
+        Nothing is created: a store's folder is made by its first saved run, not by a look at the page.
+        """
+        existing = self.root
+        while not existing.exists() and existing.parent != existing:
+            existing = existing.parent  # the folder that would hold the new ones
+        if not existing.is_dir():
+            return f"The runs folder {self.root} cannot be used (a file stands where a folder should be)."
+        if not os.access(existing, os.W_OK | os.X_OK):
             return f"The runs folder {self.root} is read-only, so new runs cannot be saved."
         return None
 
