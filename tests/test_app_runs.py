@@ -449,3 +449,25 @@ def test_a_look_at_saved_runs_creates_no_workspace_folder(store, tiny_finished):
     assert not store.root.exists()  # made by the first run saved, not by a visit
     save(store, tiny_finished, "first")
     assert names(runs_page()) == ["first"]
+
+
+def test_a_reload_keeps_teacher_mode_in_its_own_workspace_only(store, tiny_finished, monkeypatch):
+    monkeypatch.setenv("TEXTCLF_TEACHER_TOKEN", TEACHER)
+    save(store, tiny_finished, "lesson run")
+    first = tick(runs_page(teacher=TEACHER), "lesson run")
+    kept = first.query_params["tp"]
+    kept = kept[0] if isinstance(kept, list) else kept
+    assert TEACHER not in str(dict(first.query_params))  # the token itself never stays in the address
+
+    def reload(ws, tp):  # a reload is a new browser session with the same address
+        at = new_app()
+        at.query_params["ws"], at.query_params["tp"] = ws, tp
+        at.run()
+        return tick(at.switch_page("views/runs.py").run(), "lesson run")
+
+    assert [b for b in reload(WS, kept).button if b.label == "Publish to class"]
+    other = new_workspace()
+    save(workspace_store(other), tiny_finished, "lesson run")
+    assert not [b for b in reload(other, kept).button if b.label == "Publish to class"]  # another workspace
+    monkeypatch.delenv("TEXTCLF_TEACHER_TOKEN")
+    assert not [b for b in reload(WS, kept).button if b.label == "Publish to class"]  # no token on the server

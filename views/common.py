@@ -13,7 +13,8 @@ from textclf.serve.teacher_links import parse_setup
 from textclf.learn.checks import data_problem, training_problem
 from textclf.learn.presets import config_from_form, features_from_form, form_values
 from textclf.store.runs import RunStore
-from textclf.store.workspaces import is_teacher, new_workspace, valid_workspace, workspace_store
+from textclf.store.workspaces import (is_teacher, is_teacher_pass, new_workspace, teacher_pass, valid_workspace,
+                                      workspace_store)
 
 DEFAULTS = {
     "categories": list(TUTORIAL_CATEGORIES),
@@ -48,6 +49,11 @@ def keep_workspace() -> None:
     if "teacher" in st.query_params:  # checked once, then removed so a projected address bar never shows it
         st.session_state["teacher"] = is_teacher(st.query_params.get("teacher"))
         del st.query_params["teacher"]
+    elif "tp" in st.query_params and "teacher" not in st.session_state:  # a reload: the pass in the address
+        st.session_state["teacher"] = is_teacher_pass(ws, st.query_params.get("tp"))
+    # Teacher mode stays in the address as a pass valid for this workspace only, so a reload keeps it.
+    if st.session_state.get("teacher") and st.query_params.get("tp") != teacher_pass(ws):
+        st.query_params["tp"] = teacher_pass(ws)
 
 
 def run_store() -> RunStore:
