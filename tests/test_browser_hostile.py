@@ -36,3 +36,12 @@ def test_hostile_words_never_become_links(server, page, tmp_path):
         page.wait_for_timeout(1500)
         assert page.locator(EVIL_LINKS).count() == 0, name
     no_traceback(page)
+
+
+def test_page_addresses_ignore_case(server, page):
+    page.goto(server + "/Train")
+    page.get_by_text("2. Train: teach the network").wait_for(timeout=30_000)
+    page.goto(server + "/Runs")
+    page.get_by_text("Bookmark this address", exact=False).first.wait_for(timeout=30_000)
+    assert page.get_by_text("Page not found").count() == 0
+    no_traceback(page)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 
 import streamlit as st
+from streamlit.runtime.scriptrunner import get_script_run_ctx
 
 from textclf.data import TUTORIAL_CATEGORIES, BadDataChoice, Corpus, DataUnavailable, Nouns, describe, load_newsgroups, newsgroups_choice, nouns
 from textclf.data.features import FeatureConfig
@@ -37,6 +38,16 @@ def init_session() -> None:
         st.session_state.update(setup.values)
         st.session_state["link"] = setup
     keep_workspace()
+
+
+def ignore_case_of_page_address(url_paths: list[str]) -> None:
+    """Makes an address such as /Train open the page at /train (Streamlit matches page addresses case by case)."""
+    manager = getattr(get_script_run_ctx(), "pages_manager", None)
+    asked = getattr(manager, "intended_page_name", None)
+    if not asked or getattr(manager, "intended_page_script_hash", None) or asked in url_paths:
+        return  # a click on a page link names its page exactly; a typed address may not
+    if (lowered := asked.strip("/").lower()) in url_paths:
+        manager.set_script_intent("", lowered)
 
 
 def keep_workspace() -> None:
