@@ -5,7 +5,7 @@ from collections.abc import Callable
 
 import streamlit as st
 
-from views import common
+from views import common, server
 from views.run_loading import load_run
 from textclf.store.bundles import AlreadySaved, BadBundle, NotABundle, bundle_bytes, import_bundle
 from textclf.store.export import SAFE_HELP, to_csv_bytes
@@ -55,6 +55,8 @@ upload = st.file_uploader("Add a run from a downloaded bundle (.zip)", type=["zi
                           help="A bundle holds only numbers and JSON; nothing in it is ever run.")
 upload_message = st.empty()  # filled once the table is known, so a copy can be pointed at by its row
 already = None
+if upload is not None:
+    server.watch_uploads()  # a closed tab's bundle is deleted from the server's memory
 if upload is not None and st.session_state.get("imported") != upload.file_id:
     st.session_state["imported"] = upload.file_id  # a rerun must not import the same file twice
     try:
