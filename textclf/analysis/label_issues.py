@@ -148,9 +148,9 @@ def find_label_issues(texts: Sequence[str], labels: np.ndarray, class_names: Seq
                       rows: np.ndarray | None = None,
                       progress: Callable[[float, str], None] | None = None) -> LabelIssues:
     """Returns the rows whose label is likely wrong, ranked by self-confidence (most suspicious first)."""
+    started = time.perf_counter()  # before the imports: the first check's wait is mostly loading cleanlab
     from cleanlab.filter import find_label_issues as cleanlab_find
 
-    started = time.perf_counter()
     labels = np.asarray(labels, dtype=np.int64)
     rows = np.arange(len(labels)) if rows is None else np.asarray(rows)
     probabilities = out_of_fold_probabilities(texts, labels, len(class_names), progress=progress)
