@@ -28,6 +28,7 @@ SPLIT_VALUES = ("train", "test")  # the only values a split column may hold (cas
 TEXT_NAMES = ("text", "body", "message", "content", "description", "ticket")
 LABEL_NAMES = ("label", "class", "category", "target", "team", "topic", "y")
 SPLIT_NAMES = ("split", "set", "subset", "fold")
+ID_NAMES = ("id", "row_id", "ticket_id", "identifier", "key", "uid", "record_id")  # shown beside file rows
 SNIFF_CHARS = 32 * 1024
 _DELIMITER_NAMES = {",": "comma", "\t": "tab", ";": "semicolon", "|": "pipe"}
 
@@ -419,6 +420,7 @@ def corpus_from_table(df: pd.DataFrame, text_column: str, label_column: str, spl
                      "rows_dropped": rows_dropped_empty + rows_dropped_split + sum(classes_dropped.values()),
                      "rows_used": len(y)},
         file_rows=(file_rows[train_idx], file_rows[test_idx]),
+        file_ids=_file_ids(df, (text_column, label_column, split_column)),
     )
     counts_by_part = corpus.class_counts()
     for class_name, (n_train, n_test) in counts_by_part.items():
@@ -429,6 +431,12 @@ def corpus_from_table(df: pd.DataFrame, text_column: str, label_column: str, spl
                          rows_dropped_split=rows_dropped_split, n_classes=len(class_names),
                          class_counts=counts_by_part, split_column=split_column, classes_dropped=classes_dropped)
     return corpus, report
+
+
+def _file_ids(df: pd.DataFrame, used: tuple[str | None, ...]) -> tuple[str, np.ndarray] | None:
+    """Returns (the name, every row's value) of the file's own ID column (named id, ID, ticket_id, ...), or None."""
+    named = [c for c in df.columns if c not in used and _norm(c) in ID_NAMES and len(c) <= MAX_NAME_CHARS]
+    return (named[0], df[named[0]].astype(str).str.strip().to_numpy(dtype=object)) if named else None
 
 
 def _examples(n: int) -> str:
