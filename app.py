@@ -12,7 +12,7 @@ run_loading.load_latest_run()  # a new tab starts with the run its workspace las
 # Streamlit's own "Running... Stop" corner control stops a page redraw, not training: only our Stop is shown.
 st.html("<style>[data-testid='stStatusWidget']{visibility:hidden}</style>")
 
-page = st.navigation([
+pages = [
     st.Page("views/home.py", title="Start here", icon=":material/home:", default=True),
     st.Page("views/data.py", title="1. Data", icon=":material/library_books:", url_path="data"),
     st.Page("views/train.py", title="2. Train", icon=":material/model_training:", url_path="train"),
@@ -23,6 +23,8 @@ page = st.navigation([
             url_path="topic-words"),
     st.Page("views/runs.py", title="Saved runs", icon=":material/history:", url_path="runs"),
     st.Page("views/lesson.py", title="Lesson: leakage", icon=":material/science:", url_path="lesson"),
-])
+]
+common.ignore_case_of_page_address([p.url_path for p in pages])
+page = st.navigation(pages)
 status.render_status()
 page.run()

@@ -2,18 +2,19 @@
 
 from test_checks import table_corpus
 from tests.test_app import on_page, texts
+from views.common import plain
 
 
 def test_too_few_rows_per_class_are_explained_on_data_and_train_pages():
     corpus = table_corpus(3, 5)
     at = on_page("views/data.py", corpus)
     assert not at.exception, at.exception
-    assert "The validation share (10%)" in texts(at)
+    assert plain("The validation share (10%)") in texts(at)
     at.switch_page("views/train.py").run()
     [b for b in at.button if b.label == "Train"][0].click()
     at.run()
     assert not at.exception, at.exception
-    assert "The validation share (10%)" in "\n".join(e.value for e in at.error)
+    assert plain("The validation share (10%)") in "\n".join(e.value for e in at.error)
     assert at.session_state["job"] is None
 
 

@@ -4,6 +4,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from tests.test_app import new_app, on_page, texts
+from views.common import plain
 from textclf.store.bundles import bundle_bytes
 from textclf.store.runs import RunStore
 from textclf.learn.train import TrainConfig, run_to_end, train
@@ -377,3 +378,96 @@ def test_a_zip_that_is_no_bundle_gets_a_plain_message(store, members):
     assert error.startswith("This file is not a textclf run bundle (it has no run.json or model.json"), error
     assert "download a bundle from Saved runs" in error and "plain file names" not in error
     assert store.list() == []
+
+
+@pytest.fixture
+def read_only(monkeypatch):
+    """Returns a function that makes a folder refuse every change, as a read-only mount does.
+
+    Tests run as root, whom chmod does not stop, so the refusals of the system calls are played here.
+    """
+    import builtins
+    import errno
+    import io
+    import os
+
+    roots = []
+
+    def inside(path) -> bool:
+        return isinstance(path, (str, os.PathLike)) and any(
+            os.path.abspath(os.fspath(path)).startswith(str(r)) for r in roots)
+
+    def refuse(path):
+        raise PermissionError(errno.EROFS, "Read-only file system", os.fspath(path))
+
+    def guard(real, n_paths=1):
+        def call(*args, **kwargs):
+            for path in args[:n_paths]:
+                if inside(path):
+                    if real is os.mkdir and os.path.exists(path):
+                        raise FileExistsError(errno.EEXIST, "File exists", os.fspath(path))
+                    refuse(path)
+            return real(*args, **kwargs)
+        return call
+
+    def guard_open(real):
+        def call(file, mode="r", *args, **kwargs):
+            if inside(file) and any(c in mode for c in "wax+"):
+                refuse(file)
+            return real(file, mode, *args, **kwargs)
+        return call
+
+    for name, n in (("rename", 2), ("replace", 2), ("mkdir", 1), ("unlink", 1), ("rmdir", 1)):
+        monkeypatch.setattr(os, name, guard(getattr(os, name), n))
+    monkeypatch.setattr(builtins, "open", guard_open(builtins.open))
+    monkeypatch.setattr(io, "open", guard_open(io.open))
+    return lambda root: roots.append(os.path.abspath(root))
+
+
+def test_a_read_only_runs_folder_gives_one_sentence_for_rename_delete_and_upload(store, saved_run, read_only,
+                                                                                  tiny_finished):
+    bundle = bundle_bytes(save(RunStore(store.root.parent / "elsewhere"), tiny_finished, "from a bundle").path)
+    at = tick(runs_page(), "first <b>try</b>")
+    read_only(store.root)
+    at.text_input(key=f"rename_{saved_run.id}").set_value("second try")
+    press(at, "Rename")
+    assert not at.exception, at.exception
+    assert plain("could not be renamed: the runs folder is read-only here") in texts(at)
+    confirm_and_delete(at, saved_run.id)
+    assert not at.exception, at.exception
+    assert plain("could not be deleted: the runs folder is read-only here") in texts(at)
+    at.file_uploader(key="bundle_upload").upload("run.zip", bundle, "application/zip").run()
+    assert not at.exception, at.exception
+    assert plain("could not be saved: the runs folder is read-only here") in texts(at)
+    assert [r.name for r in store.list()] == ["first <b>try</b>"]
+
+
+def test_a_look_at_saved_runs_creates_no_workspace_folder(store, tiny_finished):
+    at = runs_page()
+    assert not at.exception, at.exception
+    assert "No saved runs yet" in texts(at)
+    assert not store.root.exists()  # made by the first run saved, not by a visit
+    save(store, tiny_finished, "first")
+    assert names(runs_page()) == ["first"]
+
+
+def test_a_reload_keeps_teacher_mode_in_its_own_workspace_only(store, tiny_finished, monkeypatch):
+    monkeypatch.setenv("TEXTCLF_TEACHER_TOKEN", TEACHER)
+    save(store, tiny_finished, "lesson run")
+    first = tick(runs_page(teacher=TEACHER), "lesson run")
+    kept = first.query_params["tp"]
+    kept = kept[0] if isinstance(kept, list) else kept
+    assert TEACHER not in str(dict(first.query_params))  # the token itself never stays in the address
+
+    def reload(ws, tp):  # a reload is a new browser session with the same address
+        at = new_app()
+        at.query_params["ws"], at.query_params["tp"] = ws, tp
+        at.run()
+        return tick(at.switch_page("views/runs.py").run(), "lesson run")
+
+    assert [b for b in reload(WS, kept).button if b.label == "Publish to class"]
+    other = new_workspace()
+    save(workspace_store(other), tiny_finished, "lesson run")
+    assert not [b for b in reload(other, kept).button if b.label == "Publish to class"]  # another workspace
+    monkeypatch.delenv("TEXTCLF_TEACHER_TOKEN")
+    assert not [b for b in reload(WS, kept).button if b.label == "Publish to class"]  # no token on the server

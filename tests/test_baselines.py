@@ -64,3 +64,15 @@ def test_pairs_win_when_only_word_order_tells_the_classes_apart():
     results = run_baselines(corpus)
     assert results["linear_svc"]["setting"].endswith("words+pairs")
     assert results["linear_svc"]["accuracy"] > 0.9
+
+
+def test_data_too_small_for_the_validation_split_gets_the_apps_sentence():
+    import pytest
+
+    texts = ["apple banana", "engine brake", "puck goalie"] * 3
+    labels = np.array([0, 1, 2] * 3)
+    corpus = Corpus(texts, labels, texts[:3], labels[:3], ("a", "b", "c"), {"source": "tiny"})
+    with pytest.raises(ValueError) as err:
+        run_baselines(corpus)
+    assert str(err.value).startswith("The validation share (10%) keeps back 1 of the 9 training texts"), err.value
+    assert "test_size" not in str(err.value)

@@ -200,3 +200,42 @@ def test_the_panel_does_not_promise_errors_it_may_not_find(tiny_corpus):
     own, _ = corpus_from_table(pd.DataFrame({"text": [f"text {i}" for i in range(20)], "label": ["x", "y"] * 10}),
                                "text", "label")
     assert "all 4 rows of your file" in panel_intro(own, 4) and panel_intro(own, 4).startswith("**Rows whose")
+
+
+def test_the_time_said_includes_loading_the_checker(monkeypatch):
+    """The first check's wait is mostly loading cleanlab: "(0.0 s)" was shown after a 2.4 s wait."""
+    import builtins
+    import time
+
+    real_import = builtins.__import__
+
+    def slow_cleanlab(name, *args, **kwargs):
+        if name == "cleanlab.filter":
+            time.sleep(0.3)  # stands in for the first, slow import in a fresh server
+        return real_import(name, *args, **kwargs)
+
+    texts, labels = _texts(15)
+    monkeypatch.setattr(builtins, "__import__", slow_cleanlab)
+    issues = find_label_issues(texts, labels, tuple(WORDS))
+    assert issues.seconds >= 0.3
+
+
+def test_the_files_own_id_column_is_listed_beside_each_suspect_row():
+    from textclf.data.own_files import read_table
+
+    texts, clean = _texts(30, seed=2)
+    noisy, _ = flip_labels(clean, len(WORDS), share=0.05, seed=4)
+    names = list(WORDS)
+    lines = ["ID,text,label"] + [f"T-{1000 + i},{t},{names[y]}" for i, (t, y) in enumerate(zip(texts, noisy))]
+    corpus, _ = corpus_from_table(read_table("\n".join(lines).encode()), "text", "label", test_share=0.25)
+    assert corpus.file_ids[0] == "ID"
+    texts_checked, labels, rows = checked_rows(corpus)
+    issues = find_label_issues(texts_checked, labels, corpus.class_names, rows)
+    table = issues.table(texts_checked, own_file=True, ids=corpus.file_ids)
+    assert list(table.columns[:3]) == ["file row", "ID", "given label"]
+    assert len(table) >= 3
+    for file_row, ident, text in zip(table["file row"], table["ID"], table["text"]):
+        assert lines[file_row - 1].startswith(f"{ident},{text},")  # the ID of that very row
+    no_ids, _ = corpus_from_table(read_table("\n".join(line.split(",", 1)[1] for line in lines).encode()),
+                                  "text", "label", test_share=0.25)
+    assert no_ids.file_ids is None

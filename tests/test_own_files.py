@@ -371,3 +371,41 @@ def test_the_rows_of_classes_too_small_can_be_left_out():
     assert [table["text"][r] for r in test_rows] == corpus.test_texts  # rows still point into the file
     with pytest.raises(BadTable, match="after dropping rows of classes too small to use"):
         corpus_from_table(table[table["team"].isin(["billing", "furniture"])], "text", "team", drop_small=True)
+
+
+@pytest.mark.parametrize("header", ["text,label,label", "label,text,label", '"label",text,"label"', "text;label;label"])
+def test_a_column_name_written_twice_is_refused_though_pandas_renames_it(header):
+    sep = ";" if ";" in header else ","
+    rows = "\n".join(sep.join([f"my printer jams again {i}", "ab"[i % 2], "ab"[i % 2]]) for i in range(10))
+    with pytest.raises(BadTable, match='"label" appears twice'):
+        read_table(f"{header}\n{rows}\n".encode())
+
+
+def test_an_empty_text_column_is_still_guessed_as_the_texts_and_refused_plainly():
+    table = pd.DataFrame({"text": [""] * 6, "label": ["a", "b"] * 3})
+    assert guess_columns(table)[:2] == ("text", "label")
+    with pytest.raises(BadTable, match='The column "text" has no text in any row'):
+        corpus_from_table(table, "text", "label")
+
+
+def test_labels_written_two_ways_in_unicode_are_one_class():
+    import unicodedata
+
+    table = ticket_table()
+    nfd = unicodedata.normalize("NFD", "café")
+    table["team"] = ["café" if i % 2 else nfd for i in range(len(table) // 2)] + ["thé"] * (len(table) - len(table) // 2)
+    corpus, _ = corpus_from_table(table, "text", "team")
+    assert corpus.class_names == ("café", "thé")
+    assert all(unicodedata.is_normalized("NFC", name) for name in corpus.class_names)
+
+
+def test_class_names_too_long_to_save_are_refused_when_the_file_is_read():
+    from textclf.limits import MAX_NAME_CHARS
+
+    table = ticket_table()
+    table.loc[table["team"] == "billing", "team"] = "b" * 1500
+    with pytest.raises(BadTable, match=f"1,500 characters long.*at most {MAX_NAME_CHARS} characters"):
+        corpus_from_table(table, "text", "team")
+    table["team"] = ["x" * MAX_NAME_CHARS, "y"] * (len(table) // 2)
+    corpus, _ = corpus_from_table(table, "text", "team")  # at the limit is fine
+    assert len(corpus.class_names[0]) == MAX_NAME_CHARS

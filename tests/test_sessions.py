@@ -4,6 +4,7 @@ from streamlit.runtime.memory_uploaded_file_manager import MemoryUploadedFileMan
 from streamlit.runtime.uploaded_file_manager import UploadedFileRec
 
 from textclf.limits import UPLOADS_KEPT_SECONDS
+from tests.test_app import tiny_model  # noqa: F401 - the model is a fixture
 from textclf.serve.sessions import SessionJanitor
 
 
@@ -57,3 +58,35 @@ def test_shared_reference_model_work_does_not_keep_an_uploaded_corpus():
     del corpus
     gc.collect()
     assert alive() is None
+
+
+def test_a_sweep_that_releases_sessions_hands_the_memory_back_once():
+    from textclf.serve.sessions import give_memory_back
+
+    now, trims = [0.0], []
+    janitor = SessionJanitor(lambda sid: False, lambda sid: None, grace=10, clock=lambda: now[0],
+                             after_release=lambda: trims.append(now[0]))
+    janitor.sweep()
+    assert trims == []  # nothing released, nothing to give back
+    for sid in ("a", "b"):
+        janitor.watch(sid)
+    janitor.sweep()
+    now[0] = 11
+    assert sorted(janitor.sweep()) == ["a", "b"] and trims == [11]
+    give_memory_back()  # the default: a collection, then malloc_trim where the C library has it
+
+
+def test_uploads_on_classify_and_saved_runs_are_watched_like_those_on_data(monkeypatch, tiny_corpus, tiny_model):
+    """A closed tab's file was only ever deleted when it came from 1. Data."""
+    import views.server
+    from tests.test_app_classify import classify_page
+    from tests.test_app_runs import runs_page
+
+    watched = []
+    monkeypatch.setattr(views.server, "watch_uploads", lambda: watched.append("watched"))
+    classify_page(tiny_corpus, tiny_model)
+    assert watched, "Classify"
+    watched.clear()
+    at = runs_page()
+    at.file_uploader(key="bundle_upload").upload("run.zip", b"not a zip", "application/zip").run()
+    assert not at.exception and watched, "Saved runs"

@@ -22,6 +22,10 @@ HIDDEN_LAYERS = 8
 MIN_DF = (1, 100)
 MAX_FEATURES = (0, 200_000)  # 0: every word
 
+# Names in your own file: a class name or a chosen column's name longer than this is refused when the file is read
+# (a saved run's description allows 1,000 characters; a name this long is usually a text in the wrong column).
+MAX_NAME_CHARS = 200
+
 # Every explanation a user can trigger stays under these ceilings (shared by the app and the CLI).
 MAX_EXPLAIN_CHARS = 100_000  # longer texts are refused
 MAX_SAMPLES = 10_000  # LIME neighbourhood size; more only steadies the weights a little

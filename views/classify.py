@@ -3,7 +3,7 @@
 import pandas as pd
 import streamlit as st
 
-from views import common
+from views import common, server
 from views.classify_sample import NewTexts, sample_texts
 from textclf.data import describe
 from textclf.store.export import SAFE_HELP as SAFE, to_csv_bytes
@@ -64,7 +64,7 @@ def read_upload(upload: NewTexts) -> pd.DataFrame:
             labels = [c for c in table.columns if c != text and c.strip().lower() in LABEL_NAMES]
             st.session_state.update(classify_text=text, classify_label=labels[0] if labels else NO_LABELS)
     if st.session_state["classify_error"]:
-        st.error(f"This file cannot be used: {st.session_state['classify_error']}")
+        st.error(f"This file cannot be used: {common.plain(st.session_state['classify_error'])}")
         st.stop()
     return st.session_state["classify_table"]
 
@@ -76,6 +76,8 @@ classifier, model_key = choose_model()
 upload = st.file_uploader("Texts to classify (CSV or TSV)", type=["csv", "tsv", "txt"], key="classify_upload",
                           help=f"One text per row, up to {MAX_BYTES // 2**20} MB and {MAX_ROWS:,} rows. Other "
                                "columns are kept in the result; a column of known labels is optional.")
+if upload is not None:
+    server.watch_uploads()  # a closed tab's file is deleted from the server's memory, as on 1. Data
 upload = NewTexts(upload.getvalue(), upload.name, upload.file_id) if upload is not None else sample_texts(
     classifier.info.get("data") or {})
 if upload is None:
@@ -98,7 +100,7 @@ try:
     if label_column == text_column:
         raise BadTable("The known labels must be another column than the texts.")
 except BadTable as err:
-    st.error(str(err))
+    st.error(common.plain(str(err)))
     st.stop()
 st.dataframe(table.head(5), hide_index=True)
 

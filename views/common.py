@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import re
+
 import streamlit as st
+from streamlit.runtime.scriptrunner import get_script_run_ctx
 
 from textclf.data import TUTORIAL_CATEGORIES, BadDataChoice, Corpus, DataUnavailable, Nouns, describe, load_newsgroups, newsgroups_choice, nouns
 from textclf.data.features import FeatureConfig
@@ -12,7 +15,8 @@ from textclf.learn.checks import data_problem, training_problem
 from textclf.learn.presets import config_from_form, features_from_form, form_values, preset_for_new_data
 from textclf.store.runs import RunStore
 from textclf.store.unfinished import interrupted
-from textclf.store.workspaces import is_teacher, new_workspace, valid_workspace, workspace_store
+from textclf.store.workspaces import (is_teacher, is_teacher_pass, new_workspace, teacher_pass, valid_workspace,
+                                      workspace_store)
 
 DEFAULTS = {
     "categories": list(TUTORIAL_CATEGORIES),
@@ -39,6 +43,16 @@ def init_session() -> None:
         st.session_state["interrupted"] = [run.sentence() for run in interrupted(run_store().root)]
 
 
+def ignore_case_of_page_address(url_paths: list[str]) -> None:
+    """Makes an address such as /Train open the page at /train (Streamlit matches page addresses case by case)."""
+    manager = getattr(get_script_run_ctx(), "pages_manager", None)
+    asked = getattr(manager, "intended_page_name", None)
+    if not asked or getattr(manager, "intended_page_script_hash", None) or asked in url_paths:
+        return  # a click on a page link names its page exactly; a typed address may not
+    if (lowered := asked.strip("/").lower()) in url_paths:
+        manager.set_script_intent("", lowered)
+
+
 def keep_workspace() -> None:
     """Gives this visitor a private workspace (kept in the address as ?ws=) and notes a teacher's token once."""
     given = st.query_params.get("ws")
@@ -49,6 +63,11 @@ def keep_workspace() -> None:
     if "teacher" in st.query_params:  # checked once, then removed so a projected address bar never shows it
         st.session_state["teacher"] = is_teacher(st.query_params.get("teacher"))
         del st.query_params["teacher"]
+    elif "tp" in st.query_params and "teacher" not in st.session_state:  # a reload: the pass in the address
+        st.session_state["teacher"] = is_teacher_pass(ws, st.query_params.get("tp"))
+    # Teacher mode stays in the address as a pass valid for this workspace only, so a reload keeps it.
+    if st.session_state.get("teacher") and st.query_params.get("tp") != teacher_pass(ws):
+        st.query_params["tp"] = teacher_pass(ws)
 
 
 def run_store() -> RunStore:
@@ -101,7 +120,7 @@ def require_corpus() -> Corpus:
     """Returns the chosen corpus or stops the page with a pointer to the Data page."""
     corpus, reason = chosen_corpus()
     if corpus is None:
-        st.warning(f"The data is not ready: {reason}")
+        st.warning(f"The data is not ready: {plain(reason)}")
         st.page_link("views/data.py", label="Go to 1. Data", icon=":material/library_books:")
         st.stop()
     return corpus
@@ -154,10 +173,17 @@ def require_model() -> TrainedModel:
     return model
 
 
+# The words GitHub-flavoured markdown turns into links by themselves ("http://x", "www.x", "mailto:x"). Its
+# autolinks are found in the text after backslash escapes are undone, so escaping ":" and "." does not stop them.
+_AUTOLINK_START = re.compile(r"(?i)(https?|www|mailto|xmpp|ftp)(?=\\?[:.])")
+
+
 def plain(text: str) -> str:
     """Returns `text` escaped so that markdown shows it as typed (no links, no formatting)."""
-    # Texts from posts, files and addresses are anyone's words: "@" gets a zero-width space so no mail link forms.
-    escaped = "".join("\\" + c if c in "\\`*_{}[]()<>#+-.!|~:$" else c for c in text)
+    # Texts from posts, files and addresses are anyone's words: an invisible word joiner after "http" or "www"
+    # and a zero-width space after "@" keep any link from forming, while the text reads the same.
+    escaped = "".join("\\" + c if c in "\\`*_{}[]()<>#+-.!|~:$" else c for c in str(text))
+    escaped = _AUTOLINK_START.sub(lambda m: m.group(1) + "\u2060", escaped)
     return escaped.replace("@", "@\u200b")
 
 

@@ -54,7 +54,7 @@ if custom is not None:
         st.session_state["custom_corpus"] = None
         st.rerun()
     if problem := common.problem_with_settings(custom):
-        st.warning(f"Training on this data will not work yet: {problem}")
+        st.warning(f"Training on this data will not work yet: {common.plain(problem)}")
     st.plotly_chart(class_counts_figure(custom.class_counts(), "texts"), key="custom_counts")
     st.page_link("views/train.py", label="Go to 2. Train", icon=":material/model_training:")
     with st.expander("Likely label errors in your file", icon=":material/rule:"):
@@ -82,7 +82,7 @@ if len(st.session_state["categories"]) < 2:
     st.stop()
 corpus, reason = common.chosen_corpus()
 if corpus is None:
-    st.error(reason)
+    st.error(common.plain(reason))
     st.markdown(
         f"**How to provide the data without internet:** download `20news-bydate.tar.gz` (14 MB) once on a "
         f"machine with internet, copy it here, and start the app with the environment variable "

@@ -76,7 +76,7 @@ with output:
                     st.session_state["trust"] = trust(model.classifier, text, class_index, num_features,
                                                       num_samples)
         except ExplainError as err:
-            st.warning(str(err))
+            st.warning(common.plain(str(err)))
     result = st.session_state.get("explanation")
     if result is None or result.class_names != tuple(names):
         if not asked:

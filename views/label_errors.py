@@ -29,7 +29,7 @@ def render_label_errors(corpus: Corpus, key: str) -> None:
                                        progress=lambda fraction, text: bar.progress(min(fraction, 1.0), text=text))
         except CannotCheck as err:
             bar.empty()
-            st.warning(str(err))
+            st.warning(plain(str(err)))
             return
         bar.empty()
         stored = (corpus.fingerprint(), issues)
@@ -45,11 +45,11 @@ def render_label_errors(corpus: Corpus, key: str) -> None:
               else f"*row* is the training {nouns(corpus.description).text} number")
     st.markdown(f"**{issues.headline()}**, most suspicious first. *quality* is the models' probability of the "
                 f"given label: near 0, the label looks wrong. {number}.")
-    table = issues.table(texts, own_file=own_file)
+    table = issues.table(texts, own_file=own_file, ids=corpus.file_ids)
     event = st.dataframe(table, key=f"issues_table_{key}", hide_index=True, on_select="rerun",
                          selection_mode="single-row",
                          column_config={"quality": st.column_config.NumberColumn(format="%.3f")})
-    st.download_button("Download the list (CSV)", to_csv_bytes(issues.table(texts, 32_000, own_file)),
+    st.download_button("Download the list (CSV)", to_csv_bytes(issues.table(texts, 32_000, own_file, corpus.file_ids)),
                        file_name="likely-label-errors.csv", mime="text/csv", key=f"issues_csv_{key}",
                        icon=":material/download:", help=SAFE_HELP)
     picked = event.selection.rows if event and event.selection else []

@@ -1,16 +1,17 @@
 """Runs page: this workspace's saved runs and the class's published ones; compare, load, rename, delete, bundles."""
 
 import hashlib
+from collections.abc import Callable
 
 import streamlit as st
 
-from views import common
+from views import common, server
 from views.run_loading import load_run
 from textclf.store.bundles import AlreadySaved, BadBundle, NotABundle, bundle_bytes, import_bundle
 from textclf.store.export import SAFE_HELP, to_csv_bytes
 from textclf.store.modelfiles import BadModelFile
 from textclf.plots import runs_figure
-from textclf.store.runs import RUNS_WIDTHS, RunNotFound, RunStore, compare_table, runs_table
+from textclf.store.runs import RUNS_WIDTHS, CannotWrite, RunNotFound, RunStore, compare_table, runs_table
 from textclf.store.workspaces import published_store
 
 MINE, CLASS = "yours", "class"
@@ -20,13 +21,21 @@ def show_damaged(store: RunStore, deletable: bool) -> None:
     """Lists the folders of `store` that could not be read, each with its reason (and Delete where allowed)."""
     for folder, reason in store.skipped:
         c1, c2 = st.columns([5, 1])
-        c1.warning(f"Damaged run folder {folder}: {common.plain(reason)}", icon=":material/broken_image:")
+        c1.warning(f"Damaged run folder {common.plain(folder)}: {common.plain(reason)}", icon=":material/broken_image:")
         if deletable and c2.button("Delete", key=f"delete_damaged_{folder}"):
-            try:
-                store.delete(folder)
-            except RunNotFound:
-                pass  # already gone
-            st.rerun()
+            change(lambda: store.delete(folder))
+
+
+def change(action: Callable[[], object]) -> None:
+    """Runs a change of the store and redraws the page, or says in one sentence why the folder refused it."""
+    try:
+        action()
+    except RunNotFound:
+        pass  # already gone: the list is what counts
+    except CannotWrite as err:
+        st.error(common.plain(str(err)))
+        return
+    st.rerun()
 
 
 st.title("Saved runs")
@@ -46,6 +55,8 @@ upload = st.file_uploader("Add a run from a downloaded bundle (.zip)", type=["zi
                           help="A bundle holds only numbers and JSON; nothing in it is ever run.")
 upload_message = st.empty()  # filled once the table is known, so a copy can be pointed at by its row
 already = None
+if upload is not None:
+    server.watch_uploads()  # a closed tab's bundle is deleted from the server's memory
 if upload is not None and st.session_state.get("imported") != upload.file_id:
     st.session_state["imported"] = upload.file_id  # a rerun must not import the same file twice
     try:
@@ -57,6 +68,8 @@ if upload is not None and st.session_state.get("imported") != upload.file_id:
         upload_message.error(common.plain(str(err)))
     except BadBundle as err:
         upload_message.error(f"This file was not added: {common.plain(str(err))}")
+    except CannotWrite as err:
+        upload_message.error(common.plain(str(err)))
 
 show_partial = st.toggle("Show stopped (partial) runs", value=True, key="show_partial",
                          help="A run you stopped before its last epoch is kept, marked partial.")
@@ -133,14 +146,9 @@ if source == MINE:
     with c3.popover("Rename or delete", icon=":material/edit:"):
         new_name = st.text_input("New name", run.name, max_chars=100, key=f"rename_{run.id}")
         if st.button("Rename", key="rename"):
-            store.rename(run.id, new_name)
-            st.rerun()
+            change(lambda: store.rename(run.id, new_name))
         if st.checkbox("Yes, delete this run", key=f"confirm_{run.id}") and st.button("Delete", type="primary"):
-            try:
-                store.delete(run.id)
-            except RunNotFound:
-                pass  # already gone: the list is what counts
-            st.rerun()
+            change(lambda: store.delete(run.id))
     if teacher and c3.button("Publish to class", icon=":material/campaign:",
                              help="Copies this run to the list every student sees (read-only)."):
         try:

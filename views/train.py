@@ -80,7 +80,7 @@ def show_result(job: TrainingJob, corpus) -> None:
         return
     p = job.progress()
     if p.status == "failed":
-        st.error(p.message)
+        st.error(common.plain(p.message))
         return
     if p.status == "cancelled":
         st.info(p.message)
@@ -90,7 +90,7 @@ def show_result(job: TrainingJob, corpus) -> None:
                f"Test accuracy: **{result.evaluation.accuracy:.1%}**."
                + (" Saved under Saved runs." if result.run_id else ""))
     if job.save_error:
-        st.warning(job.save_error)
+        st.warning(common.plain(job.save_error))
     if result.advice:
         st.info(result.advice, icon=":material/lightbulb:")
     st.page_link("views/evaluate.py", label="See where it goes wrong: 3. Evaluate", icon=":material/analytics:")
@@ -107,14 +107,14 @@ if len(corpus.train_texts) < 200:
     st.warning(f"Only {len(corpus.train_texts)} training {words.texts}: the validation and test scores rest on a "
                "handful of examples and will jump from run to run. More data gives steadier results.")
 if problem := data_problem(corpus):
-    st.error(f"This data cannot be trained on: {problem}")
+    st.error(f"This data cannot be trained on: {common.plain(problem)}")
     st.page_link("views/data.py", label="Go to 1. Data", icon=":material/library_books:")
     st.stop()
 job: TrainingJob | None = st.session_state["job"]
 running = job is not None and not job.done
 error = st.session_state.pop("train_error", None)  # set by start_training, shown once
 if error:
-    st.error(error)
+    st.error(common.plain(error))
 
 # Train, then progress and result, above the settings: at 1280x720 all are in view, with no scrolling, from the
 # moment Train is pressed (a button below the settings would leave the page scrolled past them).

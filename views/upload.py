@@ -66,7 +66,7 @@ def render_upload() -> None:
     st.info(f"Preview: {plain(report.summary())} Press **Use this data** to train on this file; until then the "
             f"other pages keep using the newsgroups.")
     if problem := common.problem_with_settings(corpus):
-        st.warning(f"Training on this data will not work yet: {problem}")
+        st.warning(f"Training on this data will not work yet: {plain(problem)}")
     if st.button("Use this data", type="primary", icon=":material/check:"):
         common.use_data(corpus)  # and, unless the form was changed, the recommended preset
         for key in ("table", "table_id"):  # the corpus has what is needed: no second copy of the file in memory

@@ -19,6 +19,7 @@ from sklearn.svm import LinearSVC
 from textclf.data.corpus import Corpus
 from textclf.analysis.evaluate import evaluate_predictions
 from textclf.data.features import keras_tokenize
+from textclf.learn.checks import validation_problem
 from textclf.learn.train import TrainConfig, split_validation
 
 # id: (name, parameter name, grid, model factory).
@@ -89,7 +90,10 @@ def run_baselines(corpus: Corpus, val_fraction: float = TrainConfig.val_fraction
     """
     started = time.perf_counter()
     labels = np.asarray(corpus.train_labels)
-    fit_idx, val_idx = split_validation(len(labels), labels, val_fraction, seed)
+    try:
+        fit_idx, val_idx = split_validation(len(labels), labels, val_fraction, seed)
+    except ValueError:  # scikit-learn's words ("test_size = 1 should be ..."): say it as the Train page does
+        raise ValueError(validation_problem(labels, corpus.n_classes, val_fraction, seed)) from None
     counts = _Counts(corpus)
     chosen: dict[str, tuple[int, float, float | None]] = {}  # id: (n-gram, value, validation accuracy)
     if len(val_idx) and len(np.unique(labels[fit_idx])) > 1:

@@ -48,15 +48,21 @@ class LabelIssues:
         return (f"{found:,} likely label error{'' if found == 1 else 's'} among {self.n_rows:,} rows "
                 f"({self.seconds:.1f} s)")
 
-    def table(self, texts: Sequence[str] | None = None, max_chars: int = 300, own_file: bool = False) -> pd.DataFrame:
+    def table(self, texts: Sequence[str] | None = None, max_chars: int = 300, own_file: bool = False,
+              ids: tuple[str, np.ndarray] | None = None) -> pd.DataFrame:
         """Returns one row per suspect: row, given label, suggested label, quality (and the text's start).
 
         Args:
             own_file: number the rows as a spreadsheet shows the file ("file row": header = 1, first data row = 2)
                 instead of the 0-based "row".
+            ids: the file's own ID column (`Corpus.file_ids`), shown beside the row number.
         """
         names = np.array(self.class_names, dtype=object)
         number = {"file row": sheet_row(self.rows)} if own_file else {"row": self.rows}
+        if own_file and ids is not None:
+            name, values = ids
+            number[name if name not in ("file row", "given label", "suggested label", "quality", "text")
+                   else f"{name} (your file)"] = values[self.rows]
         out = pd.DataFrame({**number, "given label": names[self.given],
                             "suggested label": names[self.suggested], "quality": np.round(self.quality, 4)})
         if texts is not None:
@@ -148,9 +154,9 @@ def find_label_issues(texts: Sequence[str], labels: np.ndarray, class_names: Seq
                       rows: np.ndarray | None = None,
                       progress: Callable[[float, str], None] | None = None) -> LabelIssues:
     """Returns the rows whose label is likely wrong, ranked by self-confidence (most suspicious first)."""
+    started = time.perf_counter()  # before the imports: the first check's wait is mostly loading cleanlab
     from cleanlab.filter import find_label_issues as cleanlab_find
 
-    started = time.perf_counter()
     labels = np.asarray(labels, dtype=np.int64)
     rows = np.arange(len(labels)) if rows is None else np.asarray(rows)
     probabilities = out_of_fold_probabilities(texts, labels, len(class_names), progress=progress)

@@ -36,6 +36,8 @@ class Corpus:
     # own files: the 0-based data row (0 = first row under the header) of each (train, test) text; shown to
     # people as ``sheet_rows()``
     file_rows: tuple[np.ndarray, np.ndarray] | None = None
+    # own files with an ID column: (its name, its value on each data row of the file, indexed like file_rows)
+    file_ids: tuple[str, np.ndarray] | None = None
 
     @property
     def n_classes(self) -> int:

@@ -9,6 +9,7 @@ import io
 import math
 import os
 import re
+import unicodedata
 import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -17,6 +18,7 @@ import numpy as np
 import pandas as pd
 
 from textclf.data.corpus import Corpus, content_fingerprint
+from textclf.limits import MAX_NAME_CHARS
 
 MAX_BYTES = 50 * 1024 * 1024
 MAX_ROWS = 200_000
@@ -26,6 +28,7 @@ SPLIT_VALUES = ("train", "test")  # the only values a split column may hold (cas
 TEXT_NAMES = ("text", "body", "message", "content", "description", "ticket")
 LABEL_NAMES = ("label", "class", "category", "target", "team", "topic", "y")
 SPLIT_NAMES = ("split", "set", "subset", "fold")
+ID_NAMES = ("id", "row_id", "ticket_id", "identifier", "key", "uid", "record_id")  # shown beside file rows
 SNIFF_CHARS = 32 * 1024
 _DELIMITER_NAMES = {",": "comma", "\t": "tab", ";": "semicolon", "|": "pipe"}
 
@@ -196,8 +199,10 @@ def read_table(data: bytes, filename: str = "", min_columns: int = 2) -> pd.Data
     if len(df) == 0:
         raise BadTable("The file has a header row but no rows of data.")
     df.columns = [str(c).strip() for c in df.columns]
-    twice = df.columns[df.columns.duplicated()]
-    if len(twice):
+    # pandas renames a repeated name ("label" again becomes "label.1"), so the header row itself is checked.
+    names = [n for n in _header(text, delimiter) if n]
+    twice = [n for i, n in enumerate(names) if n in names[:i]] + list(df.columns[df.columns.duplicated()])
+    if twice:
         raise BadTable(f'The column name "{twice[0]}" appears twice; give each column its own name.')
     df = df.fillna("")  # short rows are padded with NaN even with keep_default_na=False
     for column in df.columns:
@@ -206,6 +211,14 @@ def read_table(data: bytes, filename: str = "", min_columns: int = 2) -> pd.Data
             raise BadTable(f'"{column}" is both a column name and a value in that column, so the file seems '
                            f"to have no header row; add a first row naming the columns, such as text and label.")
     return df
+
+
+def _header(text: str, delimiter: str) -> list[str]:
+    """Returns the names in the first non-blank line of the file as written (stripped), before pandas renames any."""
+    for row in csv.reader(io.StringIO(text[:SNIFF_CHARS * 4]), delimiter=delimiter, quotechar='"', doublequote=True):
+        if any(field.strip() for field in row):
+            return [field.strip() for field in row]
+    return []
 
 
 def _norm(name: str) -> str:
@@ -218,8 +231,12 @@ def _mean_length(df: pd.DataFrame, column: str) -> float:
 
 def _guess_text(df: pd.DataFrame, exclude: tuple[str, ...] = ()) -> str:
     candidates = [c for c in df.columns if c not in exclude]
-    named = [c for c in candidates if _norm(c) in TEXT_NAMES and _mean_length(df, c) > 0]
-    return max(named or candidates, key=lambda c: _mean_length(df, c))
+    named = [c for c in candidates if _norm(c) in TEXT_NAMES]
+    filled = [c for c in named if _mean_length(df, c) > 0]
+    # No named column holds text: the longest column not named like labels or a split. An empty column named
+    # "text" is still the text column (and refused as empty): taking the labels for texts swapped the two.
+    others = [c for c in candidates if _norm(c) not in LABEL_NAMES + SPLIT_NAMES and _mean_length(df, c) > 0]
+    return max(filled or others or named or candidates, key=lambda c: _mean_length(df, c))
 
 
 def _guess_label(df: pd.DataFrame, text_column: str) -> str:
@@ -326,8 +343,15 @@ def corpus_from_table(df: pd.DataFrame, text_column: str, label_column: str, spl
         raise BadTable("The text column and the label column must be two different columns.")
     if split_column is None and not 0.05 < test_share < 0.5:
         raise BadTable(f"The test share must be between 5% and 50% (exclusive), not {test_share:.0%}.")
+    for column in (text_column, label_column, split_column):
+        if column is not None and len(column) > MAX_NAME_CHARS:
+            raise BadTable(f"A chosen column's name is {len(column):,} characters long (it starts "
+                           f'"{column[:40]}"); names may have at most {MAX_NAME_CHARS} characters.')
     texts = df[text_column].astype(str)
-    labels = df[label_column].astype(str).str.strip()
+    if not (texts.str.strip() != "").any():
+        raise BadTable(f'The column "{text_column}" has no text in any row; choose the column that holds the texts.')
+    # "café" typed as one character or as "e" and an accent is one class, shown the same everywhere.
+    labels = df[label_column].astype(str).str.strip().map(lambda label: unicodedata.normalize("NFC", label))
     keep = (texts.str.strip() != "") & (labels != "")
     rows_dropped_empty = int((~keep).sum())
     rows_dropped_split = 0
@@ -345,6 +369,10 @@ def corpus_from_table(df: pd.DataFrame, text_column: str, label_column: str, spl
     file_rows = np.flatnonzero(keep.to_numpy())  # [n_rows] the data row of each kept text
     texts, labels = texts[keep].tolist(), labels[keep].to_numpy(dtype=str)
     class_names = tuple(sorted(set(labels.tolist())))
+    if long := [c for c in class_names if len(c) > MAX_NAME_CHARS]:
+        raise BadTable(f'A label in the column "{label_column}" is {len(long[0]):,} characters long (it starts '
+                       f'"{long[0][:40]}"); class names may have at most {MAX_NAME_CHARS} characters. Is this the '
+                       f"column of texts? Choose the column naming each text's class, or shorten the labels.")
     if len(class_names) < 2:
         found = f'only one class ("{class_names[0]}")' if class_names else "no usable rows"
         reasons = [why for why, happened in (("rows with empty text or label", rows_dropped_empty or rows_dropped_split),
@@ -392,6 +420,7 @@ def corpus_from_table(df: pd.DataFrame, text_column: str, label_column: str, spl
                      "rows_dropped": rows_dropped_empty + rows_dropped_split + sum(classes_dropped.values()),
                      "rows_used": len(y)},
         file_rows=(file_rows[train_idx], file_rows[test_idx]),
+        file_ids=_file_ids(df, (text_column, label_column, split_column)),
     )
     counts_by_part = corpus.class_counts()
     for class_name, (n_train, n_test) in counts_by_part.items():
@@ -402,6 +431,12 @@ def corpus_from_table(df: pd.DataFrame, text_column: str, label_column: str, spl
                          rows_dropped_split=rows_dropped_split, n_classes=len(class_names),
                          class_counts=counts_by_part, split_column=split_column, classes_dropped=classes_dropped)
     return corpus, report
+
+
+def _file_ids(df: pd.DataFrame, used: tuple[str | None, ...]) -> tuple[str, np.ndarray] | None:
+    """Returns (the name, every row's value) of the file's own ID column (named id, ID, ticket_id, ...), or None."""
+    named = [c for c in df.columns if c not in used and _norm(c) in ID_NAMES and len(c) <= MAX_NAME_CHARS]
+    return (named[0], df[named[0]].astype(str).str.strip().to_numpy(dtype=object)) if named else None
 
 
 def _examples(n: int) -> str:

@@ -38,6 +38,17 @@ def data_problem(corpus: Corpus) -> str | None:
     return None
 
 
+def validation_problem(labels: np.ndarray, n_classes: int, val_fraction: float, seed: int) -> str:
+    """Returns the sentence for a validation share too small to hold one text of each class."""
+    n = len(labels)
+    n_val = math.ceil(val_fraction * n)
+    share = _smallest_working_share(labels, seed)
+    fix = f"raise the validation share to at least {share:.0%}, " if share is not None else ""
+    return (f"The validation share ({val_fraction:.0%}) keeps back {n_val} of the {n:,} training texts, "
+            f"too few to hold one of each of the {n_classes} classes: {fix}set the validation share to 0, "
+            f"or add more texts per class.")
+
+
 def training_problem(corpus: Corpus, features: FeatureConfig = FeatureConfig(),
                      config: TrainConfig = TrainConfig()) -> str | None:
     """Returns why training on `corpus` with these settings would fail, in one sentence, or None if it can run."""
@@ -45,16 +56,10 @@ def training_problem(corpus: Corpus, features: FeatureConfig = FeatureConfig(),
     if problem:
         return problem
     labels = np.asarray(corpus.train_labels)
-    n, n_classes = len(labels), corpus.n_classes
     try:
-        train_idx, _ = split_validation(n, labels, config.val_fraction, config.seed)
+        train_idx, _ = split_validation(len(labels), labels, config.val_fraction, config.seed)
     except ValueError:
-        n_val = math.ceil(config.val_fraction * n)
-        share = _smallest_working_share(labels, config.seed)
-        fix = f"raise the validation share to at least {share:.0%}, " if share is not None else ""
-        return (f"The validation share ({config.val_fraction:.0%}) keeps back {n_val} of the {n:,} training texts, "
-                f"too few to hold one of each of the {n_classes} classes: {fix}set the validation share to 0, "
-                f"or add more texts per class.")
+        return validation_problem(labels, corpus.n_classes, config.val_fraction, config.seed)
     if not has_vocabulary([corpus.train_texts[i] for i in train_idx], features.min_df):
         return (f"No word occurs in at least {features.min_df} training texts, so the vocabulary would be empty: "
                 f"lower \"Ignore words in fewer than N posts\" on the Data page, or add more texts.")

@@ -12,7 +12,7 @@ from textclf.analysis.evaluate import Evaluation, evaluate_predictions
 from textclf.analysis.predict import DEFAULT_THRESHOLD
 from textclf.learn.classifier import Classifier
 from textclf.data.features import FeatureConfig
-from textclf.store.runs import RunStore, clean_name, unique_name
+from textclf.store.runs import CannotWrite, RunStore, clean_name, unique_name
 from textclf.learn.train import Finished, TrainConfig, train
 
 
@@ -78,9 +78,10 @@ def finish_run(corpus: Corpus, finished: Finished, store: RunStore | None, name:
                           metrics=evaluation.to_json(), train_seconds=finished.train_seconds, reason=finished.reason)
         return Outcome(finished, evaluation, info.id, advice=advice)
     except Exception as err:  # noqa: BLE001 - a full disk must not lose the model in memory
+        why = str(err).removesuffix(" Nothing was changed.") if isinstance(err, CannotWrite) \
+            else f"The run could not be saved on disk ({err})."
         return Outcome(finished, evaluation, advice=advice,
-                       save_error=f"The run could not be saved on disk ({err}); it stays available until you close "
-                                  "the page.")
+                       save_error=f"{why} It stays available until you close the page.")
 
 
 def run_events(corpus: Corpus, features: FeatureConfig, config: TrainConfig, should_stop: Callable[[], bool],

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import ctypes
+import ctypes.util
+import gc
 import threading
 import time
 from typing import Callable
@@ -10,12 +13,31 @@ from textclf.limits import UPLOADS_KEPT_SECONDS
 from textclf.serve.queue import OwnerWatch
 
 
+def give_memory_back() -> None:
+    """Frees what ended sessions left (their tables and texts) and hands the freed memory back to the system.
+
+    Millions of small strings of a large upload, once freed, stay in the process's heap: the C library keeps
+    the pages for reuse, so the server looked as big as with every closed tab still open. malloc_trim (glibc)
+    returns them; elsewhere only the collection runs.
+    """
+    gc.collect()
+    name = ctypes.util.find_library("c")
+    try:
+        trim = ctypes.CDLL(name).malloc_trim if name else None
+    except (OSError, AttributeError):  # not glibc (macOS, musl): nothing to trim
+        trim = None
+    if trim is not None:
+        trim(0)
+
+
 class SessionJanitor:
     """Calls `release(session_id)` for each watched session that has been gone for `grace` seconds."""
 
     def __init__(self, alive: Callable[[str], bool], release: Callable[[str], None],
-                 grace: float = UPLOADS_KEPT_SECONDS, every: float = 15.0, clock: Callable[[], float] = time.monotonic):
+                 grace: float = UPLOADS_KEPT_SECONDS, every: float = 15.0, clock: Callable[[], float] = time.monotonic,
+                 after_release: Callable[[], None] = give_memory_back):
         self._alive, self._release, self._grace, self._every, self._clock = alive, release, grace, every, clock
+        self._after_release = after_release  # once per sweep that released a session
         self._watched: dict[str, OwnerWatch] = {}
         self._lock = threading.Lock()
 
@@ -33,6 +55,8 @@ class SessionJanitor:
                 del self._watched[sid]
         for sid in gone:
             self._release(sid)
+        if gone:
+            self._after_release()
         return gone
 
     @property

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import errno
 import json
 import math
 import os
@@ -204,6 +205,23 @@ def new_run_json(classifier: Classifier, *, name: str | None, data: dict, histor
     }
 
 
+class CannotWrite(OSError):
+    """The runs folder refused a change (read-only, full disk); the message is one plain sentence."""
+
+
+def refused(action: str, err: OSError) -> CannotWrite:
+    """Returns the CannotWrite that says, in plain words, why the run could not be `action` (e.g. "renamed")."""
+    if isinstance(err, CannotWrite):
+        return err
+    if isinstance(err, PermissionError) or err.errno == errno.EROFS:
+        why = "the runs folder is read-only here"
+    elif err.errno == errno.ENOSPC:
+        why = "the disk is full"
+    else:
+        why = f"the runs folder cannot be changed ({err.strerror or err})"
+    return CannotWrite(f"The run could not be {action}: {why}. Nothing was changed.")
+
+
 class RunStore:
     """The saved runs under one root folder; every method takes a run id checked before any file is touched."""
 
@@ -212,12 +230,16 @@ class RunStore:
         self.skipped: list[tuple[str, str]] = []  # (folder name, why) of damaged runs seen by the last list()
 
     def problem(self) -> str | None:
-        """Returns why runs cannot be saved or listed here (one sentence), or None when the folder is usable."""
-        try:
-            self.root.mkdir(parents=True, exist_ok=True)
-        except OSError as err:
-            return f"The runs folder {self.root} cannot be used ({err.strerror or err})."
-        if not os.access(self.root, os.W_OK | os.X_OK):
+        """Returns why runs cannot be saved or listed here (one sentence), or None when the folder is usable.
+
+        Nothing is created: a store's folder is made by its first saved run, not by a look at the page.
+        """
+        existing = self.root
+        while not existing.exists() and existing.parent != existing:
+            existing = existing.parent  # the folder that would hold the new ones
+        if not existing.is_dir():
+            return f"The runs folder {self.root} cannot be used (a file stands where a folder should be)."
+        if not os.access(existing, os.W_OK | os.X_OK):
             return f"The runs folder {self.root} is read-only, so new runs cannot be saved."
         return None
 
@@ -241,6 +263,12 @@ class RunStore:
         run = json.loads(json.dumps(run, default=_json_default))  # what will be on disk: numpy values become numbers
         created = parse_created(run["created"])
         schemas.check({**run, "id": "00000000-000000-000000"}, schemas.RUN, RUN_FILE)  # never write what list() refuses
+        try:
+            return self._write_new(classifier, run, created, keep_id)
+        except OSError as err:
+            raise refused("saved", err) from err
+
+    def _write_new(self, classifier: Classifier, run: dict, created: datetime, keep_id: bool) -> RunInfo:
         self.root.mkdir(parents=True, exist_ok=True)
         ids = [run["id"]] if keep_id and RUN_ID.fullmatch(str(run.get("id"))) else []
         ids += [f"{created:%Y%m%d-%H%M%S}-{secrets.token_hex(3)}" for _ in range(20)]
@@ -321,7 +349,10 @@ class RunStore:
         info = self.get(run_id)
         run = json.loads((info.path / RUN_FILE).read_text(encoding="utf-8"))
         run["name"] = clean_name(new_name, info.created)
-        _write_json(info.path / RUN_FILE, run)
+        try:
+            _write_json(info.path / RUN_FILE, run)
+        except OSError as err:
+            raise refused("renamed", err) from err
         return self.get(run_id)
 
     def delete(self, run_id: str) -> None:
@@ -331,8 +362,11 @@ class RunStore:
             raise RunNotFound(f"there is no saved run {run_id}")
         # Hidden first, so an interrupted removal never leaves a half run that list() would show.
         doomed = self.root / f".deleting-{run_id}-{secrets.token_hex(3)}"
-        os.rename(folder, doomed)
-        shutil.rmtree(doomed)
+        try:
+            os.rename(folder, doomed)
+        except OSError as err:
+            raise refused("deleted", err) from err
+        shutil.rmtree(doomed, ignore_errors=True)  # hidden already: what a refusal leaves is never listed
 
 
 # What tells runs apart comes first (name, data, test accuracy, date), so it is in view without scrolling the table

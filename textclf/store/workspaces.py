@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import os
 import re
 import secrets
@@ -44,3 +46,22 @@ def is_teacher(given: object) -> bool:
     if len(expected) < MIN_TEACHER_TOKEN or not isinstance(given, str):
         return False
     return secrets.compare_digest(given.encode("utf-8", "replace"), expected.encode("utf-8", "replace"))
+
+
+def teacher_pass(workspace: str) -> str:
+    """Returns the address value that keeps teacher mode in `workspace` across reloads ("" without a token).
+
+    It is a keyed hash of the workspace id under the teacher token: it reveals nothing of the token and opens
+    teacher mode only in this one workspace, so a projected address bar never shows the token itself.
+    """
+    expected = os.environ.get(TEACHER_ENV, "")
+    if len(expected) < MIN_TEACHER_TOKEN or valid_workspace(workspace) is None:
+        return ""
+    return hmac.new(expected.encode("utf-8", "replace"), workspace.encode(), hashlib.sha256).hexdigest()[:32]
+
+
+def is_teacher_pass(workspace: str, given: object) -> bool:
+    """Returns True when `given` is the teacher pass of `workspace` (see `teacher_pass`)."""
+    expected = teacher_pass(workspace)
+    return bool(expected) and isinstance(given, str) and secrets.compare_digest(given.encode("utf-8", "replace"),
+                                                                                  expected.encode())
