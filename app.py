@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from views import common, run_loading, server, status
+from views import account, common, run_loading, server, status
 
 st.set_page_config(page_title="textclf: train and explain a text classifier", page_icon="📝", layout="wide")
 server.prepare()
@@ -25,4 +25,5 @@ page = st.navigation([
     st.Page("views/lesson.py", title="Lesson: leakage", icon=":material/science:", url_path="lesson"),
 ])
 status.render_status()
+account.render_sign_in()  # only where .streamlit/secrets.toml configures sign-in
 page.run()
