@@ -208,6 +208,7 @@ def test_a_signed_in_students_runs_follow_them_to_another_device(provider, signi
             history=finished.history, metrics={"accuracy": 0.5}, train_seconds=1.0, reason="completed")
         laptop.goto(url + "/runs")
         run_row(laptop, "Ada's first run").wait_for(state="attached")
+        laptop.get_by_text("Your runs are kept with your account").wait_for()
 
         phone = browser.new_context(viewport={"width": 1400, "height": 1000}).new_page()  # another device
         phone.set_default_timeout(180_000)

@@ -31,15 +31,25 @@ def follow_account() -> None:
         opened = s["workspace"]
         held = opened != account.workspace and len(workspace_store(opened).list())
         s["account_note"] = (f"You are signed in, so your account's saved runs are shown, not the {held} of the "
-                             "address you opened: sign out to see those.") if held else None
+                             "address you opened (open it in a browser that is not signed in to see them).") \
+            if held else None
     s["workspace"] = account.workspace
     if "ws" in st.query_params:
         del st.query_params["ws"]
 
 
+def where_runs_live() -> str:
+    """Returns the Saved runs page's sentence on how to come back to these runs."""
+    if current_account() is not None:
+        return "Your runs are kept with your account: sign in on any device to come back to them."
+    return ("Your runs live in a private workspace whose key is in this page's address: **bookmark this address "
+            "to come back to your runs**.")
+
+
 def render_sign_in() -> None:
     """Shows, in the sidebar, "Sign in", or who is signed in and "Sign out" (nothing without sign-in configured)."""
-    from views.common import plain  # here, not at the top: views.common imports this module
+    # Imported here, not at the top: views.common imports this module.
+    from views.common import plain
 
     if not sign_in_offered():
         return

@@ -11,8 +11,8 @@ import base64
 import hashlib
 import hmac
 import os
-from dataclasses import dataclass
 from collections.abc import Mapping
+from dataclasses import dataclass
 
 from textclf.store.workspaces import valid_workspace
 
