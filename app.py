@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from views import common, run_loading, server, status
+from views import account, common, run_loading, server, status
 
 st.set_page_config(page_title="textclf: train and explain a text classifier", page_icon="📝", layout="wide")
 server.prepare()
@@ -27,4 +27,5 @@ pages = [
 common.ignore_case_of_page_address([p.url_path for p in pages])
 page = st.navigation(pages)
 status.render_status()
+account.render_sign_in()  # only where .streamlit/secrets.toml configures sign-in
 page.run()

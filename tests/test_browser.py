@@ -28,13 +28,13 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def streamlit_server(env: dict, log_dir: Path):
+def streamlit_server(env: dict, log_dir: Path, port: int | None = None, extra_args: tuple | list = ()):
     """Yields (URL, log file) of `streamlit run app.py` started with `env`; fails the test if it never answers."""
-    port = free_port()
+    port = port or free_port()
     log = open(log_dir / "streamlit.log", "w+")
     proc = subprocess.Popen(
         [sys.executable, "-m", "streamlit", "run", "app.py", "--server.port", str(port),
-         "--server.address", "127.0.0.1", "--server.headless", "true"],
+         "--server.address", "127.0.0.1", "--server.headless", "true", *extra_args],
         cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
     url = f"http://127.0.0.1:{port}"
     deadline = time.time() + 60

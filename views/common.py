@@ -17,6 +17,7 @@ from textclf.store.runs import RunStore
 from textclf.store.unfinished import interrupted
 from textclf.store.workspaces import (is_teacher, is_teacher_pass, new_workspace, teacher_pass, valid_workspace,
                                       workspace_store)
+from views.account import follow_account
 
 DEFAULTS = {
     "categories": list(TUTORIAL_CATEGORIES),
@@ -39,6 +40,7 @@ def init_session() -> None:
         st.session_state.update(setup.values)
         st.session_state["link"] = setup
     keep_workspace()
+    follow_account()  # signed in: the account's workspace instead
     if "interrupted" not in st.session_state:  # a new tab, or one that reconnected to another server process
         st.session_state["interrupted"] = [run.sentence() for run in interrupted(run_store().root)]
 

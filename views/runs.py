@@ -6,6 +6,7 @@ from collections.abc import Callable
 import streamlit as st
 
 from views import common, server
+from views.account import where_runs_live
 from views.run_loading import load_run
 from textclf.store.bundles import AlreadySaved, BadBundle, NotABundle, bundle_bytes, import_bundle
 from textclf.store.export import SAFE_HELP, to_csv_bytes
@@ -41,8 +42,7 @@ def change(action: Callable[[], object]) -> None:
 st.title("Saved runs")
 teacher = bool(st.session_state.get("teacher"))
 mine, shared = common.run_store(), published_store()
-st.caption("Your runs live in a private workspace whose key is in this page's address: **bookmark this address "
-           "to come back to your runs**. Runs your teacher published to the class are listed too (read-only). "
+st.caption(f"{where_runs_live()} Runs your teacher published to the class are listed too (read-only). "
            "Tick runs to compare their curves; tick one to load, rename, download or delete it.")
 problem = mine.problem()
 if problem:
