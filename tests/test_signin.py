@@ -200,7 +200,7 @@ def test_a_signed_in_students_runs_follow_them_to_another_device(provider, signi
         sign_in(laptop, url)
         assert laptop.get_by_text("Signed in as Ada Lovelace").count() == 1
         assert "ws=" not in laptop.url  # the account's workspace is not in the address
-        assert laptop.get_by_role("button", name="Sign out").count() == 1
+        laptop.get_by_role("button", name="Sign out").wait_for(timeout=30_000)
         # A run saved into this account's workspace, as the Train page saves it.
         finished = run_to_end(train(tiny_corpus, config=TrainConfig(hidden=(8,), epochs=1, batch_size=8)))
         workspace_store(workspace, runs).save(
