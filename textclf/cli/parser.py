@@ -17,7 +17,9 @@ class OneLineParser(argparse.ArgumentParser):
 
 def _hidden(text: str) -> tuple[int, ...]:
     try:
-        return limits.parse_hidden_sizes(text)
+        sizes = limits.parse_hidden_sizes(text)
+        limits.check_hidden(sizes)  # the Train page's sentence for layers too large to save
+        return sizes
     except ValueError as err:
         raise argparse.ArgumentTypeError(str(err))
 
