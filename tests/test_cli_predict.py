@@ -136,7 +136,7 @@ def test_label_issues_csv_json_numbers_spreadsheet_rows_with_texts(tmp_path, cap
 
 
 def test_label_issues_check_training_rows_by_default(tmp_path, capsys):
-    csv, rows, flipped = _planted_errors_csv(tmp_path)
+    csv, _, flipped = _planted_errors_csv(tmp_path)
     assert main(["label-issues", "--csv", str(csv), "--json"]) == 0
     default = _last_json(capsys)
     assert main(["label-issues", "--csv", str(csv), "--split", "test", "--json"]) == 0

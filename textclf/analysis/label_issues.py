@@ -112,7 +112,7 @@ def checked_rows(corpus: Corpus, split: str | None = None) -> tuple[list[str], n
     return [texts[i] for i in order], labels[order], rows[order]
 
 
-def issues_json(corpus: Corpus, issues: "LabelIssues", texts: Sequence[str], split: str | None = None) -> list[dict]:
+def issues_json(corpus: Corpus, issues: LabelIssues, texts: Sequence[str], split: str | None = None) -> list[dict]:
     """Returns one record per suspect of ``checked_rows(corpus, split)``: row, part, given, suggested, quality, text.
 
     "row" is the spreadsheet's row number for own files (header = 1, first data row = 2), else the post's
