@@ -63,3 +63,15 @@ def test_punctuation_only_texts_are_refused(tmp_path):
         result = run_cli(command, "--csv", csv, data_home=str(tmp_path))
         assert result.returncode == 2 and "Traceback" not in result.stderr, result.stderr
         assert result.stderr.strip().splitlines()[-1].startswith("error: The training texts contain no words")
+
+
+def test_save_where_no_file_can_be_created_is_refused_before_training(tmp_path):
+    # /proc passes os.access for root, yet refuses every new file: the model would be lost after training
+    result = run_cli("train", "--save", "/proc/textclf-model", data_home=str(tmp_path))
+    assert_one_line_error(result, "nothing can be written in /proc")
+
+
+def test_hidden_layers_too_large_to_save_are_one_sentence(tmp_path):
+    result = run_cli("train", "--hidden", "4096,4096", data_home=str(tmp_path))
+    assert_one_line_error(result, "--hidden")
+    assert "more than the 16 MB a saved model may use" in result.stderr

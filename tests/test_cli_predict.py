@@ -103,7 +103,8 @@ def test_predict_refuses_too_many_rows(model_dir, tmp_path, capsys):
     assert "200,000 rows" in capsys.readouterr().err
 
 
-def test_label_issues_csv_json_numbers_file_rows(tmp_path, capsys):
+def _planted_errors_csv(tmp_path):
+    """Returns (path, rows, 0-based data rows of the flipped labels) of a two-class file with 3 planted errors."""
     rng = np.random.default_rng(0)
     words = {"fruit": "apple banana cherry grape melon".split(), "cars": "engine wheel brake clutch tyre".split()}
     rows, flipped = [], []
@@ -118,13 +119,61 @@ def test_label_issues_csv_json_numbers_file_rows(tmp_path, capsys):
         rows.append({"text": text, "label": label})
     csv = tmp_path / "labels.csv"
     pd.DataFrame(rows).to_csv(csv, index=False)
-    assert main(["label-issues", "--csv", str(csv), "--json"]) == 0
+    return csv, rows, flipped
+
+
+def test_label_issues_csv_json_numbers_spreadsheet_rows_with_texts(tmp_path, capsys):
+    csv, rows, flipped = _planted_errors_csv(tmp_path)
+    assert main(["label-issues", "--csv", str(csv), "--split", "all", "--json"]) == 0
     result = _last_json(capsys)
-    assert result["n_rows"] == 120
-    assert set(result["issues"][0]) == {"row", "given", "suggested", "quality"}
-    assert {i["row"] for i in result["issues"]} == set(flipped)
+    assert result["n_rows"] == 120 and result["split"] == "all"
+    assert set(result["issues"][0]) == {"row", "part", "given", "suggested", "quality", "text"}
+    # the spreadsheet's numbering: the header is row 1, so data row i is row i + 2
+    assert {i["row"] for i in result["issues"]} == {r + 2 for r in flipped}
     for issue in result["issues"]:
-        assert rows[issue["row"]]["label"] == issue["given"] != issue["suggested"]
+        row = rows[issue["row"] - 2]
+        assert row["label"] == issue["given"] != issue["suggested"] and row["text"] == issue["text"]
+
+
+def test_label_issues_check_training_rows_by_default(tmp_path, capsys):
+    csv, _, flipped = _planted_errors_csv(tmp_path)
+    assert main(["label-issues", "--csv", str(csv), "--json"]) == 0
+    default = _last_json(capsys)
+    assert main(["label-issues", "--csv", str(csv), "--split", "test", "--json"]) == 0
+    test = _last_json(capsys)
+    assert default["split"] == "train" and default["n_rows"] == 96 and test["n_rows"] == 24
+    assert {i["part"] for i in default["issues"]} <= {"train"} and {i["part"] for i in test["issues"]} <= {"test"}
+    found = {i["row"] for i in default["issues"] + test["issues"]}
+    assert found == {r + 2 for r in flipped}  # each planted error is in one part or the other
+
+
+def test_label_issues_threshold_and_folds(tmp_path, capsys):
+    csv, _, flipped = _planted_errors_csv(tmp_path)
+    assert main(["label-issues", "--csv", str(csv), "--split", "all", "--folds", "3", "--threshold", "0.5",
+                 "--json"]) == 0
+    loose = _last_json(capsys)
+    assert loose["folds"] == 3 and loose["threshold"] == 0.5
+    assert {r + 2 for r in flipped} <= {i["row"] for i in loose["issues"]}
+    assert all(i["quality"] < 0.5 for i in loose["issues"])
+    qualities = [i["quality"] for i in loose["issues"]]
+    assert qualities == sorted(qualities)
+    assert main(["label-issues", "--csv", str(csv), "--split", "all", "--threshold", "0", "--json"]) == 0
+    assert _last_json(capsys)["issues"] == []
+
+
+def test_label_issues_that_finds_nothing_says_so_in_a_sentence(tmp_path, capsys):
+    csv, _, _ = _planted_errors_csv(tmp_path)
+    assert main(["label-issues", "--csv", str(csv), "--threshold", "0"]) == 0
+    out = capsys.readouterr().out
+    assert "Empty DataFrame" not in out and "No label looks wrong" in out
+
+
+def test_label_issues_table_shows_spreadsheet_rows(tmp_path, capsys):
+    csv, _, flipped = _planted_errors_csv(tmp_path)
+    assert main(["label-issues", "--csv", str(csv), "--split", "all"]) == 0
+    out = capsys.readouterr().out
+    lines = out[out.index("file row"):].splitlines()
+    assert {int(line.split()[0]) for line in lines[1:1 + len(flipped)]} == {r + 2 for r in flipped}
 
 
 def test_label_issues_refuses_bad_data(tmp_path, capsys):

@@ -90,21 +90,54 @@ def panel_intro(corpus: Corpus, n_rows: int) -> str:
             f"all {n_rows:,} {what}, and each is judged by models that never saw it while learning.")
 
 
-def checked_rows(corpus: Corpus) -> tuple[list[str], np.ndarray, np.ndarray]:
-    """Returns (texts, labels, row numbers) to check: every row of an own file, the training set otherwise.
+SPLITS = ("train", "test", "all")  # which rows the command line's --split checks
+
+
+def checked_rows(corpus: Corpus, split: str | None = None) -> tuple[list[str], np.ndarray, np.ndarray]:
+    """Returns (texts, labels, row numbers) to check: by default every row of an own file, the training set otherwise.
 
     Out-of-fold probabilities never let a model see the row it judges, so all of a file's rows can be
-    checked; rows are numbered as in the file (0 = first row under the header), newsgroups posts as in
-    the training set.
+    checked; rows are numbered as in the file (0 = first row under the header). Newsgroups posts are numbered
+    within the training set, then (with "all") the test posts follow: ``row_part`` names each one's part.
+
+    Args:
+        split: "train", "test" or "all" to choose the rows (see SPLITS); None is the default above.
     """
-    if corpus.file_rows is not None:
-        train_rows, test_rows = corpus.file_rows
-        texts = list(corpus.train_texts) + list(corpus.test_texts)
-        labels = np.concatenate([corpus.train_labels, corpus.test_labels])
-        rows = np.concatenate([train_rows, test_rows])
-        order = np.argsort(rows, kind="stable")  # file order reads best
-        return [texts[i] for i in order], labels[order], rows[order]
-    return list(corpus.train_texts), np.asarray(corpus.train_labels), np.arange(len(corpus.train_texts))
+    if split is None:
+        split = "all" if corpus.file_rows is not None else "train"
+    if split not in SPLITS:
+        raise ValueError(f"split must be one of {', '.join(SPLITS)}, not {split!r}")
+    parts = {"train": (corpus.train_texts, corpus.train_labels), "test": (corpus.test_texts, corpus.test_labels)}
+    chosen = ["train", "test"] if split == "all" else [split]
+    texts = [text for part in chosen for text in parts[part][0]]
+    labels = np.concatenate([np.asarray(parts[part][1]) for part in chosen]).astype(np.int64)
+    if corpus.file_rows is None:
+        return texts, labels, np.arange(len(texts))
+    rows = np.concatenate([corpus.file_rows[0 if part == "train" else 1] for part in chosen])
+    order = np.argsort(rows, kind="stable")  # file order reads best
+    return [texts[i] for i in order], labels[order], rows[order]
+
+
+def issues_json(corpus: Corpus, issues: LabelIssues, texts: Sequence[str], split: str | None = None) -> list[dict]:
+    """Returns one record per suspect of ``checked_rows(corpus, split)``: row, part, given, suggested, quality, text.
+
+    "row" is the spreadsheet's row number for own files (header = 1, first data row = 2), else the post's
+    0-based number within its part ("train" or "test").
+    """
+    names = issues.class_names
+    train_rows = set(corpus.file_rows[0].tolist()) if corpus.file_rows is not None else set()
+    n_train = len(corpus.train_texts)
+    out = []
+    for r, p, g, s, q in zip(issues.rows.tolist(), issues.positions, issues.given, issues.suggested, issues.quality):
+        if corpus.file_rows is not None:
+            part, row = ("train" if r in train_rows else "test"), int(sheet_row(r))
+        elif split == "test":
+            part, row = "test", r
+        else:
+            part, row = ("train", r) if r < n_train else ("test", r - n_train)
+        out.append({"row": row, "part": part, "given": names[g], "suggested": names[s],
+                    "quality": round(float(q), 6), "text": texts[p]})
+    return out
 
 
 def row_origin(corpus: Corpus, row: int) -> str:
@@ -152,14 +185,28 @@ def out_of_fold_probabilities(texts: Sequence[str], labels: np.ndarray, n_classe
 
 def find_label_issues(texts: Sequence[str], labels: np.ndarray, class_names: Sequence[str],
                       rows: np.ndarray | None = None,
-                      progress: Callable[[float, str], None] | None = None) -> LabelIssues:
-    """Returns the rows whose label is likely wrong, ranked by self-confidence (most suspicious first)."""
+                      progress: Callable[[float, str], None] | None = None, folds: int = FOLDS,
+                      threshold: float | None = None) -> LabelIssues:
+    """Returns the rows whose label is likely wrong, ranked by self-confidence (most suspicious first).
+
+    Args:
+        folds: cross-validation folds (at most the smallest class's size).
+        threshold: instead of cleanlab's choice, every row whose given label gets a probability below this from
+            the models that never saw it, and another class more (None: cleanlab decides).
+    """
     started = time.perf_counter()  # before the imports: the first check's wait is mostly loading cleanlab
     from cleanlab.filter import find_label_issues as cleanlab_find
 
     labels = np.asarray(labels, dtype=np.int64)
     rows = np.arange(len(labels)) if rows is None else np.asarray(rows)
-    probabilities = out_of_fold_probabilities(texts, labels, len(class_names), progress=progress)
+    probabilities = out_of_fold_probabilities(texts, labels, len(class_names), folds, progress=progress)
+    if threshold is not None:
+        given = probabilities[np.arange(len(labels)), labels]
+        doubted = np.flatnonzero((given < threshold) & (probabilities.argmax(axis=1) != labels))
+        ranked = doubted[np.argsort(given[doubted], kind="stable")]
+        return LabelIssues(rows=rows[ranked], positions=ranked, given=labels[ranked],
+                           suggested=probabilities[ranked].argmax(axis=1), quality=given[ranked],
+                           class_names=tuple(class_names), n_rows=len(labels), seconds=time.perf_counter() - started)
     # cleanlab needs every class to appear among the labels; a class absent from the checked rows is dropped.
     present = np.flatnonzero(np.bincount(labels, minlength=len(class_names)))
     remap = np.full(len(class_names), -1)

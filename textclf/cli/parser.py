@@ -17,7 +17,9 @@ class OneLineParser(argparse.ArgumentParser):
 
 def _hidden(text: str) -> tuple[int, ...]:
     try:
-        return limits.parse_hidden_sizes(text)
+        sizes = limits.parse_hidden_sizes(text)
+        limits.check_hidden(sizes)  # the Train page's sentence for layers too large to save
+        return sizes
     except ValueError as err:
         raise argparse.ArgumentTypeError(str(err))
 
@@ -144,8 +146,20 @@ def build_parser() -> argparse.ArgumentParser:
     predict.add_argument("--json", action="store_true",
                          help=f"print one JSON object as the last line of stdout (at most {limits.MAX_JSON_ROWS} rows)")
 
-    issues = sub.add_parser("label-issues", help="rows whose label is probably wrong (cross-validation + cleanlab)")
+    issues = sub.add_parser("label-issues", help="rows whose label is probably wrong (cross-validation + cleanlab)",
+                            description="Rows whose label is probably wrong: each row is judged by models that never "
+                                        "saw it (cross-validation), and cleanlab picks the likely errors. Rows are "
+                                        "numbered as a spreadsheet shows the file (the header is row 1); newsgroups "
+                                        "posts by their number in the training or test set, from 0.")
     _add_data_options(issues)
+    check = issues.add_argument_group("check")
+    check.add_argument("--split", choices=("train", "test", "all"), default="train",
+                       help="which rows to check: the training rows (default), the test rows, or all")
+    check.add_argument("--folds", metavar="N", type=_whole_number(2, 20), default=5,
+                       help="cross-validation folds, 2-20 (default 5; at most the smallest class's rows)")
+    check.add_argument("--threshold", metavar="X", type=_share, default=None,
+                       help="instead of cleanlab's choice, flag every row whose label gets a probability below X "
+                            "(0-1) while another class gets more")
 
     bench = sub.add_parser("bench", help="speed and accuracy figures next to plain references (minutes)")
     bench.add_argument("--archive", help="local 20news-bydate.tar.gz to use when the data is not cached")

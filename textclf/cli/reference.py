@@ -5,6 +5,8 @@ from __future__ import annotations
 import argparse
 import sys
 
+import pandas as pd
+
 from textclf.cli.common import CliError, load_corpus, progress, say_for
 from textclf.data import DataUnavailable
 
@@ -41,24 +43,43 @@ def cmd_bench(args: argparse.Namespace) -> dict:
 
 
 def cmd_label_issues(args: argparse.Namespace) -> dict:
-    """Returns the likely label errors of the chosen data."""
-    from textclf.analysis.label_issues import METHOD, CannotCheck, checked_rows, find_label_issues
+    """Returns the likely label errors among the chosen rows of the data (--split; the training rows by default)."""
+    from textclf.analysis.label_issues import CannotCheck, checked_rows, find_label_issues, issues_json
 
     corpus = load_corpus(args)
-    texts, labels, rows = checked_rows(corpus)
+    texts, labels, rows = checked_rows(corpus, args.split)
     say = say_for(args)
-    what = "rows of the file" if corpus.file_rows is not None else "training posts"
-    say(f"Checking the labels of {len(texts):,} {what} with {METHOD} ...")
+    own_file = corpus.file_rows is not None
+    part = {"train": "training", "test": "test", "all": "training and test"}[args.split]
+    what = f"{part} rows of the file" if own_file else f"{part} posts"
+    how = (f"models that never saw the row ({args.folds}-fold cross-validation), "
+           + ("checked by cleanlab" if args.threshold is None
+              else f"flagged when they give its label under {args.threshold:.0%}"))
+    say(f"Checking the labels of {len(texts):,} {what} with {how} ...")
     try:
-        issues = find_label_issues(texts, labels, corpus.class_names, rows,
+        issues = find_label_issues(texts, labels, corpus.class_names, rows, folds=args.folds,
+                                   threshold=args.threshold,
                                    progress=lambda fraction, text: progress(int(fraction * 100), 100, text))
     except CannotCheck as err:
         raise CliError(str(err), 2) from err
     if sys.stderr.isatty():
         sys.stderr.write("\n")
     say(f"{issues.headline()}.")
+    records = issues_json(corpus, issues, texts, args.split)
     if not args.json:
-        print(issues.table().head(50).to_string(index=False))
-    return issues.to_json()
-
-
+        if not records:
+            print("No label looks wrong: the models agree with every checked label"
+                  + (" (try a higher --threshold to see the closest calls)." if args.threshold is None
+                     else f" or give it at least {args.threshold:.0%}."))
+        else:
+            number = "file row" if own_file else "post"
+            table = pd.DataFrame([{number: r["row"], "part": r["part"], "given label": r["given"],
+                                   "suggested label": r["suggested"], "quality": r["quality"],
+                                   "text": " ".join(r["text"].split())[:60]} for r in records[:50]])
+            print(table.to_string(index=False))
+            if len(records) > 50:
+                print(f"... {len(records) - 50:,} more; --json lists them all")
+            if own_file:
+                print("file row: the row number a spreadsheet shows (the header is row 1).")
+    return {"n_rows": issues.n_rows, "split": args.split, "folds": args.folds, "threshold": args.threshold,
+            "method": issues.to_json()["method"], "issues": records}

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import os
 import sys
+import tempfile
 from pathlib import Path
 
 from textclf.cli.common import CliError, load_corpus, progress, say_for
@@ -24,6 +25,11 @@ def save_problem(folder: str | os.PathLike) -> str | None:
         return f"--save {path}: {existing} is a file, not a folder"
     if not os.access(existing, os.W_OK | os.X_OK):
         return f"--save {path}: no permission to write in {existing}"
+    try:  # os.access says yes to root, and to folders such as /proc that refuse every new file
+        with tempfile.TemporaryFile(dir=existing):
+            pass
+    except OSError:
+        return f"--save {path}: nothing can be written in {existing}; choose a folder you can write in"
     return None
 
 
@@ -44,7 +50,10 @@ def cmd_train(args: argparse.Namespace) -> dict:
                                    "optimizer": args.optimizer}.items() if v is not None}
     preset_name = args.preset or default_preset(own_file=bool(args.csv))
     preset = PRESETS[preset_name]
-    config = replace(preset.train_config, **overrides)
+    try:  # the parser checks each value; this catches what only a combination of them rules out
+        config = replace(preset.train_config, **overrides)
+    except ValueError as err:
+        raise CliError(str(err), 2) from err
     features = replace(preset.features, pairs=True) if args.pairs else preset.features
     if args.save and (problem := save_problem(args.save)):
         raise CliError(problem, 2)
