@@ -1,5 +1,7 @@
 """`python -m textclf ... --csv FILE` as a user runs it on a support-ticket export."""
 
+import json
+
 import numpy as np
 import pytest
 
@@ -77,3 +79,47 @@ def test_bad_csv_arguments_give_one_line(tickets_csv, tmp_path, args, says):
 
 def test_column_options_need_csv(tmp_path):
     assert_one_line_error(run_cli("train", "--text-column", "text", data_home=str(tmp_path)), "need --csv")
+
+
+def write_classes_csv(path, n_classes, rows_per_class=14):
+    """Writes a CSV of `n_classes` labels, each with its own word, and returns its path."""
+    lines = ["text,label"] + [f"word{c} common text {i},c{c:03d}" for c in range(n_classes)
+                              for i in range(rows_per_class)]
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return path
+
+
+def test_the_command_line_takes_more_classes_than_the_charts_show(tmp_path, capsys):
+    from textclf import limits
+    from textclf.cli import main
+
+    # the app's charts stop at 50 classes; no chart is drawn here, so 51 train and are saved
+    csv = write_classes_csv(tmp_path / "many.csv", limits.MAX_CLASSES + 1)
+    assert main(["baseline", "--csv", str(csv), "--test-share", "0.25", "--json"]) == 0
+    report = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
+    assert report["linear_svc"]["accuracy"] > 0.5
+    too_many = write_classes_csv(tmp_path / "too_many.csv", limits.MAX_MODEL_CLASSES + 1, rows_per_class=4)
+    assert main(["baseline", "--csv", str(too_many)]) == 2
+    err = capsys.readouterr().err
+    assert "at most 100 classes" in err and "chart" not in err and err.count("\n") == 1
+
+
+def test_a_saved_model_may_have_the_command_lines_most_classes(tmp_path, capsys):
+    from textclf import limits
+    from textclf.cli import main
+    from textclf.store.modelfiles import load_model
+
+    csv = write_classes_csv(tmp_path / "many.csv", limits.MAX_MODEL_CLASSES)
+    folder = tmp_path / "model"
+    assert main(["train", "--csv", str(csv), "--test-share", "0.25", "--preset", "tutorial", "--hidden", "8",
+                 "--epochs", "1", "--save", str(folder)]) == 0, capsys.readouterr().err
+    assert len(load_model(folder).class_names) == limits.MAX_MODEL_CLASSES
+
+
+def test_baseline_with_too_few_rows_for_its_validation_share_is_one_line(tmp_path, capsys):
+    from textclf.cli import main
+
+    csv = write_classes_csv(tmp_path / "few.csv", 51, rows_per_class=4)
+    assert main(["baseline", "--csv", str(csv), "--test-share", "0.25"]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert "Traceback" not in err and err[-1].startswith("error: The validation share (10%)")

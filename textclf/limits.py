@@ -83,7 +83,9 @@ MAX_MODEL_BYTES = 40 * 2**20
 MAX_HEAD_BYTES = 16 * 2**20
 EMBED_BYTES = 2  # the first-layer matrix is stored as float16 (computed in float32)
 PARAM_BYTES = 4  # every other array is stored as float32
-MAX_CLASSES = 50  # tabular.MAX_CLASSES: the most classes any corpus may have
+MAX_CLASSES = 50  # the most classes the app takes from a file: its charts show at most this many
+# The most classes a saved model may have (model.json's schema): the command line, which draws no chart, takes this many.
+MAX_MODEL_CLASSES = 100
 
 
 def head_bytes(hidden: Sequence[int], n_classes: int) -> int:
@@ -100,7 +102,7 @@ def word_bytes(word: str) -> int:
 
 def check_hidden(hidden: Sequence[int]) -> None:
     """Raises ValueError when hidden layers this large could not be saved, whatever the data."""
-    need = head_bytes(hidden, MAX_CLASSES)
+    need = head_bytes(hidden, MAX_MODEL_CLASSES)
     if need > MAX_HEAD_BYTES:
         raise ValueError(f"hidden layers {','.join(map(str, hidden))} would need {need / 2**20:.1f} MB of weights "
                          f"after the first layer, more than the {MAX_HEAD_BYTES // 2**20} MB a saved model may use; "

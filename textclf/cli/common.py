@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import sys
 
+from textclf import limits
 from textclf.data import NEWSGROUPS, BadDataChoice, Corpus, DataUnavailable, load_newsgroups
 
 
@@ -22,8 +23,9 @@ def load_corpus(args: argparse.Namespace) -> Corpus:
         from textclf.data.own_files import BadTable, load_csv
 
         try:
+            # no chart is drawn here, so every class a saved model can hold is allowed
             corpus, report = load_csv(args.csv, args.text_column, args.label_column, args.split_column,
-                                      args.test_share)
+                                      args.test_share, max_classes=limits.MAX_MODEL_CLASSES)
         except BadTable as err:
             raise CliError(str(err), 2) from err
         # stderr, so that --json output stays one JSON document; says which columns were guessed

@@ -19,7 +19,10 @@ def cmd_baseline(args: argparse.Namespace) -> dict:
     corpus = load_corpus(args)
     if problem := data_problem(corpus):
         raise CliError(problem, 2)
-    results = run_baselines(corpus)
+    try:
+        results = run_baselines(corpus)
+    except ValueError as err:  # a validation share too small for the classes: the Train page's sentence
+        raise CliError(str(err), 2) from err
     if not args.json:
         for result in results.values():
             print(f"{result['name']} ({result['setting']}, chosen on validation): accuracy {result['accuracy']:.4f}, "

@@ -18,11 +18,10 @@ import numpy as np
 import pandas as pd
 
 from textclf.data.corpus import Corpus, content_fingerprint
-from textclf.limits import MAX_NAME_CHARS
+from textclf.limits import MAX_CLASSES, MAX_NAME_CHARS
 
 MAX_BYTES = 50 * 1024 * 1024
 MAX_ROWS = 200_000
-MAX_CLASSES = 50
 DELIMITERS = ",\t;|"
 SPLIT_VALUES = ("train", "test")  # the only values a split column may hold (case and spaces ignored)
 TEXT_NAMES = ("text", "body", "message", "content", "description", "ticket")
@@ -326,7 +325,7 @@ def _too_few(counts: dict[str, int], need: int, why: str) -> TooFewExamples:
 
 def corpus_from_table(df: pd.DataFrame, text_column: str, label_column: str, split_column: str | None = None,
                       test_share: float = 0.2, seed: int = 42, name: str = "your data",
-                      drop_small: bool = False) -> tuple[Corpus, TableReport]:
+                      drop_small: bool = False, max_classes: int = MAX_CLASSES) -> tuple[Corpus, TableReport]:
     """Returns the table's rows as a Corpus (labels index the sorted label values) and what was dropped.
 
     Args:
@@ -334,6 +333,8 @@ def corpus_from_table(df: pd.DataFrame, text_column: str, label_column: str, spl
             Without it, a stratified split holds out ``test_share`` of each class.
         test_share: the share of rows held out for testing, strictly between 0.05 and 0.5.
         drop_small: leave out the rows of classes with too few examples instead of raising TooFewExamples.
+        max_classes: the most classes accepted: the app's charts show at most ``MAX_CLASSES``; the command line,
+            which draws none, passes ``limits.MAX_MODEL_CLASSES``.
     """
     _check_column(df, text_column, "texts")
     _check_column(df, label_column, "labels")
@@ -379,9 +380,11 @@ def corpus_from_table(df: pd.DataFrame, text_column: str, label_column: str, spl
                                              ("rows of classes too small to use", classes_dropped)) if happened]
         after = f" after dropping {' and '.join(reasons)}" if reasons else ""
         raise BadTable(f'The column "{label_column}" has {found}{after}; a classifier needs at least two classes.')
-    if len(class_names) > MAX_CLASSES:
-        raise BadTable(f'The column "{label_column}" has {len(class_names):,} different labels, but charts can '
-                       f"show at most {MAX_CLASSES} classes; choose a column with fewer labels.")
+    if len(class_names) > max_classes:
+        why = (f"charts can show at most {max_classes} classes" if max_classes <= MAX_CLASSES
+               else f"a model can have at most {max_classes} classes")
+        raise BadTable(f'The column "{label_column}" has {len(class_names):,} different labels, but {why}; '
+                       f"choose a column with fewer labels.")
     y = np.searchsorted(np.array(class_names), labels).astype(np.int32)  # [n_rows]
     counts = np.bincount(y, minlength=len(class_names))
     if counts.min() < need:
@@ -444,7 +447,8 @@ def _examples(n: int) -> str:
 
 
 def load_csv(path: str | os.PathLike, text_column: str | None = None, label_column: str | None = None,
-             split_column: str | None = None, test_share: float = 0.2, seed: int = 42) -> tuple[Corpus, TableReport]:
+             split_column: str | None = None, test_share: float = 0.2, seed: int = 42,
+             max_classes: int = MAX_CLASSES) -> tuple[Corpus, TableReport]:
     """Returns the corpus and report of a CSV/TSV file, guessing the columns not given.
 
     A split column is guessed too when none is given (see ``guess_columns``); the report says which.
@@ -465,4 +469,5 @@ def load_csv(path: str | os.PathLike, text_column: str | None = None, label_colu
         label_column = _guess_label(df, text_column)
     if split_column is None:
         split_column = _guess_split(df, (text_column, label_column))
-    return corpus_from_table(df, text_column, label_column, split_column, test_share, seed, name=path.name)
+    return corpus_from_table(df, text_column, label_column, split_column, test_share, seed, name=path.name,
+                             max_classes=max_classes)

@@ -46,7 +46,7 @@ def parse(raw: bytes, what: str, max_bytes: int) -> object:
 _NUMBER = {"type": ["number", "null"]}
 _SCALAR = {"anyOf": [{"type": ["number", "boolean", "null"]}, {"type": "string", "maxLength": 1000}]}
 _OPEN_FIELD = {"anyOf": [_SCALAR, {"type": "array", "maxItems": 100, "items": _SCALAR}]}
-_NAMES = {"type": "array", "maxItems": 100, "items": {"type": "string", "maxLength": 1000}}
+_NAMES = {"type": "array", "maxItems": limits.MAX_MODEL_CLASSES, "items": {"type": "string", "maxLength": 1000}}
 _INT = {"type": "integer", "minimum": 0}
 
 TRAIN_CONFIG = {
@@ -90,9 +90,10 @@ METRICS = {
     "properties": {
         "test_accuracy": _NUMBER, "accuracy": _NUMBER, "macro_f1": _NUMBER, "val_accuracy": _NUMBER,
         "class_names": _NAMES,
-        "confusion_matrix": {"type": "array", "maxItems": 100, "items": {"type": "array", "maxItems": 100,
+        "confusion_matrix": {"type": "array", "maxItems": limits.MAX_MODEL_CLASSES, "items": {"type": "array",
+                                                                         "maxItems": limits.MAX_MODEL_CLASSES,
                                                                          "items": _INT}},
-        "report": {"type": "object", "maxProperties": 110, "additionalProperties": _REPORT_ROW},
+        "report": {"type": "object", "maxProperties": limits.MAX_MODEL_CLASSES + 10, "additionalProperties": _REPORT_ROW},
     },
     "additionalProperties": _OPEN_FIELD,
 }
@@ -120,7 +121,7 @@ MODEL = {
                  "additionalProperties": False,
                  "properties": {"vocab_size": {"type": "integer", "minimum": 1},
                                 "hidden": TRAIN_CONFIG["properties"]["hidden"],
-                                "n_classes": {"type": "integer", "minimum": 2, "maximum": 100},
+                                "n_classes": {"type": "integer", "minimum": 2, "maximum": limits.MAX_MODEL_CLASSES},
                                 "dropout": {"type": "number", "minimum": 0, "exclusiveMaximum": 1},
                                 "mixture": {"type": "boolean"}}},
         "class_names": _NAMES,
