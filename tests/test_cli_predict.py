@@ -31,7 +31,7 @@ def test_predict_csv_json_shape_and_out_file(model_dir, tmp_path, capsys):
     assert code == 0
     result = _last_json(capsys)
     assert result["n_rows"] == 5 and result["truncated"] is False
-    assert [p["row"] for p in result["predictions"]] == [0, 1, 2, 3, 4]
+    assert [p["row"] for p in result["predictions"]] == [2, 3, 4, 5, 6]  # as a spreadsheet numbers them
     first = result["predictions"][0]
     assert set(first) == {"row", "predicted", "probability", "runner_up", "top_words"}
     assert first["predicted"] == "hockey" and 0 < first["probability"] <= 1 and first["runner_up"] != "hockey"
@@ -54,6 +54,16 @@ def test_predict_one_text_and_a_run_id(tiny_classifier, capsys):
         assert main(["predict", "--model", reference, "--text", "apple and banana", "--json"]) == 0
         result = _last_json(capsys)
         assert result["n_rows"] == 1 and result["predictions"][0]["predicted"] == "fruit"
+        assert result["predictions"][0]["row"] is None  # no file, so no row number
+
+
+def test_predict_prints_spreadsheet_row_numbers(model_dir, tmp_path, capsys):
+    csv = tmp_path / "new.csv"
+    csv.write_text("text\npuck goalie rink\napple banana\n", encoding="utf-8")
+    assert main(["predict", "--model", model_dir, "--csv", str(csv)]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[1].split() == ["file", "row"] and lines[2].split()[:2] == ["2", "hockey"]
+    assert lines[3].split()[:2] == ["3", "fruit"] and "the header is row 1" in lines[-1]
 
 
 def test_predict_json_is_capped(model_dir, tmp_path, capsys):

@@ -296,13 +296,19 @@ def check_text_column(table: pd.DataFrame, column: str) -> None:
         raise BadTable(f'The column "{column}" has no text in any row; choose the column that holds the texts.')
 
 
-def predictions_json(predictions: Predictions, max_rows: int = MAX_JSON_ROWS) -> dict:
-    """Returns {"n_rows", "predictions": [...] (at most `max_rows`), "truncated"} for the command line."""
+def predictions_json(predictions: Predictions, max_rows: int = MAX_JSON_ROWS, first_row: int | None = 0) -> dict:
+    """Returns {"n_rows", "predictions": [...] (at most `max_rows`), "truncated"} for the command line.
+
+    Args:
+        first_row: the number of the first text's row (``FIRST_DATA_ROW`` for a file, as a spreadsheet shows
+            it); None gives every row the number None (one text given on its own).
+    """
     names = predictions.class_names
     listed = []
     for i in range(min(len(predictions.predicted), max_rows)):
         has = bool(predictions.classified[i])
-        listed.append({"row": i, "predicted": names[predictions.predicted[i]] if has else None,
+        listed.append({"row": None if first_row is None else first_row + i,
+                       "predicted": names[predictions.predicted[i]] if has else None,
                        "probability": round(float(predictions.confidence[i]), 6) if has else None,
                        "runner_up": names[predictions.runner_up[i]] if has else None,
                        "top_words": predictions.top_words[i]})

@@ -46,6 +46,7 @@ def cmd_predict(args: argparse.Namespace) -> dict:
     from textclf.store.export import to_csv_bytes
     from textclf.analysis.predict import (DEFAULT_THRESHOLD, check_labels, check_text_column, guess_text_column,
                                  prediction_table, predictions_json, predict_texts, read_new_texts)
+    from textclf.data.corpus import FIRST_DATA_ROW
     from textclf.data.own_files import MAX_BYTES, BadTable
 
     if args.text is not None and (args.text_column or args.label_column):
@@ -76,7 +77,8 @@ def cmd_predict(args: argparse.Namespace) -> dict:
     if args.out:
         Path(args.out).write_bytes(to_csv_bytes(out))
         say(f"Wrote {len(out):,} rows to {args.out}")
-    result = predictions_json(predictions)
+    # a file's rows as a spreadsheet numbers them (the header is row 1); one text given alone has no row
+    result = predictions_json(predictions, first_row=FIRST_DATA_ROW if args.csv else None)
     if args.csv and args.label_column:
         check = check_labels(table[args.label_column].tolist(), predictions)
         if check.evaluation is not None:
@@ -88,9 +90,14 @@ def cmd_predict(args: argparse.Namespace) -> dict:
         result["n_compared"] = check.n_compared
     if not args.json and not args.out:
         shown = min(len(out), 50)
-        print(out[out.columns[table.shape[1]:]].head(shown).to_string())
+        listed = out[out.columns[table.shape[1]:]].head(shown)
+        if args.csv:
+            listed = listed.set_axis(listed.index + FIRST_DATA_ROW).rename_axis("file row")
+        print(listed.to_string())
         if len(out) > shown:
             print(f"... {len(out) - shown:,} more rows; use --out FILE to save them all")
+        if args.csv:
+            print("file row: the row number a spreadsheet shows (the header is row 1).")
     if result["truncated"]:
         say(f"The JSON lists the first {len(result['predictions']):,} of {result['n_rows']:,} rows; "
             f"--out FILE writes them all.")
