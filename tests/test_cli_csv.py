@@ -123,3 +123,68 @@ def test_baseline_with_too_few_rows_for_its_validation_share_is_one_line(tmp_pat
     assert main(["baseline", "--csv", str(csv), "--test-share", "0.25"]) == 2
     err = capsys.readouterr().err.strip().splitlines()
     assert "Traceback" not in err and err[-1].startswith("error: The validation share (10%)")
+
+
+def test_train_help_groups_the_word_and_training_options(capsys):
+    from textclf.cli import main
+
+    with pytest.raises(SystemExit):
+        main(["train", "--help"])
+    out = capsys.readouterr().out
+    words, training = out.index("\nWords:"), out.index("\nTraining:")
+    for flag in ("--tfidf", "--min-df", "--pairs", "--vocab-size"):
+        assert words < out.index(f"  {flag}") < training, flag
+    for flag in ("--dropout", "--early-stopping", "--retrain-on-all", "--no-retrain", "--epochs", "--lr",
+                 "--batch-size", "--optimizer", "--val-share"):
+        assert out.index(f"  {flag}") > training, flag
+
+
+def test_the_parsers_scalings_are_the_featurizers():
+    from textclf.cli.parser import SCALINGS
+    from textclf.data.features import SCALINGS as FEATURE_SCALINGS
+
+    assert SCALINGS == FEATURE_SCALINGS
+
+
+def test_word_and_training_options_override_the_preset(tickets_csv, capsys):
+    from textclf.cli import main
+
+    assert main(["train", "--csv", str(tickets_csv), "--preset", "recommended", "--scaling", "binary",
+                 "--min-df", "1", "--vocab-size", "40", "--pairs", "--hidden", "16", "--epochs", "3",
+                 "--dropout", "0.2", "--patience", "0", "--monitor", "val_accuracy", "--no-retrain",
+                 "--no-naive-bayes", "--val-share", "0.2", "--lr", "0.01", "--batch-size", "8",
+                 "--optimizer", "adam", "--seed", "7", "--json"]) == 0
+    report = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
+    assert report["preset"] == "recommended"
+    assert report["features"] == {"scaling": "binary", "min_df": 1, "max_features": 40, "pairs": True}
+    assert report["vocab_size"] == 40
+    config = report["config"]
+    assert config["hidden"] == [16] and config["epochs"] == 3 and config["dropout"] == 0.2
+    assert config["early_stopping"] == 0 and config["monitor"] == "val_accuracy" and config["refit"] is False
+    assert config["nb_mixture"] is False and config["val_fraction"] == 0.2 and config["learning_rate"] == 0.01
+    assert config["batch_size"] == 8 and config["optimizer"] == "adam" and config["seed"] == 7
+    assert report["epochs"] == 3 and "network_alone_accuracy" not in report  # no Naive Bayes, no early stop
+    assert report["n_val"] == 20 and report["n_train"] == 96 - 20  # the 20% validation share, no retraining
+
+
+def test_tfidf_and_retraining_flags(tickets_csv, capsys):
+    from textclf.cli import main
+
+    assert main(["train", "--csv", str(tickets_csv), "--preset", "tutorial", "--tfidf", "--min-df", "2",
+                 "--vocab-size", "0", "--hidden", "8", "--epochs", "2", "--early-stopping", "1",
+                 "--monitor", "val_loss", "--retrain-on-all", "--naive-bayes", "--json"]) == 0
+    report = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
+    assert report["features"] == {"scaling": "tfidf", "min_df": 2, "max_features": None, "pairs": False}
+    config = report["config"]
+    assert config["early_stopping"] == 1 and config["monitor"] == "val_loss" and config["refit"] is True
+    assert config["nb_mixture"] is True and "network_alone_accuracy" in report
+    assert report["n_train"] == 96  # retrained on every training post
+
+
+@pytest.mark.parametrize("args, says", [
+    (["--dropout", "0.9"], "--dropout"), (["--min-df", "0"], "--min-df"), (["--val-share", "0.6"], "--val-share"),
+    (["--retrain-on-all", "--no-retrain"], "not allowed with"), (["--tfidf", "--scaling", "log"], "not allowed with"),
+    (["--patience", "51"], "--patience"), (["--vocab-size", "-1"], "--vocab-size"),
+])
+def test_bad_word_and_training_options_are_one_line(args, says):
+    assert_one_line_error(run_cli("train", *args), says)

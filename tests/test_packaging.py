@@ -26,7 +26,8 @@ def test_wheel_holds_every_module_and_the_command(tmp_path):
     assert "textclf = textclf.cli:main" in zipfile.ZipFile(wheel).read(entry_points).decode()
 
 
-@pytest.mark.parametrize("argv", [["--help"], ["train", "--hidden", "128,x"], ["train", "--epochs", "0"]])
+@pytest.mark.parametrize("argv", [["--help"], ["train", "--help"], ["train", "--hidden", "128,x"],
+                                  ["train", "--epochs", "0"], ["train", "--dropout", "0.95"]])
 def test_help_and_argument_errors_answer_without_jax(argv):
     code = (f"import sys\nfrom textclf.cli import main\ntry:\n    main({argv!r})\nexcept SystemExit:\n    pass\n"
             "print('jax' in sys.modules, 'sklearn' in sys.modules)")

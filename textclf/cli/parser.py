@@ -52,33 +52,45 @@ def _share(text: str) -> float:
     return value
 
 
-def _learning_rate(text: str) -> float:
-    low, high = limits.LEARNING_RATE
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a number, got {text!r}")
-    if not low <= value <= high:
-        raise argparse.ArgumentTypeError(f"must be between {low:g} and {high:g}, got {text!r}")
-    return value
+def _number(low: float, high: float, high_open: bool = False):
+    """Returns an argparse type accepting numbers from `low` to `high` (below `high` when `high_open`)."""
+    def parse(text: str) -> float:
+        try:
+            value = float(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"expected a number, got {text!r}")
+        if not (low <= value < high if high_open else low <= value <= high):
+            bound = f"at least {low:g} and below {high:g}" if high_open else f"between {low:g} and {high:g}"
+            raise argparse.ArgumentTypeError(f"must be {bound}, got {text!r}")
+        return value
+
+    return parse
 
 
-def _add_data_options(p: argparse.ArgumentParser) -> None:
-    group = p.add_mutually_exclusive_group()
+_learning_rate = _number(*limits.LEARNING_RATE)
+# The word scalings of data.features.SCALINGS (a test checks they agree; importing it would import scikit-learn).
+SCALINGS = ("count", "binary", "tfidf", "log")
+
+
+def _add_data_options(p: argparse.ArgumentParser) -> argparse._ArgumentGroup:
+    """Adds the options choosing the data (a "Data" group, returned) and --json to `p`."""
+    data = p.add_argument_group("Data", "the newsgroups (the tutorial's four by default) or your own file")
+    group = data.add_mutually_exclusive_group()
     group.add_argument("--categories", default=",".join(TUTORIAL_CATEGORIES),
                        help="comma-separated newsgroups (default: the tutorial's four)")
     group.add_argument("--all", action="store_true", help="all 20 newsgroups")
     group.add_argument("--csv", metavar="PATH", help="your own CSV or TSV file of texts and labels instead")
-    p.add_argument("--text-column", metavar="C", help="with --csv: the column of texts (default: guessed)")
-    p.add_argument("--label-column", metavar="L", help="with --csv: the column of labels (default: guessed)")
-    p.add_argument("--split-column", metavar="S",
-                   help='with --csv: a column of "train"/"test" values (default: one named split/set/subset/fold)')
-    p.add_argument("--test-share", metavar="X", type=float, default=0.2,
-                   help="with --csv and no split column: the share of each class held out for testing")
-    p.add_argument("--remove-metadata", action="store_true",
-                   help="strip headers, signatures and quoted replies (they leak the answer)")
-    p.add_argument("--archive", help="local 20news-bydate.tar.gz to use when the data is not cached")
+    data.add_argument("--text-column", metavar="C", help="with --csv: the column of texts (default: guessed)")
+    data.add_argument("--label-column", metavar="L", help="with --csv: the column of labels (default: guessed)")
+    data.add_argument("--split-column", metavar="S",
+                      help='with --csv: a column of "train"/"test" values (default: one named split/set/subset/fold)')
+    data.add_argument("--test-share", metavar="X", type=float, default=0.2,
+                      help="with --csv and no split column: the share of each class held out for testing")
+    data.add_argument("--remove-metadata", action="store_true",
+                      help="strip headers, signatures and quoted replies (they leak the answer)")
+    data.add_argument("--archive", help="local 20news-bydate.tar.gz to use when the data is not cached")
     p.add_argument("--json", action="store_true", help="print one JSON object as the last line of stdout")
+    return data
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -86,25 +98,58 @@ def build_parser() -> argparse.ArgumentParser:
     parser = OneLineParser(prog="textclf", description="Train and explain text classifiers.")
     sub = parser.add_subparsers(dest="command", required=True)
 
-    train = sub.add_parser("train", help="train the MLP and report test metrics")
+    train = sub.add_parser("train", help="train the MLP and report test metrics",
+                           description="Train the network and report its test metrics. The options under Words and "
+                                       "Training override the preset's values.")
     _add_data_options(train)
     train.add_argument("--preset", choices=("tutorial", "recommended"),
                        help="tutorial: the tutorial's settings with fast lazy Adam (the default on the newsgroups); "
-                            "recommended: tuned on the validation split, the best measured (the default with --csv). "
-                            "Options below override the preset.")
-    train.add_argument("--epochs", type=_whole_number(*limits.EPOCHS),
-                       help=f"passes over the training posts ({limits.EPOCHS[0]}-{limits.EPOCHS[1]})")
-    train.add_argument("--batch-size", type=_whole_number(*limits.BATCH_SIZE),
-                       help=f"posts per update ({limits.BATCH_SIZE[0]}-{limits.BATCH_SIZE[1]})")
-    train.add_argument("--lr", type=_learning_rate, help="Adam learning rate")
-    train.add_argument("--hidden", type=_hidden, help="hidden layer sizes, e.g. 128,64")
-    train.add_argument("--seed", type=_seed)
-    train.add_argument("--optimizer", choices=("lazy_adam", "adam"),
-                       help="lazy_adam (the default) updates only the rows of words in each batch; adam is the "
-                            "tutorial's exact Adam (3-5x slower on all 20 categories)")
-    train.add_argument("--pairs", action="store_true",
+                            "recommended: tuned on the validation split, the best measured (the default with --csv)")
+    words = train.add_argument_group("Words", "which words the model sees and how they are counted")
+    scaling = words.add_mutually_exclusive_group()
+    scaling.add_argument("--scaling", choices=SCALINGS,
+                         help="count (the tutorial's), binary (seen or not), tfidf (rare words weigh more, "
+                              "recommended) or log (log of 1 + count)")
+    scaling.add_argument("--tfidf", dest="scaling", action="store_const", const="tfidf", help="same as --scaling tfidf")
+    words.add_argument("--min-df", metavar="N", type=_whole_number(*limits.MIN_DF),
+                       help=f"keep only words found in at least N training texts ({limits.MIN_DF[0]}-{limits.MIN_DF[1]})")
+    words.add_argument("--vocab-size", metavar="N", type=_whole_number(*limits.MAX_FEATURES),
+                       help=f"keep only the N most frequent words (0: every word; at most {limits.MAX_FEATURES[1]:,})")
+    words.add_argument("--pairs", action=argparse.BooleanOptionalAction, default=None,
                        help='also use neighbouring word pairs ("how many") as features; they help most on short texts')
-    train.add_argument("--save", help="folder to save the trained model in")
+    training = train.add_argument_group("Training", "the network and how it learns")
+    training.add_argument("--hidden", metavar="SIZES", type=_hidden, help="hidden layer sizes, e.g. 128,64")
+    training.add_argument("--epochs", metavar="N", type=_whole_number(*limits.EPOCHS),
+                          help=f"passes over the training posts ({limits.EPOCHS[0]}-{limits.EPOCHS[1]})")
+    training.add_argument("--batch-size", metavar="N", type=_whole_number(*limits.BATCH_SIZE),
+                          help=f"posts per update ({limits.BATCH_SIZE[0]}-{limits.BATCH_SIZE[1]})")
+    training.add_argument("--lr", metavar="X", type=_learning_rate, help="Adam learning rate")
+    training.add_argument("--optimizer", choices=("lazy_adam", "adam"),
+                          help="lazy_adam (the default) updates only the rows of words in each batch; adam is the "
+                               "tutorial's exact Adam (3-5x slower on all 20 categories)")
+    training.add_argument("--dropout", metavar="X", type=_number(*limits.DROPOUT),
+                          help=f"share of hidden units switched off at each step, against memorising "
+                               f"({limits.DROPOUT[0]:g}-{limits.DROPOUT[1]:g})")
+    training.add_argument("--val-share", metavar="X", type=_number(*limits.VAL_SHARE),
+                          help="share of the training posts held back to choose the epoch on (0.1; a split "
+                               "column's validation rows replace it, and 0 trains on them too)")
+    training.add_argument("--early-stopping", "--patience", dest="patience", metavar="N",
+                          type=_whole_number(*limits.PATIENCE),
+                          help="stop once the validation score has not improved for N epochs, and keep the best "
+                               "epoch (0: off)")
+    training.add_argument("--monitor", choices=("val_accuracy", "val_loss"),
+                          help="what early stopping and the kept epoch follow")
+    refit = training.add_mutually_exclusive_group()
+    refit.add_argument("--retrain-on-all", dest="refit", action="store_true", default=None,
+                       help="after choosing the number of epochs on the validation posts, retrain on every "
+                            "training post for that many")
+    refit.add_argument("--no-retrain", dest="refit", action="store_false", default=None,
+                       help="keep the model chosen on the validation posts")
+    training.add_argument("--naive-bayes", dest="nb_mixture", action=argparse.BooleanOptionalAction, default=None,
+                          help="mix the network with Naive Bayes on the same words, shares chosen on validation")
+    training.add_argument("--seed", metavar="N", type=_seed, help="the random seed (the same seed, the same model)")
+    output = train.add_argument_group("Output")
+    output.add_argument("--save", metavar="DIR", help="folder to save the trained model in")
 
     explain = sub.add_parser("explain", help="explain one prediction with LIME")
     explain.add_argument("--model", required=True, help="folder written by `train --save`")

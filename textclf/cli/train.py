@@ -33,6 +33,21 @@ def save_problem(folder: str | os.PathLike) -> str | None:
     return None
 
 
+# option -> the TrainConfig / FeatureConfig field it overrides
+TRAIN_FLAGS = {"epochs": "epochs", "batch_size": "batch_size", "lr": "learning_rate", "hidden": "hidden",
+               "seed": "seed", "optimizer": "optimizer", "dropout": "dropout", "val_share": "val_fraction",
+               "patience": "early_stopping", "monitor": "monitor", "refit": "refit", "nb_mixture": "nb_mixture"}
+WORD_FLAGS = {"scaling": "scaling", "min_df": "min_df", "vocab_size": "max_features", "pairs": "pairs"}
+
+
+def _given(args: argparse.Namespace, flags: dict[str, str]) -> dict:
+    """Returns {setting: value} for the options given on the command line (the preset keeps the others)."""
+    given = {field: getattr(args, option) for option, field in flags.items() if getattr(args, option) is not None}
+    if given.get("max_features") == 0:  # 0: every word
+        given["max_features"] = None
+    return given
+
+
 def cmd_train(args: argparse.Namespace) -> dict:
     """Returns the train report after training and printing progress."""
     from dataclasses import replace
@@ -45,16 +60,13 @@ def cmd_train(args: argparse.Namespace) -> dict:
     from textclf.learn.presets import PRESETS, default_preset
     from textclf.learn.train import EpochEnd, Finished, Started, StepLoss, train
 
-    overrides = {k: v for k, v in {"epochs": args.epochs, "batch_size": args.batch_size,
-                                   "learning_rate": args.lr, "hidden": args.hidden, "seed": args.seed,
-                                   "optimizer": args.optimizer}.items() if v is not None}
     preset_name = args.preset or default_preset(own_file=bool(args.csv))
     preset = PRESETS[preset_name]
     try:  # the parser checks each value; this catches what only a combination of them rules out
-        config = replace(preset.train_config, **overrides)
+        config = replace(preset.train_config, **_given(args, TRAIN_FLAGS))
+        features = replace(preset.features, **_given(args, WORD_FLAGS))
     except ValueError as err:
         raise CliError(str(err), 2) from err
-    features = replace(preset.features, pairs=True) if args.pairs else preset.features
     if args.save and (problem := save_problem(args.save)):
         raise CliError(problem, 2)
     corpus = load_corpus(args)
