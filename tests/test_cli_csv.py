@@ -188,3 +188,55 @@ def test_tfidf_and_retraining_flags(tickets_csv, capsys):
 ])
 def test_bad_word_and_training_options_are_one_line(args, says):
     assert_one_line_error(run_cli("train", *args), says)
+
+
+def _split_tickets(tickets_csv, tmp_path):
+    """Returns (training file, test file): the tickets' first 30 rows of each team train, the other 10 test."""
+    lines = tickets_csv.read_text(encoding="utf-8").splitlines()
+    header, rows = lines[0], lines[1:]
+    train_rows = [r for i, r in enumerate(rows) if i % 40 < 30]
+    test_rows = [r for i, r in enumerate(rows) if i % 40 >= 30]
+    train, test = tmp_path / "train.csv", tmp_path / "test.csv"
+    train.write_text("\n".join([header, *train_rows]) + "\n", encoding="utf-8")
+    test.write_text("\n".join([header, *test_rows]) + "\n", encoding="utf-8")
+    return train, test
+
+
+def test_train_with_a_separate_test_file(tickets_csv, tmp_path, capsys):
+    from textclf.cli import main
+
+    train, test = _split_tickets(tickets_csv, tmp_path)
+    assert main(["train", "--csv", str(train), "--test-csv", str(test), "--preset", "tutorial", "--epochs", "2",
+                 "--lr", "0.01", "--json"]) == 0
+    captured = capsys.readouterr()
+    report = json.loads(captured.out.strip().splitlines()[-1])
+    assert report["n_test"] == 30 and report["n_train"] + report["n_val"] == 90  # every row of --csv trains
+    assert [sum(row) for row in report["confusion_matrix"]] == [10, 10, 10]
+    assert report["test_accuracy"] > 0.9
+    assert "90 for training, 30 for testing from test.csv" in captured.err
+
+
+def test_a_test_file_with_other_columns_is_one_line(tickets_csv, tmp_path, capsys):
+    from textclf.cli import main
+
+    train, test = _split_tickets(tickets_csv, tmp_path)
+    test.write_text(test.read_text(encoding="utf-8").replace("id,created,text,team", "id,created,body,team"),
+                    encoding="utf-8")
+    assert main(["train", "--csv", str(train), "--test-csv", str(test)]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and 'test.csv has no column "text"' in err and '"text" and "team"' in err
+
+
+def test_a_test_file_with_classes_unknown_to_training_is_one_line(tickets_csv, tmp_path, capsys):
+    from textclf.cli import main
+
+    train, test = _split_tickets(tickets_csv, tmp_path)
+    test.write_text(test.read_text(encoding="utf-8") + '999,2024-06-01,"the coffee machine leaks",facilities\n',
+                    encoding="utf-8")
+    assert main(["train", "--csv", str(train), "--test-csv", str(test)]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and '"facilities"' in err and "train.csv never uses" in err
+
+
+def test_test_file_needs_csv(tmp_path):
+    assert_one_line_error(run_cli("train", "--test-csv", tmp_path / "t.csv", data_home=str(tmp_path)), "needs --csv")

@@ -409,3 +409,24 @@ def test_class_names_too_long_to_save_are_refused_when_the_file_is_read():
     table["team"] = ["x" * MAX_NAME_CHARS, "y"] * (len(table) // 2)
     corpus, _ = corpus_from_table(table, "text", "team")  # at the limit is fine
     assert len(corpus.class_names[0]) == MAX_NAME_CHARS
+
+
+def test_a_separate_test_file_keeps_its_own_row_numbers(tmp_path):
+    from textclf.data.own_files import load_csv_pair
+
+    train, test = tmp_path / "train.csv", tmp_path / "test.csv"
+    train.write_text("text,label\n" + "".join(f"apple pie {i},fruit\ncar wheel {i},cars\n" for i in range(6)),
+                     encoding="utf-8")
+    test.write_text("label,text,note\ncars,,empty\nfruit,apple tart,x\ncars,wheel nut,y\n", encoding="utf-8")
+    corpus, report = load_csv_pair(train, test)
+    assert len(corpus.train_texts) == 12 and corpus.test_texts == ["apple tart", "wheel nut"]
+    assert corpus.file_rows[1].tolist() == [1, 2]  # the test file's own data rows (its row 0 has no text)
+    assert corpus.sheet_rows()[0].tolist() == list(range(2, 14))
+    assert corpus.description["test_file"] == "test.csv" and corpus.description["split_column"] is None
+    assert "from test.csv" in report.summary()
+    marked = tmp_path / "marked.csv"
+    marked.write_text("text,label,split\n" + "".join(f"apple {i},fruit,{s}\ncar {i},cars,{s}\n"
+                                                      for i, s in enumerate(["train"] * 4 + ["test"] * 2)),
+                      encoding="utf-8")
+    with pytest.raises(BadTable, match='marks rows "test", but the test rows come from test.csv'):
+        load_csv_pair(marked, test)

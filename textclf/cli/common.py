@@ -19,19 +19,26 @@ class CliError(Exception):
 
 def load_corpus(args: argparse.Namespace) -> Corpus:
     """Returns the corpus the data options name (--csv, --all or --categories), or raises CliError saying why not."""
+    test_csv = getattr(args, "test_csv", None)
     if args.csv:
-        from textclf.data.own_files import BadTable, load_csv
+        from textclf.data.own_files import BadTable, load_csv, load_csv_pair
 
         try:
             # no chart is drawn here, so every class a saved model can hold is allowed
-            corpus, report = load_csv(args.csv, args.text_column, args.label_column, args.split_column,
-                                      args.test_share, max_classes=limits.MAX_MODEL_CLASSES)
+            if test_csv:
+                corpus, report = load_csv_pair(args.csv, test_csv, args.text_column, args.label_column,
+                                               args.split_column, max_classes=limits.MAX_MODEL_CLASSES)
+            else:
+                corpus, report = load_csv(args.csv, args.text_column, args.label_column, args.split_column,
+                                          args.test_share, max_classes=limits.MAX_MODEL_CLASSES)
         except BadTable as err:
             raise CliError(str(err), 2) from err
         # stderr, so that --json output stays one JSON document; says which columns were guessed
         print(f'Texts from column "{corpus.description["text_column"]}", labels from column '
               f'"{corpus.description["label_column"]}". {report.summary()}', file=sys.stderr)
         return corpus
+    if test_csv:
+        raise CliError("--test-csv needs --csv (the file of training rows)", 2)
     if args.text_column or args.label_column or args.split_column:
         raise CliError("--text-column, --label-column and --split-column need --csv", 2)
     categories = NEWSGROUPS if args.all else args.categories.split(",")

@@ -101,7 +101,10 @@ def build_parser() -> argparse.ArgumentParser:
     train = sub.add_parser("train", help="train the MLP and report test metrics",
                            description="Train the network and report its test metrics. The options under Words and "
                                        "Training override the preset's values.")
-    _add_data_options(train)
+    data = _add_data_options(train)
+    data.add_argument("--test-csv", metavar="FILE",
+                       help="with --csv: a separate file of test rows, with the same text and label columns; every "
+                            "row of --csv then trains (a split column may still mark validation rows)")
     train.add_argument("--preset", choices=("tutorial", "recommended"),
                        help="tutorial: the tutorial's settings with fast lazy Adam (the default on the newsgroups); "
                             "recommended: tuned on the validation split, the best measured (the default with --csv)")

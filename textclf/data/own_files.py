@@ -11,7 +11,7 @@ import os
 import re
 import unicodedata
 import warnings
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import numpy as np
@@ -60,6 +60,7 @@ class TableReport:
     class_counts: dict[str, tuple[int, int]]  # {class name: (train count, test count)}
     split_column: str | None = None
     classes_dropped: dict[str, int] = field(default_factory=dict)  # {class too small, left out: its rows}
+    test_file: str | None = None  # the name of a separate file of test rows
 
     @property
     def rows_used(self) -> int:
@@ -71,6 +72,8 @@ class TableReport:
         n_train = sum(train for train, _ in self.class_counts.values())
         n_test = sum(test for _, test in self.class_counts.values())
         how = f', split by the column "{self.split_column}"' if self.split_column else ""
+        if self.test_file:
+            how = f" from {self.test_file}" + how
         text = (f"Using {self.rows_used:,} rows in {self.n_classes} classes "
                 f"({n_train:,} for training, {n_test:,} for testing{how})")
         dropped = []
@@ -446,14 +449,8 @@ def _examples(n: int) -> str:
     return f"{n} example" + ("" if n == 1 else "s")
 
 
-def load_csv(path: str | os.PathLike, text_column: str | None = None, label_column: str | None = None,
-             split_column: str | None = None, test_share: float = 0.2, seed: int = 42,
-             max_classes: int = MAX_CLASSES) -> tuple[Corpus, TableReport]:
-    """Returns the corpus and report of a CSV/TSV file, guessing the columns not given.
-
-    A split column is guessed too when none is given (see ``guess_columns``); the report says which.
-    """
-    path = Path(path)
+def _read_file(path: Path, min_columns: int = 2) -> pd.DataFrame:
+    """Returns the table in the file at `path`, or raises BadTable saying why it cannot be read."""
     if not path.is_file():
         raise BadTable(f"There is no file at {path}.")
     if path.stat().st_size > MAX_BYTES:  # refuse before reading a huge file into memory
@@ -462,12 +459,85 @@ def load_csv(path: str | os.PathLike, text_column: str | None = None, label_colu
         data = path.read_bytes()
     except OSError as err:
         raise BadTable(f"The file {path} could not be read ({err.strerror or err}).") from err
-    df = read_table(data, path.name)
+    return read_table(data, path.name, min_columns)
+
+
+def _guess_missing(df: pd.DataFrame, text_column: str | None, label_column: str | None,
+                   split_column: str | None) -> tuple[str, str, str | None]:
+    """Returns the (text, label, split or None) columns of `df`, guessing those not given."""
     if text_column is None:
         text_column = _guess_text(df, (label_column,) if label_column else ())
     if label_column is None:
         label_column = _guess_label(df, text_column)
     if split_column is None:
         split_column = _guess_split(df, (text_column, label_column))
+    return text_column, label_column, split_column
+
+
+def load_csv(path: str | os.PathLike, text_column: str | None = None, label_column: str | None = None,
+             split_column: str | None = None, test_share: float = 0.2, seed: int = 42,
+             max_classes: int = MAX_CLASSES) -> tuple[Corpus, TableReport]:
+    """Returns the corpus and report of a CSV/TSV file, guessing the columns not given.
+
+    A split column is guessed too when none is given (see ``guess_columns``); the report says which.
+    """
+    path = Path(path)
+    df = _read_file(path)
+    text_column, label_column, split_column = _guess_missing(df, text_column, label_column, split_column)
     return corpus_from_table(df, text_column, label_column, split_column, test_share, seed, name=path.name,
                              max_classes=max_classes)
+
+
+_WHICH_FILE = "(training or test file)"  # the split column of the two files put together
+
+
+def _labels_with_text(df: pd.DataFrame, text_column: str, label_column: str) -> set[str]:
+    """Returns the labels, as corpus_from_table reads them, of the rows that have both a text and a label."""
+    labels = df[label_column].astype(str).str.strip().map(lambda label: unicodedata.normalize("NFC", label))
+    return set(labels[(df[text_column].astype(str).str.strip() != "") & (labels != "")])
+
+
+def load_csv_pair(path: str | os.PathLike, test_path: str | os.PathLike, text_column: str | None = None,
+                  label_column: str | None = None, split_column: str | None = None, seed: int = 42,
+                  max_classes: int = MAX_CLASSES) -> tuple[Corpus, TableReport]:
+    """Returns the corpus and report of a training file and a separate test file with the same columns.
+
+    Every usable row of the first file trains; the test file's rows are the test set, numbered by their own
+    rows. The columns are guessed on the training file. A split column of the training file must not mark
+    rows "test" (the test file holds them).
+    """
+    path, test_path = Path(path), Path(test_path)
+    df, test_df = _read_file(path), _read_file(test_path)
+    text_column, label_column, split_column = _guess_missing(df, text_column, label_column, split_column)
+    _check_column(df, text_column, "texts")
+    _check_column(df, label_column, "labels")
+    missing = [c for c in (text_column, label_column) if c not in test_df.columns]
+    if missing:
+        raise BadTable(f'The test file {test_path.name} has no column "{missing[0]}"; it needs the same text and '
+                       f'label columns as {path.name} ("{text_column}" and "{label_column}").')
+    unknown = sorted(_labels_with_text(test_df, text_column, label_column)
+                     - _labels_with_text(df, text_column, label_column))
+    if unknown:
+        names = ", ".join(f'"{name[:40]}"' for name in unknown[:MAX_LISTED])
+        more = f" and {len(unknown) - MAX_LISTED} more" if len(unknown) > MAX_LISTED else ""
+        raise BadTable(f"The test file {test_path.name} has {'a label' if len(unknown) == 1 else 'labels'} that "
+                       f"{path.name} never uses ({names}{more}); the model can only learn the classes it is "
+                       f"trained on, so correct or remove those rows.")
+    if not _labels_with_text(test_df, text_column, label_column):
+        raise BadTable(f'The test file {test_path.name} has no row with both a text and a label.')
+    if split_column is None:
+        which = pd.Series("train", index=df.index)
+    else:
+        _check_column(df, split_column, "train/test split")
+        which = df[split_column].astype(str)
+        if (which.str.strip().str.lower() == "test").any():
+            raise BadTable(f'The column "{split_column}" of {path.name} marks rows "test", but the test rows come '
+                           f"from {test_path.name}; give one or the other.")
+    both = pd.concat([df[[text_column, label_column]].assign(**{_WHICH_FILE: which}),
+                      test_df[[text_column, label_column]].assign(**{_WHICH_FILE: "test"})], ignore_index=True)
+    corpus, report = corpus_from_table(both, text_column, label_column, _WHICH_FILE, seed=seed, name=path.name,
+                                       max_classes=max_classes)
+    train_rows, test_rows = corpus.file_rows
+    corpus = replace(corpus, file_rows=(train_rows, test_rows - len(df)), file_ids=None,
+                     description={**corpus.description, "split_column": split_column, "test_file": test_path.name})
+    return corpus, replace(report, split_column=split_column, test_file=test_path.name)
