@@ -240,3 +240,54 @@ def test_a_test_file_with_classes_unknown_to_training_is_one_line(tickets_csv, t
 
 def test_test_file_needs_csv(tmp_path):
     assert_one_line_error(run_cli("train", "--test-csv", tmp_path / "t.csv", data_home=str(tmp_path)), "needs --csv")
+
+
+def test_train_writes_the_test_predictions_row_by_row(tmp_path, capsys):
+    import pandas as pd
+
+    from textclf.cli import main
+    from textclf.store.export import BOM
+
+    def write(path, n):
+        lines = ["text,label"] + [f'"{words} {i}",{label}' for i in range(n)
+                                  for words, label in (("apple banana", "fruit"), ("engine brake", "cars"))]
+        path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+        return path
+
+    train, test = write(tmp_path / "train.csv", 30), write(tmp_path / "test.csv", 4)
+    # a cell a spreadsheet would run as a formula, on the test file's row 10
+    test.write_text(test.read_text(encoding="utf-8") + '"=HYPERLINK(""http://x"") apple banana",fruit\n',
+                    encoding="utf-8")
+    out = tmp_path / "predictions.csv"
+    assert main(["train", "--csv", str(train), "--test-csv", str(test), "--preset", "tutorial", "--hidden", "8",
+                 "--epochs", "2", "--lr", "0.01", "--predictions", str(out), "--json"]) == 0
+    report = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
+    assert out.read_bytes().startswith(BOM.encode("utf-8"))
+    table = pd.read_csv(out, encoding="utf-8-sig", dtype=str, keep_default_na=False)
+    assert list(table.columns) == ["file row", "text", "true label", "predicted label", "confidence"]
+    assert len(table) == report["n_test"] == 9
+    source = pd.read_csv(test, dtype=str)
+    assert table["file row"].tolist() == [str(r) for r in range(2, 11)]  # as a spreadsheet shows test.csv
+    for _, row in table.iterrows():
+        assert row["true label"] == source["label"][int(row["file row"]) - 2]
+        assert row["predicted label"] in {"fruit", "cars"} and 0.5 <= float(row["confidence"]) <= 1
+    assert (table["true label"] == table["predicted label"]).mean() == pytest.approx(report["test_accuracy"])
+    assert table["text"].iloc[-1] == "'=HYPERLINK(\"http://x\") apple banana"
+
+
+def test_predictions_file_that_cannot_be_written_is_refused_before_training(tmp_path, capsys):
+    from textclf.cli import main
+
+    assert main(["train", "--predictions", str(tmp_path / "missing" / "p.csv")]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "--predictions" in err and "does not exist" in err
+
+
+def predictions_by_row_numbers_newsgroups_posts_from_zero():
+    from textclf.analysis.evaluate import predictions_by_row
+    from textclf.data import Corpus
+
+    corpus = Corpus(["a"], np.array([0]), ["x", "y"], np.array([1, 0]), ("autos", "graphics"))
+    table = predictions_by_row(corpus, np.array([[0.2, 0.8], [0.7, 0.3]]))
+    assert table["test post"].tolist() == [0, 1] and table["predicted label"].tolist() == ["graphics", "autos"]
+    assert table["true label"].tolist() == ["graphics", "autos"] and table["confidence"].tolist() == [0.8, 0.7]

@@ -1,11 +1,15 @@
-"""Test-set metrics from scikit-learn: accuracy, macro F1, classification report, confusion matrix."""
+"""Test-set metrics from scikit-learn: accuracy, macro F1, classification report, confusion matrix; the test
+predictions row by row."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
 import numpy as np
+import pandas as pd
 from sklearn.metrics import accuracy_score, classification_report, confusion_matrix, f1_score
+
+from textclf.data.corpus import Corpus
 
 
 @dataclass(frozen=True)
@@ -52,3 +56,18 @@ def largest_mistake(confusion: np.ndarray) -> tuple[int, int]:
     np.fill_diagonal(off, -1)
     true_class, predicted = np.unravel_index(np.argmax(off), off.shape)
     return (int(true_class), int(predicted)) if off[true_class, predicted] > 0 else (0, 0)
+
+
+def predictions_by_row(corpus: Corpus, probabilities: np.ndarray) -> pd.DataFrame:
+    """Returns one row per test text: its row number, the text, its true and predicted class and the confidence.
+
+    An own file's rows are numbered as a spreadsheet shows them (the header is row 1), the newsgroups' test
+    posts from 0 in the test set's order. `probabilities` is [n_test, classes].
+    """
+    names = np.array(corpus.class_names, dtype=object)
+    rows = corpus.sheet_rows()
+    predicted = probabilities.argmax(axis=1)  # [n_test]
+    return pd.DataFrame({
+        "file row" if rows is not None else "test post": rows[1] if rows is not None else np.arange(len(predicted)),
+        "text": list(corpus.test_texts), "true label": names[np.asarray(corpus.test_labels)],
+        "predicted label": names[predicted], "confidence": np.round(probabilities.max(axis=1), 4)})

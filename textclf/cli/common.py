@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import argparse
+import os
 import sys
+from pathlib import Path
 
 from textclf import limits
 from textclf.data import NEWSGROUPS, BadDataChoice, Corpus, DataUnavailable, load_newsgroups
@@ -48,6 +50,21 @@ def load_corpus(args: argparse.Namespace) -> Corpus:
         raise CliError(str(err), 2) from err
     except DataUnavailable as err:
         raise CliError(str(err), 1) from err
+
+
+def out_file_problem(out: str | None, flag: str) -> str | None:
+    """Returns why the file `out` given with `flag` cannot be written (checked before any work), or None."""
+    if out is None:
+        return None
+    path = Path(out)
+    if path.is_dir():
+        return f"{flag} {out} is a folder; give a file name"
+    parent = path.parent if str(path.parent) else Path(".")
+    if not parent.is_dir():
+        return f"{flag} {out}: the folder {parent} does not exist"
+    if not os.access(parent, os.W_OK) or (path.exists() and not os.access(path, os.W_OK)):
+        return f"{flag} {out} cannot be written (permission denied)"
+    return None
 
 
 def progress(done: int, total: int, text: str) -> None:

@@ -153,6 +153,9 @@ def build_parser() -> argparse.ArgumentParser:
     training.add_argument("--seed", metavar="N", type=_seed, help="the random seed (the same seed, the same model)")
     output = train.add_argument_group("Output")
     output.add_argument("--save", metavar="DIR", help="folder to save the trained model in")
+    output.add_argument("--predictions", metavar="FILE",
+                        help="write every test row's prediction to a spreadsheet-safe CSV: its row number (as a "
+                             "spreadsheet shows your file), text, true label, predicted label and confidence")
 
     explain = sub.add_parser("explain", help="explain one prediction with LIME")
     explain.add_argument("--model", required=True, help="folder written by `train --save`")

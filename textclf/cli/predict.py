@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 import argparse
-import os
 from pathlib import Path
 
-from textclf.cli.common import CliError, say_for
+from textclf.cli.common import CliError, out_file_problem, say_for
 
 
 def _load_classifier(reference: str):
@@ -25,20 +24,6 @@ def _load_classifier(reference: str):
     raise CliError(f"{reference} is neither a model folder nor the id of a saved run", 2)
 
 
-def _check_out(out: str | None) -> None:
-    """Refuses, before any work, an --out path that cannot be written."""
-    if out is None:
-        return
-    path = Path(out)
-    if path.is_dir():
-        raise CliError(f"--out {out} is a folder; give a file name", 2)
-    parent = path.parent if str(path.parent) else Path(".")
-    if not parent.is_dir():
-        raise CliError(f"--out {out}: the folder {parent} does not exist", 2)
-    if not os.access(parent, os.W_OK) or (path.exists() and not os.access(path, os.W_OK)):
-        raise CliError(f"--out {out} cannot be written (permission denied)", 2)
-
-
 def cmd_predict(args: argparse.Namespace) -> dict:
     """Returns the predictions for --csv or --text, after printing them or writing --out."""
     import pandas as pd
@@ -51,7 +36,8 @@ def cmd_predict(args: argparse.Namespace) -> dict:
 
     if args.text is not None and (args.text_column or args.label_column):
         raise CliError("--text-column and --label-column need --csv", 2)
-    _check_out(args.out)
+    if problem := out_file_problem(args.out, "--out"):
+        raise CliError(problem, 2)
     classifier = _load_classifier(args.model)
     threshold = DEFAULT_THRESHOLD if args.threshold is None else args.threshold
     if args.csv:

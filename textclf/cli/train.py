@@ -8,7 +8,7 @@ import sys
 import tempfile
 from pathlib import Path
 
-from textclf.cli.common import CliError, load_corpus, progress, say_for
+from textclf.cli.common import CliError, load_corpus, out_file_problem, progress, say_for
 
 
 def save_problem(folder: str | os.PathLike) -> str | None:
@@ -48,17 +48,29 @@ def _given(args: argparse.Namespace, flags: dict[str, str]) -> dict:
     return given
 
 
+def _write_predictions(path: str, corpus, classifier) -> None:
+    """Writes the test predictions, row by row, to `path` as a spreadsheet-safe CSV."""
+    from textclf.analysis.evaluate import predictions_by_row
+    from textclf.store.export import to_csv_bytes
+
+    table = predictions_by_row(corpus, classifier.predict_proba(corpus.test_texts))
+    try:
+        Path(path).write_bytes(to_csv_bytes(table))
+    except OSError as err:
+        raise CliError(f"the predictions could not be written to {path} ({err.strerror or err})", 1) from err
+
+
 def cmd_train(args: argparse.Namespace) -> dict:
     """Returns the train report after training and printing progress."""
     from dataclasses import replace
 
-    from textclf.learn.checks import training_problem
     from textclf.analysis.evaluate import evaluate_predictions
+    from textclf.learn.checks import training_problem
     from textclf.learn.ensemble import network_only
-    from textclf.serve.outcome import evaluate_on_test
-    from textclf.store.modelfiles import save_model
     from textclf.learn.presets import PRESETS, default_preset
     from textclf.learn.train import EpochEnd, Finished, Started, StepLoss, train
+    from textclf.serve.outcome import evaluate_on_test
+    from textclf.store.modelfiles import save_model
 
     preset_name = args.preset or default_preset(own_file=bool(args.csv))
     preset = PRESETS[preset_name]
@@ -68,6 +80,8 @@ def cmd_train(args: argparse.Namespace) -> dict:
     except ValueError as err:
         raise CliError(str(err), 2) from err
     if args.save and (problem := save_problem(args.save)):
+        raise CliError(problem, 2)
+    if problem := out_file_problem(args.predictions, "--predictions"):
         raise CliError(problem, 2)
     corpus = load_corpus(args)
     if problem := training_problem(corpus, features, config):
@@ -110,6 +124,9 @@ def cmd_train(args: argparse.Namespace) -> dict:
     say(evaluation.report_text)
     if advice:
         say(advice)
+    if args.predictions:
+        _write_predictions(args.predictions, corpus, classifier)
+        say(f"Wrote the {len(corpus.test_texts):,} test predictions to {args.predictions}")
     if args.save:
         try:
             say(f"Model saved in {save_model(classifier, args.save)}")
