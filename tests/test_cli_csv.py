@@ -291,3 +291,56 @@ def predictions_by_row_numbers_newsgroups_posts_from_zero():
     table = predictions_by_row(corpus, np.array([[0.2, 0.8], [0.7, 0.3]]))
     assert table["test post"].tolist() == [0, 1] and table["predicted label"].tolist() == ["graphics", "autos"]
     assert table["true label"].tolist() == ["graphics", "autos"] and table["confidence"].tolist() == [0.8, 0.7]
+
+
+def _with_split_column(tickets_csv, tmp_path, name="split"):
+    """Returns a copy of the tickets with a split column: per team 28 train, 4 validation, 8 test rows."""
+    lines = tickets_csv.read_text(encoding="utf-8").splitlines()
+    parts = (["train"] * 28 + ["validation"] * 4 + ["test"] * 8) * 3
+    path = tmp_path / "split.csv"
+    path.write_text("\n".join([f"{lines[0]},{name}"] + [f"{row},{part}" for row, part in zip(lines[1:], parts)])
+                    + "\n", encoding="utf-8")
+    return path
+
+
+def test_a_split_columns_validation_rows_choose_the_epochs(tickets_csv, tmp_path, capsys):
+    from textclf.cli import main
+
+    csv = _with_split_column(tickets_csv, tmp_path)
+    assert main(["train", "--csv", str(csv), "--preset", "tutorial", "--epochs", "2", "--lr", "0.01",
+                 "--json"]) == 0
+    captured = capsys.readouterr()
+    report = json.loads(captured.out.strip().splitlines()[-1])
+    assert (report["n_train"], report["n_val"], report["n_test"]) == (84, 12, 24)  # as marked, not a 10% share
+    assert 'The column "split" says which rows train, validate and test (found by its name' in captured.err
+    assert "96 for training, 12 of them for validation, 24 for testing" in captured.err
+    assert "The 12 rows marked for validation choose the epochs" in captured.err
+    assert report["history"][0]["val_accuracy"] is not None
+
+
+def test_validation_rows_train_too_when_the_model_is_retrained_or_the_share_is_0(tickets_csv, tmp_path, capsys):
+    from textclf.cli import main
+
+    csv = _with_split_column(tickets_csv, tmp_path, name="fold")
+    assert main(["train", "--csv", str(csv), "--hidden", "8", "--epochs", "2", "--retrain-on-all", "--json"]) == 0
+    report = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
+    assert (report["n_train"], report["n_val"]) == (96, 12)  # chosen on the 12, then retrained on all 96
+    assert main(["train", "--csv", str(csv), "--preset", "tutorial", "--hidden", "8", "--epochs", "1",
+                 "--val-share", "0", "--json"]) == 0
+    captured = capsys.readouterr()
+    report = json.loads(captured.out.strip().splitlines()[-1])
+    assert (report["n_train"], report["n_val"]) == (96, 0)
+    assert "--val-share 0: the 12 rows marked for validation train too" in captured.err
+
+
+def test_the_baselines_choose_on_the_same_validation_rows(tickets_csv, tmp_path):
+    from textclf.data.own_files import load_csv
+    from textclf.learn.train import validation_split
+
+    corpus, _ = load_csv(_with_split_column(tickets_csv, tmp_path))
+    train_idx, val_idx = validation_split(corpus, 0.1, 42)
+    assert val_idx.tolist() == corpus.validation.tolist() and len(val_idx) == 12
+    assert sorted(train_idx.tolist() + val_idx.tolist()) == list(range(96))
+    rows = corpus.sheet_rows()[0]  # the file's rows 30-33 of each team are its validation rows
+    assert [r - 2 for r in rows[val_idx]] == [i + 40 * t for t in range(3) for i in range(28, 32)]
+    assert validation_split(corpus, 0.0, 42)[1].tolist() == []

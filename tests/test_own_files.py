@@ -172,7 +172,9 @@ def test_guess_columns_finds_a_split_column():
     df = ticket_table()
     df["Split"] = ["Train", "test ", "train", "train", "TEST"] * (len(df) // 5)
     assert guess_columns(df) == ("text", "team", "Split")
-    df["Split"] = ["train", "validation", "test"] * (len(df) // 3)  # only train/test are understood
+    df["Split"] = ["train", "validation", "test"] * (len(df) // 3)
+    assert guess_columns(df)[2] == "Split"
+    df["Split"] = ["train", "holdout", "test"] * (len(df) // 3)  # only train/validation/test are understood
     assert guess_columns(df)[2] is None
 
 
@@ -226,7 +228,7 @@ def test_an_existing_split_column_is_used(tmp_path):
     assert report.rows_dropped_split == 3 and corpus.description["rows_dropped"] == 3
     assert corpus.train_texts == df["text"][df["split"] == "train"].tolist()  # the file's order, not shuffled
     assert corpus.description["split_column"] == "split" and corpus.description["test_share"] == 0.2105
-    assert "3 rows marked neither train nor test" in report.summary()
+    assert "3 rows marked neither train, validation nor test" in report.summary()
     path = tmp_path / "tickets.csv"
     df[df["split"] != "holdout"].to_csv(path, index=False)
     guessed, report = load_csv(path)  # a column of only train and test values is guessed too
@@ -430,3 +432,39 @@ def test_a_separate_test_file_keeps_its_own_row_numbers(tmp_path):
                       encoding="utf-8")
     with pytest.raises(BadTable, match='marks rows "test", but the test rows come from test.csv'):
         load_csv_pair(marked, test)
+
+
+def _three_part_table(name="split"):
+    df = ticket_table()
+    parts = np.array(["train"] * len(df), dtype=object)
+    parts[::5] = "Validation "  # case and spaces ignored
+    parts[1::5] = "test"
+    parts[2::10] = "dev"
+    return df.assign(**{name: parts})
+
+
+@pytest.mark.parametrize("name", ["split", "Set", "subset", "fold"])
+def test_a_split_column_with_validation_rows_is_guessed(name):
+    _, _, split = guess_columns(_three_part_table(name))
+    assert split == name
+
+
+def test_validation_rows_join_training_and_are_marked():
+    df = _three_part_table()
+    corpus, report = corpus_from_table(df, "text", "team", "split")
+    parts = df["split"].str.strip().str.lower().map({"train": "train", "validation": "validation", "dev": "validation",
+                                                      "test": "test"})
+    assert len(corpus.test_texts) == (parts == "test").sum() and report.rows_dropped_split == 0
+    assert len(corpus.train_texts) == (parts != "test").sum()
+    train_rows = corpus.file_rows[0]
+    assert parts.iloc[train_rows[corpus.validation]].eq("validation").all()
+    assert len(corpus.validation) == (parts == "validation").sum() == report.n_validation
+    assert f"{report.n_validation} of them for validation" in report.summary()
+    plain, _ = corpus_from_table(df.assign(split=parts.replace("validation", "train")), "text", "team", "split")
+    assert plain.validation is None and plain.fingerprint() != corpus.fingerprint()
+
+
+def test_other_split_values_are_not_guessed():
+    df = _three_part_table()
+    df.loc[3, "split"] = "holdout"
+    assert guess_columns(df)[2] is None

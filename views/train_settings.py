@@ -55,7 +55,8 @@ def show(words: Nouns) -> None:
                             help="Fixes the random start: the same seed gives the same result.")
             c3.slider("Validation share", *limits.VAL_SHARE, step=0.05, key="val_share", **locked,
                       help=f"Part of the training {words.texts} held back to check progress after each epoch. "
-                           f"The test {words.texts} are only used once, on the Evaluate page.")
+                           f"The test {words.texts} are only used once, on the Evaluate page. Rows your file "
+                           f"marks 'validation' are used instead (0 trains on them too).")
             with st.expander("Advanced"):
                 a1, a2, a3 = st.columns(3)
                 a1.toggle("Fast updates (lazy Adam)", key="lazy_adam", **locked,

@@ -41,7 +41,9 @@ def render_upload() -> None:
     label_column = c2.selectbox("Class column", columns, key="label_column", help="What each text should be "
                                 "classified as.")
     split_column = c3.selectbox("Train/test column", [NO_SPLIT] + columns, key="split_column",
-                                help="A column saying 'train' or 'test' for each row, if your file has one.")
+                                help="A column saying 'train', 'validation' or 'test' for each row, if your file "
+                                     "has one. Validation rows train too, but first check progress after each epoch "
+                                     "(in place of the validation share).")
     share = st.slider("Share of rows kept aside for testing", 0.1, 0.4, 0.2, 0.05, key="csv_test_share",
                       disabled=split_column != NO_SPLIT,
                       help="These rows are never trained on; they grade the model on the Evaluate page.")

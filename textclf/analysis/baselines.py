@@ -1,7 +1,8 @@
 """Tuned linear reference models: ComplementNB and LinearSVC on sublinear tf-idf, chosen on validation.
 
 Each model's regularisation, and words alone or words and word pairs, are picked on the same validation
-split the network uses (``textclf.learn.train.split_validation`` with the training defaults); the winner is then
+split the network uses (``textclf.learn.train.validation_split`` with the training defaults: the validation
+rows a file marks, else a held-back share); the winner is then
 refitted on every training post, as the recommended preset does, and scored once on the test posts.
 """
 
@@ -20,7 +21,7 @@ from textclf.data.corpus import Corpus
 from textclf.analysis.evaluate import evaluate_predictions
 from textclf.data.features import keras_tokenize
 from textclf.learn.checks import validation_problem
-from textclf.learn.train import TrainConfig, split_validation
+from textclf.learn.train import TrainConfig, validation_split
 
 # id: (name, parameter name, grid, model factory).
 BASELINES: dict[str, tuple[str, str, tuple[float, ...], Callable[[float], object]]] = {
@@ -91,7 +92,7 @@ def run_baselines(corpus: Corpus, val_fraction: float = TrainConfig.val_fraction
     started = time.perf_counter()
     labels = np.asarray(corpus.train_labels)
     try:
-        fit_idx, val_idx = split_validation(len(labels), labels, val_fraction, seed)
+        fit_idx, val_idx = validation_split(corpus, val_fraction, seed)
     except ValueError:  # scikit-learn's words ("test_size = 1 should be ..."): say it as the Train page does
         raise ValueError(validation_problem(labels, corpus.n_classes, val_fraction, seed)) from None
     counts = _Counts(corpus)

@@ -38,6 +38,9 @@ def load_corpus(args: argparse.Namespace) -> Corpus:
         # stderr, so that --json output stays one JSON document; says which columns were guessed
         print(f'Texts from column "{corpus.description["text_column"]}", labels from column '
               f'"{corpus.description["label_column"]}". {report.summary()}', file=sys.stderr)
+        if report.split_column and not args.split_column:
+            print(f'The column "{report.split_column}" says which rows train, validate and test (found by its '
+                  f"name; --split-column names another).", file=sys.stderr)
         return corpus
     if test_csv:
         raise CliError("--test-csv needs --csv (the file of training rows)", 2)

@@ -83,7 +83,8 @@ def _add_data_options(p: argparse.ArgumentParser) -> argparse._ArgumentGroup:
     data.add_argument("--text-column", metavar="C", help="with --csv: the column of texts (default: guessed)")
     data.add_argument("--label-column", metavar="L", help="with --csv: the column of labels (default: guessed)")
     data.add_argument("--split-column", metavar="S",
-                      help='with --csv: a column of "train"/"test" values (default: one named split/set/subset/fold)')
+                      help='with --csv: a column of "train", "validation" (or "val", "dev") and "test" values; '
+                           'validation rows choose the epochs (default: one named split/set/subset/fold)')
     data.add_argument("--test-share", metavar="X", type=float, default=0.2,
                       help="with --csv and no split column: the share of each class held out for testing")
     data.add_argument("--remove-metadata", action="store_true",

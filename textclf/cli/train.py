@@ -96,6 +96,10 @@ def cmd_train(args: argparse.Namespace) -> dict:
                 say(f"Retraining on all {event.n_train} training posts for the chosen number of epochs ...")
             else:
                 say(f"{event.n_train} train / {event.n_val} validation posts, vocabulary {event.vocab_size:,} words")
+                if corpus.validation is not None:
+                    say(f"The {len(corpus.validation):,} rows marked for validation choose the epochs and early "
+                        "stopping (instead of a share of the training rows)" if config.val_fraction > 0 else
+                        f"--val-share 0: the {len(corpus.validation):,} rows marked for validation train too")
         elif isinstance(event, StepLoss):
             progress(event.step, total, f"epoch {event.epoch} loss {event.loss:.4f}")
         elif isinstance(event, EpochEnd):

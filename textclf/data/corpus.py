@@ -38,6 +38,9 @@ class Corpus:
     file_rows: tuple[np.ndarray, np.ndarray] | None = None
     # own files with an ID column: (its name, its value on each data row of the file, indexed like file_rows)
     file_ids: tuple[str, np.ndarray] | None = None
+    # own files whose split column marks validation rows: their positions in train_texts (sorted). Training
+    # chooses its epochs on them instead of holding back a share of the training texts.
+    validation: np.ndarray | None = None
 
     @property
     def n_classes(self) -> int:
@@ -49,7 +52,7 @@ class Corpus:
         if "fingerprint" in self.description:
             return self.description["fingerprint"]
         return content_fingerprint(self.train_texts, self.train_labels, self.test_texts, self.test_labels,
-                                   self.class_names)
+                                   self.class_names, self.validation)
 
     def same_data(self, other: "Corpus | None") -> bool:
         """Returns True when `other` holds the same texts and labels (cheap: by choice or stored fingerprint)."""
@@ -91,8 +94,10 @@ def sheet_row(file_rows: np.ndarray) -> np.ndarray:
 
 
 def content_fingerprint(train_texts: Sequence[str], train_labels: np.ndarray, test_texts: Sequence[str],
-                        test_labels: np.ndarray, class_names: Sequence[str]) -> str:
-    """Returns a sha256 digest identifying a labelled split (for caches keyed by content)."""
+                        test_labels: np.ndarray, class_names: Sequence[str],
+                        validation: np.ndarray | None = None) -> str:
+    """Returns a sha256 digest identifying a labelled split, and its given validation rows (for caches keyed by
+    content)."""
     digest = hashlib.sha256()
     for part in (train_texts, test_texts, class_names):
         for text in part:
@@ -101,6 +106,9 @@ def content_fingerprint(train_texts: Sequence[str], train_labels: np.ndarray, te
         digest.update(b"\1")
     digest.update(np.asarray(train_labels, dtype=np.int64).tobytes())
     digest.update(np.asarray(test_labels, dtype=np.int64).tobytes())
+    if validation is not None:  # absent, the digest is what it was before validation rows could be given
+        digest.update(b"validation")
+        digest.update(np.asarray(validation, dtype=np.int64).tobytes())
     return digest.hexdigest()
 
 

@@ -23,7 +23,10 @@ from textclf.limits import MAX_CLASSES, MAX_NAME_CHARS
 MAX_BYTES = 50 * 1024 * 1024
 MAX_ROWS = 200_000
 DELIMITERS = ",\t;|"
-SPLIT_VALUES = ("train", "test")  # the only values a split column may hold (case and spaces ignored)
+# What a split column may say (case and spaces ignored), and the part each value puts its row in. Validation
+# rows train too, but the number of epochs (and early stopping) is chosen on them.
+SPLIT_VALUES = {"train": "train", "test": "test", "validation": "validation", "valid": "validation",
+                "val": "validation", "dev": "validation"}
 TEXT_NAMES = ("text", "body", "message", "content", "description", "ticket")
 LABEL_NAMES = ("label", "class", "category", "target", "team", "topic", "y")
 SPLIT_NAMES = ("split", "set", "subset", "fold")
@@ -57,10 +60,11 @@ class TableReport:
     rows_dropped_empty: int
     rows_dropped_split: int
     n_classes: int
-    class_counts: dict[str, tuple[int, int]]  # {class name: (train count, test count)}
+    class_counts: dict[str, tuple[int, int]]  # {class name: (train count, test count)}, validation rows in train
     split_column: str | None = None
     classes_dropped: dict[str, int] = field(default_factory=dict)  # {class too small, left out: its rows}
     test_file: str | None = None  # the name of a separate file of test rows
+    n_validation: int = 0  # rows the split column marks for validation (counted among the training rows)
 
     @property
     def rows_used(self) -> int:
@@ -74,13 +78,14 @@ class TableReport:
         how = f', split by the column "{self.split_column}"' if self.split_column else ""
         if self.test_file:
             how = f" from {self.test_file}" + how
+        val = f", {self.n_validation:,} of them for validation" if self.n_validation else ""
         text = (f"Using {self.rows_used:,} rows in {self.n_classes} classes "
-                f"({n_train:,} for training, {n_test:,} for testing{how})")
+                f"({n_train:,} for training{val}, {n_test:,} for testing{how})")
         dropped = []
         if self.rows_dropped_empty:
             dropped.append(f"{_rows(self.rows_dropped_empty)} with empty text or label")
         if self.rows_dropped_split:
-            dropped.append(f"{_rows(self.rows_dropped_split)} marked neither train nor test")
+            dropped.append(f"{_rows(self.rows_dropped_split)} marked neither train, validation nor test")
         if self.classes_dropped:
             names = ", ".join(f'"{name}"' for name in self.classes_dropped)
             dropped.append(f"{_rows(sum(self.classes_dropped.values()))} of classes too small to use ({names})")
@@ -257,7 +262,7 @@ def _guess_split(df: pd.DataFrame, exclude: tuple[str, ...]) -> str | None:
         if column in exclude or _norm(column) not in SPLIT_NAMES:
             continue
         values = set(df[column].astype(str).str.strip().str.lower()) - {""}
-        if values == set(SPLIT_VALUES):
+        if values <= set(SPLIT_VALUES) and {"train", "test"} <= {SPLIT_VALUES[v] for v in values}:
             return column
     return None
 
@@ -268,8 +273,9 @@ def guess_columns(df: pd.DataFrame) -> tuple[str, str, str | None]:
     Text: among columns named like text/body/message/content/description/ticket (or all columns if
     none is), the one with the longest average value. Label: the first column named
     label/class/category/target/team/topic/y, else the column with the fewest distinct values above
-    one. Split: a column named split/set/subset/fold whose values are exactly "train" and "test"
-    (case and surrounding spaces ignored, empty cells allowed); other spellings are not guessed.
+    one. Split: a column named split/set/subset/fold whose values are "train" and "test", and perhaps
+    "validation" (or "valid", "val", "dev"), case and surrounding spaces ignored, empty cells allowed; other
+    spellings are not guessed.
     """
     if df.shape[1] < 2:
         raise BadTable("The table needs at least two columns: one of texts and one of labels.")
@@ -332,7 +338,8 @@ def corpus_from_table(df: pd.DataFrame, text_column: str, label_column: str, spl
     """Returns the table's rows as a Corpus (labels index the sorted label values) and what was dropped.
 
     Args:
-        split_column: a column of "train"/"test" values to split by; rows with other values are dropped.
+        split_column: a column of "train"/"validation"/"test" values to split by (``SPLIT_VALUES``); rows with
+            other values are dropped. Validation rows join the training texts and become ``Corpus.validation``.
             Without it, a stratified split holds out ``test_share`` of each class.
         test_share: the share of rows held out for testing, strictly between 0.05 and 0.5.
         drop_small: leave out the rows of classes with too few examples instead of raising TooFewExamples.
@@ -360,8 +367,8 @@ def corpus_from_table(df: pd.DataFrame, text_column: str, label_column: str, spl
     rows_dropped_empty = int((~keep).sum())
     rows_dropped_split = 0
     if split_column is not None:
-        split = df[split_column].astype(str).str.strip().str.lower()
-        marked = split.isin(SPLIT_VALUES)
+        split = df[split_column].astype(str).str.strip().str.lower().map(SPLIT_VALUES).fillna("")
+        marked = split != ""
         rows_dropped_split = int((keep & ~marked).sum())
         keep &= marked
     need = 2 if split_column is not None else _min_per_class(test_share)
@@ -393,14 +400,19 @@ def corpus_from_table(df: pd.DataFrame, text_column: str, label_column: str, spl
     if counts.min() < need:
         raise _too_few(dict(zip(class_names, counts.tolist())), need, why)
     index = np.arange(len(y))
+    validation = None
     if split_column is not None:
-        in_test = split[keep].to_numpy() == "test"
+        parts = split[keep].to_numpy()  # [n_rows] "train", "validation" or "test"
+        in_test = parts == "test"
         train_idx, test_idx = index[~in_test], index[in_test]
+        if (parts == "validation").any():  # [n_val] positions among the training texts
+            validation = np.flatnonzero(parts[train_idx] == "validation")
         for part, rows in (("train", train_idx), ("test", test_idx)):
             if not len(rows):
                 raise BadTable(f'No usable rows are marked "{part}" in the column "{split_column}"; mark some '
                                f'rows "{part}" or leave the split column out.')
-        missing = [class_names[c] for c in range(len(class_names)) if c not in set(y[train_idx].tolist())]
+        missing = [class_names[c] for c in range(len(class_names))
+                   if c not in set(y[index[parts == "train"]].tolist())]
         if missing:
             raise BadTable(f'The class "{missing[0]}" has no rows marked "train" in the column '
                            f'"{split_column}", so the model could not learn it.')
@@ -419,7 +431,7 @@ def corpus_from_table(df: pd.DataFrame, text_column: str, label_column: str, spl
         description={"source": "csv", "name": name, "text_column": text_column, "label_column": label_column,
                      # computed once here, so caches keyed by the data never rehash every text
                      "fingerprint": content_fingerprint(train_texts, y[train_idx], test_texts, y[test_idx],
-                                                        class_names),
+                                                        class_names, validation),
                      "split_column": split_column,
                      # with a split column this is the share the column gives, not the argument
                      "test_share": test_share if split_column is None else round(len(test_idx) / len(y), 4),
@@ -427,6 +439,7 @@ def corpus_from_table(df: pd.DataFrame, text_column: str, label_column: str, spl
                      "rows_used": len(y)},
         file_rows=(file_rows[train_idx], file_rows[test_idx]),
         file_ids=_file_ids(df, (text_column, label_column, split_column)),
+        validation=validation,
     )
     counts_by_part = corpus.class_counts()
     for class_name, (n_train, n_test) in counts_by_part.items():
@@ -435,7 +448,8 @@ def corpus_from_table(df: pd.DataFrame, text_column: str, label_column: str, spl
             raise BadTable(f'The class "{class_name}" has too few examples to appear in both training and testing.')
     report = TableReport(rows_read=len(df), rows_dropped_empty=rows_dropped_empty,
                          rows_dropped_split=rows_dropped_split, n_classes=len(class_names),
-                         class_counts=counts_by_part, split_column=split_column, classes_dropped=classes_dropped)
+                         class_counts=counts_by_part, split_column=split_column, classes_dropped=classes_dropped,
+                         n_validation=0 if validation is None else len(validation))
     return corpus, report
 
 

@@ -11,7 +11,7 @@ import numpy as np
 from textclf.data.corpus import Corpus
 from textclf.data.features import FeatureConfig, keras_tokenize
 from textclf.limits import VAL_SHARE
-from textclf.learn.train import TrainConfig, split_validation
+from textclf.learn.train import TrainConfig, split_validation, validation_split
 
 
 def has_vocabulary(texts: Sequence[str], min_df: int = 1) -> bool:
@@ -57,7 +57,7 @@ def training_problem(corpus: Corpus, features: FeatureConfig = FeatureConfig(),
         return problem
     labels = np.asarray(corpus.train_labels)
     try:
-        train_idx, _ = split_validation(len(labels), labels, config.val_fraction, config.seed)
+        train_idx, _ = validation_split(corpus, config.val_fraction, config.seed)
     except ValueError:
         return validation_problem(labels, corpus.n_classes, config.val_fraction, config.seed)
     if not has_vocabulary([corpus.train_texts[i] for i in train_idx], features.min_df):

@@ -291,6 +291,19 @@ def split_validation(n: int, labels: np.ndarray, fraction: float, seed: int) -> 
     return np.sort(train_idx), np.sort(val_idx)
 
 
+def validation_split(corpus: Corpus, fraction: float, seed: int) -> tuple[np.ndarray, np.ndarray]:
+    """Returns (train indices, validation indices) of the corpus's training texts.
+
+    The validation rows its file marks (``Corpus.validation``) when it has some and `fraction` is above 0;
+    else ``split_validation`` of `fraction`. A fraction of 0 trains on every training text, marked or not.
+    """
+    labels = np.asarray(corpus.train_labels)
+    if corpus.validation is not None and len(corpus.validation) and fraction > 0:
+        val_idx = np.sort(np.asarray(corpus.validation))
+        return np.setdiff1d(np.arange(len(labels)), val_idx), val_idx
+    return split_validation(len(labels), labels, fraction, seed)
+
+
 def epoch_batches(n: int, batch_size: int, rng: np.random.Generator) -> list[np.ndarray]:
     """Returns one epoch of shuffled row indices in batches; the last may be short (it is padded)."""
     order = rng.permutation(n)
@@ -354,7 +367,7 @@ def _train_phase(corpus: Corpus, features: FeatureConfig, config: TrainConfig, s
     """Yields one phase's events; with `config.nb_mixture`, the model is mixed with NB at the end, with
     `mixture` (the refit phase) or else one chosen on this phase's validation posts."""
     labels = np.asarray(corpus.train_labels)
-    train_idx, val_idx = split_validation(len(labels), labels, config.val_fraction, config.seed)
+    train_idx, val_idx = validation_split(corpus, config.val_fraction, config.seed)
     # Vocabulary from the training part only, read once, capped so the saved model fits a bundle upload; the
     # validation posts are featurised at the end of the first epoch, so the first loss point arrives sooner.
     featurizer, x_train = Featurizer.fit_transform(
