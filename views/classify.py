@@ -4,6 +4,7 @@ import pandas as pd
 import streamlit as st
 
 from views import common, server
+from views.run_loading import load_run
 from views.classify_sample import NewTexts, sample_texts
 from textclf.data import describe
 from textclf.store.export import SAFE_HELP as SAFE, to_csv_bytes
@@ -21,7 +22,8 @@ NO_LABELS = "(none)"
 
 
 def choose_model():
-    """Returns (the chosen classifier, a key naming it); stops the page when there is none to choose."""
+    """Returns (the chosen classifier, a key naming it, its (store, run) or None for the current model); stops the
+    page when there is none to choose."""
     model = common.current_model()
     # Only this visitor's workspace and the class's published runs: never another student's.
     listed = [(run, store) for store in (common.run_store(), published_store()) for run in store.list()]
@@ -38,7 +40,7 @@ def choose_model():
                           help="The model trained last in this tab, or any of your saved runs (and those your "
                                "teacher published).")
     if choice == CURRENT:
-        return model.classifier, f"current-{id(model.classifier)}"
+        return model.classifier, f"current-{id(model.classifier)}", None
     loaded = st.session_state.get("classify_loaded")
     if loaded is None or loaded[0] != choice:
         try:
@@ -47,7 +49,7 @@ def choose_model():
             st.error(f"This saved run cannot be used: {common.plain(str(err))}")
             st.stop()
         st.session_state["classify_loaded"] = loaded
-    return loaded[1], choice
+    return loaded[1], choice, (stores[choice], next(r for r in runs if r.id == choice))
 
 
 def read_upload(upload: NewTexts) -> pd.DataFrame:
@@ -72,7 +74,7 @@ def read_upload(upload: NewTexts) -> pd.DataFrame:
 st.title("5. Classify new texts")
 st.caption("Label texts the model has never seen, for example this month's tickets, and take the result away "
            "as a spreadsheet.")
-classifier, model_key = choose_model()
+classifier, model_key, saved = choose_model()
 upload = st.file_uploader("Texts to classify (CSV or TSV)", type=["csv", "tsv", "txt"], key="classify_upload",
                           help=f"One text per row, up to {MAX_BYTES // 2**20} MB and {MAX_ROWS:,} rows. Other "
                                "columns are kept in the result; a column of known labels is optional.")
@@ -82,7 +84,13 @@ upload = NewTexts(upload.getvalue(), upload.name, upload.file_id) if upload is n
     classifier.info.get("data") or {})
 if upload is None:
     st.caption("Just one text? Paste it on 4. Explain: it shows the class and the words behind it.")
-    st.page_link("views/explain.py", label="Go to 4. Explain", icon=":material/search_insights:")
+    if saved is None:
+        st.page_link("views/explain.py", label="Go to 4. Explain", icon=":material/search_insights:")
+    elif st.button("Explain a text with this run on 4. Explain", icon=":material/search_insights:",
+                   help="Makes this saved run the model of 3. Evaluate and 4. Explain (without its data if the "
+                        "data is not at hand: a pasted text is all 4. Explain needs)."):
+        load_run(*saved)
+        st.switch_page("views/explain.py")
     st.stop()
 table = read_upload(upload)
 columns = list(table.columns)
