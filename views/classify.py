@@ -3,9 +3,9 @@
 import pandas as pd
 import streamlit as st
 
-from views import common, server
+from views import common
 from views.run_loading import load_run
-from views.classify_sample import NewTexts, sample_texts
+from views.classify_sample import NewTexts, texts_to_classify
 from textclf.data import describe
 from textclf.store.export import SAFE_HELP as SAFE, to_csv_bytes
 from textclf.store.modelfiles import BadModelFile
@@ -15,7 +15,7 @@ from textclf.analysis.predict import (DEFAULT_THRESHOLD, TOP_WORDS, check_labels
                              prediction_table, predict_texts, read_new_texts, shown_columns)
 from textclf.store.runs import RunNotFound
 from textclf.store.workspaces import published_store
-from textclf.data.own_files import LABEL_NAMES, MAX_BYTES, MAX_ROWS, BadTable
+from textclf.data.own_files import LABEL_NAMES, BadTable
 
 CURRENT = "current"
 NO_LABELS = "(none)"
@@ -36,7 +36,7 @@ def choose_model():
     names = {r.id: f"Saved run: {r.name} ({r.created:%d %b %H:%M}, {describe(r.data)})" for r in runs}
     if model is not None:
         names[CURRENT] = f"The current model ({describe(model.corpus.description)})"
-    choice = st.selectbox("Model", options, format_func=names.get, key="classify_model",
+    choice = st.selectbox("Model", options, format_func=names.get, key="classify_model", persist_state="session",
                           help="The model trained last in this tab, or any of your saved runs (and those your "
                                "teacher published).")
     if choice == CURRENT:
@@ -75,13 +75,7 @@ st.title("5. Classify new texts")
 st.caption("Label texts the model has never seen, for example this month's tickets, and take the result away "
            "as a spreadsheet.")
 classifier, model_key, saved = choose_model()
-upload = st.file_uploader("Texts to classify (CSV or TSV)", type=["csv", "tsv", "txt"], key="classify_upload",
-                          help=f"One text per row, up to {MAX_BYTES // 2**20} MB and {MAX_ROWS:,} rows. Other "
-                               "columns are kept in the result; a column of known labels is optional.")
-if upload is not None:
-    server.watch_uploads()  # a closed tab's file is deleted from the server's memory, as on 1. Data
-upload = NewTexts(upload.getvalue(), upload.name, upload.file_id) if upload is not None else sample_texts(
-    classifier.info.get("data") or {})
+upload = texts_to_classify(classifier.info.get("data") or {})
 if upload is None:
     st.caption("Just one text? Paste it on 4. Explain: it shows the class and the words behind it.")
     if saved is None:
@@ -95,11 +89,15 @@ if upload is None:
 table = read_upload(upload)
 columns = list(table.columns)
 c1, c2, c3 = st.columns(3)
-text_column = c1.selectbox("Text column", columns, key="classify_text", help="The texts to classify.")
+# Kept across page switches, like the file (Streamlit forgets a widget's value when its page is left).
+text_column = c1.selectbox("Text column", columns, key="classify_text", persist_state="session",
+                           help="The texts to classify.")
 label_column = c2.selectbox("Known labels (optional)", [NO_LABELS] + columns, key="classify_label",
+                            persist_state="session",
                             help="If the file already says what each text is, the page shows how often the model "
                                  "agrees.")
 threshold = c3.slider("Mark as unsure below", 0.0, 1.0, DEFAULT_THRESHOLD, 0.05, key="classify_threshold",
+                      persist_state="session",
                       help="A row is marked unsure when the model gives its first choice less than this probability. "
                            "At 0.5 (the default) an unsure row is one the model thinks is more likely wrong than "
                            "right: those are worth a person's look.")
