@@ -46,6 +46,7 @@ def test_a_bundle_alone_explains_a_pasted_text(bundle, monkeypatch, tmp_path):
     assert 'Loaded "tickets model" without its data' in shown.replace("\\", ""), shown
     assert "upload the file it was trained on (tickets.csv)" in shown.replace("\\", "")
     assert "loaded without its data" in " ".join(m.value for m in at.sidebar.markdown)
+    assert "It works on 4. Explain" in " ".join(c.value for c in at.sidebar.caption)  # not read as a list item
     at.switch_page("views/explain.py").run()
     assert not at.exception, at.exception
     assert "No model yet" not in texts(at)

@@ -59,7 +59,7 @@ def _status() -> None:
     saved = 0
     if (bare := model_only()) is not None:
         st.markdown(f'**Model:** the saved run "{plain(bare.name)}", loaded without its data')
-        st.caption("4. Explain and 5. Classify new texts work with it; 3. Evaluate needs the data it was trained on.")
+        st.caption("It works on 4. Explain and 5. Classify new texts; 3. Evaluate needs the data it was trained on.")
         return
     if model is None and (job is None or job.done):
         # A new tab or a reload of a workspace starts empty: "not trained yet" hid the workspace's saved runs.
