@@ -300,3 +300,50 @@ def test_status_and_class_come_first_in_the_results_table(tiny_corpus, tiny_mode
     (kwargs,) = [k for k in calls if k.get("key") == "classified_table"]
     assert list(kwargs["column_order"])[:4] == ["status", "predicted class", "probability", "text"]
     assert kwargs["column_config"]["text"]["width"] == "medium"
+
+
+def shown_after_classify(at):
+    [b for b in at.button if b.label == "Classify"][0].click()
+    at.run()
+    assert not at.exception, at.exception
+    return at
+
+
+def test_the_file_and_its_results_stay_after_leaving_the_page(tiny_corpus, tiny_model):
+    """Streamlit's uploader forgets its file on a page switch: leaving for 2. Train lost the file and its results."""
+    at = shown_after_classify(classify_page(tiny_corpus, tiny_model))
+    at.slider(key="classify_threshold").set_value(0.8).run()
+    at.switch_page("views/train.py").run()
+    at.switch_page("views/classify.py").run()
+    assert not at.exception, at.exception
+    assert at.file_uploader(key="classify_upload").value is None  # the widget itself has forgotten it
+    assert "Using **new\\.csv** (uploaded earlier) — upload another to replace it." in texts(at)
+    assert "5 rows" in texts(at) and len(frame_with(at, "top words")) == 5  # the results, without a new Classify
+    assert at.selectbox(key="classify_label").value == "label" and at.slider(key="classify_threshold").value == 0.8
+    assert "Accuracy" in [m.label for m in at.metric]
+    at.run()  # any later click keeps them too
+    assert "5 rows" in texts(at)
+
+    at.file_uploader(key="classify_upload").upload("other.csv", b"text\npuck\napple\n", "text/csv").run()
+    assert not at.exception, at.exception
+    assert "uploaded earlier" not in texts(at) and "rows" not in texts(at)  # replaced: the old results are gone
+    assert at.session_state["classify_kept"][1].name == "other.csv"
+    at = shown_after_classify(at)
+    assert "2 rows" in texts(at)
+    at.switch_page("views/data.py").run()
+    at.switch_page("views/classify.py").run()
+    assert "Using **other\\.csv** (uploaded earlier)" in texts(at) and "2 rows" in texts(at)
+    [b for b in at.button if b.label == "Clear"][0].click()
+    at.run()
+    assert not at.exception, at.exception
+    assert "uploaded earlier" not in texts(at) and "2 rows" not in texts(at)
+    assert "**Expected:** a CSV or TSV file" in texts(at)
+    assert "classify_kept" not in at.session_state and "classified" not in at.session_state
+
+
+def test_a_file_removed_from_the_uploader_is_forgotten(tiny_corpus, tiny_model):
+    at = shown_after_classify(classify_page(tiny_corpus, tiny_model))
+    at.file_uploader(key="classify_upload").clear().run()
+    assert not at.exception, at.exception
+    assert "uploaded earlier" not in texts(at) and "5 rows" not in texts(at)
+    assert "classify_kept" not in at.session_state

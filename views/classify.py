@@ -3,8 +3,9 @@
 import pandas as pd
 import streamlit as st
 
-from views import common, server
-from views.classify_sample import NewTexts, sample_texts
+from views import common
+from views.run_loading import load_run
+from views.classify_sample import NewTexts, texts_to_classify
 from textclf.data import describe
 from textclf.store.export import SAFE_HELP as SAFE, to_csv_bytes
 from textclf.store.modelfiles import BadModelFile
@@ -14,14 +15,15 @@ from textclf.analysis.predict import (DEFAULT_THRESHOLD, TOP_WORDS, check_labels
                              prediction_table, predict_texts, read_new_texts, shown_columns)
 from textclf.store.runs import RunNotFound
 from textclf.store.workspaces import published_store
-from textclf.data.own_files import LABEL_NAMES, MAX_BYTES, MAX_ROWS, BadTable
+from textclf.data.own_files import LABEL_NAMES, BadTable
 
 CURRENT = "current"
 NO_LABELS = "(none)"
 
 
 def choose_model():
-    """Returns (the chosen classifier, a key naming it); stops the page when there is none to choose."""
+    """Returns (the chosen classifier, a key naming it, its (store, run) or None for the current model); stops the
+    page when there is none to choose."""
     model = common.current_model()
     # Only this visitor's workspace and the class's published runs: never another student's.
     listed = [(run, store) for store in (common.run_store(), published_store()) for run in store.list()]
@@ -34,11 +36,11 @@ def choose_model():
     names = {r.id: f"Saved run: {r.name} ({r.created:%d %b %H:%M}, {describe(r.data)})" for r in runs}
     if model is not None:
         names[CURRENT] = f"The current model ({describe(model.corpus.description)})"
-    choice = st.selectbox("Model", options, format_func=names.get, key="classify_model",
+    choice = st.selectbox("Model", options, format_func=names.get, key="classify_model", persist_state="session",
                           help="The model trained last in this tab, or any of your saved runs (and those your "
                                "teacher published).")
     if choice == CURRENT:
-        return model.classifier, f"current-{id(model.classifier)}"
+        return model.classifier, f"current-{id(model.classifier)}", None
     loaded = st.session_state.get("classify_loaded")
     if loaded is None or loaded[0] != choice:
         try:
@@ -47,7 +49,7 @@ def choose_model():
             st.error(f"This saved run cannot be used: {common.plain(str(err))}")
             st.stop()
         st.session_state["classify_loaded"] = loaded
-    return loaded[1], choice
+    return loaded[1], choice, (stores[choice], next(r for r in runs if r.id == choice))
 
 
 def read_upload(upload: NewTexts) -> pd.DataFrame:
@@ -72,26 +74,30 @@ def read_upload(upload: NewTexts) -> pd.DataFrame:
 st.title("5. Classify new texts")
 st.caption("Label texts the model has never seen, for example this month's tickets, and take the result away "
            "as a spreadsheet.")
-classifier, model_key = choose_model()
-upload = st.file_uploader("Texts to classify (CSV or TSV)", type=["csv", "tsv", "txt"], key="classify_upload",
-                          help=f"One text per row, up to {MAX_BYTES // 2**20} MB and {MAX_ROWS:,} rows. Other "
-                               "columns are kept in the result; a column of known labels is optional.")
-if upload is not None:
-    server.watch_uploads()  # a closed tab's file is deleted from the server's memory, as on 1. Data
-upload = NewTexts(upload.getvalue(), upload.name, upload.file_id) if upload is not None else sample_texts(
-    classifier.info.get("data") or {})
+classifier, model_key, saved = choose_model()
+upload = texts_to_classify(classifier.info.get("data") or {})
 if upload is None:
     st.caption("Just one text? Paste it on 4. Explain: it shows the class and the words behind it.")
-    st.page_link("views/explain.py", label="Go to 4. Explain", icon=":material/search_insights:")
+    if saved is None:
+        st.page_link("views/explain.py", label="Go to 4. Explain", icon=":material/search_insights:")
+    elif st.button("Explain a text with this run on 4. Explain", icon=":material/search_insights:",
+                   help="Makes this saved run the model of 3. Evaluate and 4. Explain (without its data if the "
+                        "data is not at hand: a pasted text is all 4. Explain needs)."):
+        load_run(*saved)
+        st.switch_page("views/explain.py")
     st.stop()
 table = read_upload(upload)
 columns = list(table.columns)
 c1, c2, c3 = st.columns(3)
-text_column = c1.selectbox("Text column", columns, key="classify_text", help="The texts to classify.")
+# Kept across page switches, like the file (Streamlit forgets a widget's value when its page is left).
+text_column = c1.selectbox("Text column", columns, key="classify_text", persist_state="session",
+                           help="The texts to classify.")
 label_column = c2.selectbox("Known labels (optional)", [NO_LABELS] + columns, key="classify_label",
+                            persist_state="session",
                             help="If the file already says what each text is, the page shows how often the model "
                                  "agrees.")
 threshold = c3.slider("Mark as unsure below", 0.0, 1.0, DEFAULT_THRESHOLD, 0.05, key="classify_threshold",
+                      persist_state="session",
                       help="A row is marked unsure when the model gives its first choice less than this probability. "
                            "At 0.5 (the default) an unsure row is one the model thinks is more likely wrong than "
                            "right: those are worth a person's look.")

@@ -1,14 +1,16 @@
-"""Classify's first view before any upload: the expected file format, a sample file, and "Try" with the sample."""
+"""Classify's file of texts: the upload, kept across page switches until replaced or cleared, or before any upload
+the expected file format, a sample file, and "Try" with the sample."""
 
 import hashlib
 from typing import NamedTuple
 
 import streamlit as st
 
-from views import common
+from views import common, server
 from textclf.data import describe, nouns
 from textclf.store.export import to_csv_bytes
 from textclf.analysis.predict import sample_table
+from textclf.data.own_files import MAX_BYTES, MAX_ROWS
 
 
 class NewTexts(NamedTuple):
@@ -17,6 +19,50 @@ class NewTexts(NamedTuple):
     data: bytes
     name: str
     file_id: str
+
+
+KEPT = "classify_kept"  # (workspace, NewTexts): the one file kept for this tab, dropped when replaced or cleared
+RESULTS = ("classify_file", "classify_table", "classify_error", "classified")  # what was computed from it
+
+
+def texts_to_classify(model_data: dict) -> NewTexts | None:
+    """Returns the file to classify: the upload, else the one uploaded earlier in this workspace (the uploader forgets
+    it on a page switch), else the sample once "Try" was pressed; None before any."""
+    upload = st.file_uploader("Texts to classify (CSV or TSV)", type=["csv", "tsv", "txt"], key="classify_upload",
+                              on_change=_removed,
+                              help=f"One text per row, up to {MAX_BYTES // 2**20} MB and {MAX_ROWS:,} rows. Other "
+                                   "columns are kept in the result; a column of known labels is optional.")
+    ws = st.session_state.get("workspace")
+    workspace, kept = st.session_state.get(KEPT) or (None, None)
+    if upload is not None:
+        server.watch_uploads()  # a closed tab's file is deleted from the server's memory, as on 1. Data
+        if kept is None or kept.file_id != upload.file_id or workspace != ws:
+            _forget()  # one file at a time: the earlier one and its results go
+            kept = NewTexts(upload.getvalue(), upload.name, upload.file_id)
+            st.session_state[KEPT] = (ws, kept)
+        return kept
+    if kept is not None and workspace == ws:
+        c1, c2 = st.columns([4, 1], vertical_alignment="center")
+        c1.caption(f"Using **{common.plain(kept.name)}** (uploaded earlier) — upload another to replace it.")
+        if not c2.button("Clear", icon=":material/close:", key="classify_clear",
+                         help="Forgets this file and its results."):
+            return kept
+        _forget()
+        st.rerun()
+    _forget()
+    return sample_texts(model_data)
+
+
+def _removed() -> None:
+    """Forgets the kept file when its upload is removed by hand (a page switch only hides the uploader)."""
+    if st.session_state.get("classify_upload") is None:
+        _forget()
+
+
+def _forget() -> None:
+    """Drops the kept file and everything computed from it."""
+    for key in (KEPT, *RESULTS):
+        st.session_state.pop(key, None)
 
 
 def sample_texts(model_data: dict) -> NewTexts | None:

@@ -9,7 +9,7 @@ from streamlit.runtime.scriptrunner import get_script_run_ctx
 
 from textclf.data import TUTORIAL_CATEGORIES, BadDataChoice, Corpus, DataUnavailable, Nouns, describe, load_newsgroups, newsgroups_choice, nouns
 from textclf.data.features import FeatureConfig
-from textclf.serve.jobs import TrainedModel, TrainingJob
+from textclf.serve.jobs import ModelOnly, TrainedModel, TrainingJob
 from textclf.serve.teacher_links import parse_setup
 from textclf.learn.checks import data_problem, training_problem
 from textclf.learn.presets import config_from_form, features_from_form, form_values, preset_for_new_data
@@ -135,7 +135,7 @@ def adopt_finished_job() -> None:
     if job is None or not job.done or job.result is None:
         return
     if not s.get("job_adopted"):
-        s["model"], s["job_adopted"] = job.result, True
+        s["model"], s["job_adopted"], s["model_only"] = job.result, True, None
     elif s.get("model") is not job.result:  # another model (e.g. a saved run) replaced it: let the old one go
         s["job"] = None
 
@@ -154,9 +154,17 @@ def is_of_chosen_data(model: TrainedModel) -> bool:
     return newsgroups_choice(model.corpus.description) == newsgroups_choice(chosen_description())
 
 
-def require_model() -> TrainedModel:
-    """Returns the current model or stops the page with a pointer to the Train page."""
+def model_only() -> ModelOnly | None:
+    """Returns the saved run loaded without its data (a bundle in a new workspace), when no full model is current."""
+    return None if current_model() is not None else st.session_state.get("model_only")
+
+
+def require_model(alone: bool = False) -> TrainedModel | ModelOnly:
+    """Returns the current model (with `alone`, perhaps one loaded without its data) or stops the page with a
+    pointer to the Train page."""
     model = current_model()
+    if model is None and alone and (bare := model_only()) is not None:
+        return bare
     job: TrainingJob | None = st.session_state.get("job")
     if model is None and job is not None and not job.done:
         st.info(f"Training is running ({job.progress().fraction:.0%} done). This page fills in when it ends.")
@@ -173,6 +181,14 @@ def require_model() -> TrainedModel:
         st.page_link("views/runs.py", label="Open Saved runs", icon=":material/history:")
         st.stop()
     return model
+
+
+def stop_without_data(bare: ModelOnly, need: str, otherwise: str = "") -> None:
+    """For a run loaded without its data, says what this page needs it for and how to give it; stops the page."""
+    st.info(f"{plain(need)}: {plain(bare.data_step(bare.data))} {plain(otherwise)}".strip(), icon=":material/dataset:")
+    st.page_link("views/data.py", label="Go to 1. Data", icon=":material/library_books:")
+    st.page_link("views/explain.py", label="Explain a text you paste on 4. Explain", icon=":material/search_insights:")
+    st.stop()
 
 
 # The words GitHub-flavoured markdown turns into links by themselves ("http://x", "www.x", "mailto:x"). Its

@@ -10,9 +10,15 @@ from textclf.analysis.evaluate import confusion_cell, largest_mistake
 from textclf.plots import confusion_figure
 from textclf.analysis.yardstick import compare, stored_spread, subject_of
 
-shown = common.current_model()
-w = nouns(shown.corpus.description if shown else {})  # "posts"/"topic" for the newsgroups, "texts"/"class" else
+shown, bare = common.current_model(), common.model_only()
+# "posts"/"topic" for the newsgroups, "texts"/"class" else
+w = nouns(shown.corpus.description if shown else bare.data if bare else {})
 st.title(f"3. Evaluate: how good is it on {w.texts} it never saw?")
+if bare is not None:  # a bundle alone, e.g. in a new workspace
+    common.stop_without_data(bare, f'To grade "{bare.name}", Evaluate needs test {w.texts} with their right '
+                                   f"{w.classes}, and a bundle holds only the model and its vocabulary",
+                             f"Or classify a file of {w.texts} with a column of known labels on 5. Classify new "
+                             "texts: it shows how often the model agrees with them.")
 model = common.require_model()
 ev, corpus = model.evaluation, model.corpus
 names = list(ev.class_names)

@@ -2,23 +2,17 @@
 
 import streamlit as st
 
-from textclf.data import nouns, post_title
+from textclf.data import Corpus, Nouns, nouns, post_title
 from textclf.explain import (MAX_EXPLAIN_CHARS, MAX_LIME_WORDS, MAX_SAMPLES, ExplainError, explain, filler_hint,
                              trust)
 from textclf.explain.trust import SEEDS
 from textclf.plots import probabilities_figure, weights_figure, without_bidi
 from views import common, trust_panel
 
-st.title("4. Explain: which words made the decision?")
-model = common.require_model()
-names = list(model.classifier.class_names)
-corpus = model.corpus
-w = nouns(corpus.description)
 
-# Input on the left, result on the right: at 1280x720 the prediction and its words show next to the button.
-sheet_rows = corpus.sheet_rows()  # own files: the test texts' rows as a spreadsheet numbers them
-inputs, output = st.columns(2, gap="large")
-with inputs:
+def pick_test_text(corpus: Corpus, names: list[str], w: Nouns) -> None:
+    """Offers the test texts; a chosen one becomes the text to explain."""
+    sheet_rows = corpus.sheet_rows()  # own files: the test texts' rows as a spreadsheet numbers them
     pick = st.selectbox(f"Start from a test {w.text} (optional)", range(len(corpus.test_texts)), index=None,
                         format_func=lambda i: without_bidi(
                             f"{f'row {sheet_rows[1][i]}' if sheet_rows else f'#{i}'} [{names[corpus.test_labels[i]]}] "
@@ -29,6 +23,22 @@ with inputs:
         st.session_state["explain_text"] = corpus.test_texts[pick]
         st.session_state["explain_source"] = (corpus.test_texts[pick],
                                               common.test_text_origin(corpus, pick, names[corpus.test_labels[pick]]))
+
+
+st.title("4. Explain: which words made the decision?")
+model = common.require_model(alone=True)  # a bundle alone (no data) explains pasted texts just as well
+names = list(model.classifier.class_names)
+corpus = getattr(model, "corpus", None)  # None: a run loaded without its data
+w = nouns(corpus.description if corpus else model.data)
+
+# Input on the left, result on the right: at 1280x720 the prediction and its words show next to the button.
+inputs, output = st.columns(2, gap="large")
+with inputs:
+    if corpus is None:
+        st.caption(f'"{common.plain(model.name)}" is loaded without its data: paste any text below. To start from '
+                   f"one of its test {w.texts}, {common.plain(model.data_step(model.data))}")
+    else:
+        pick_test_text(corpus, names, w)
     text = st.text_area("Text to explain", key="explain_text", height=130, persist_state="session",
                         placeholder="Paste a post, an e-mail or any sentence, e.g. 'The goalie made 40 saves "
                                     "and the Penguins won in overtime.'",

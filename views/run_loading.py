@@ -5,39 +5,47 @@ from __future__ import annotations
 import streamlit as st
 
 from views import common, server
-from textclf.data import BadDataChoice, DataUnavailable
-from textclf.serve.jobs import trained_model_from_run
+from textclf.data import BadDataChoice, Corpus, DataUnavailable
+from textclf.serve.jobs import ModelOnly, trained_model_from_run
 from textclf.store.modelfiles import BadModelFile
 from textclf.store.runs import RunInfo, RunNotFound, RunStore
 
 
 def load_run(store: RunStore, info: RunInfo) -> str:
-    """Makes a saved run the current model; returns a sentence saying what happened."""
+    """Makes a saved run the current model (alone, when its data is not at hand); returns what happened."""
     try:
         classifier = store.load_classifier(info.id)
     except (BadModelFile, RunNotFound) as err:
         return f"This run cannot be loaded: {err}"
-    data = info.data
-    corpus = None
-    if data.get("source") == "20newsgroups":
-        try:
-            corpus = common.load_corpus(tuple(data["categories"]), bool(data.get("remove_metadata")))
-        except (BadDataChoice, DataUnavailable, KeyError) as err:
-            return f"The run's newsgroups could not be loaded: {err}"
-    else:
-        custom = st.session_state.get("custom_corpus")
-        if custom is not None and custom.description.get("name") == data.get("name") \
-                and data.get("fingerprint") in (None, custom.fingerprint()):  # same file and split, or no record
-            corpus = custom
+    corpus, missing = _data_of(info)
     if corpus is None or corpus.class_names != classifier.class_names:
-        return ("This run was trained on your own file. Upload the same file on 1. Data, then load the run "
-                "again to evaluate and explain it.")
+        # A bundle in a new workspace: the model and its vocabulary are enough to explain and classify texts.
+        st.session_state.update(model=None, model_only=ModelOnly(classifier, info.name, dict(info.data), info.id),
+                                explanation=None, trust=None, contrast=None)
+        return (f"Loaded \"{info.name}\" without its data ({missing}): 4. Explain works on any text you paste, "
+                f"and 5. Classify new texts on a file. To grade it on 3. Evaluate, or pick its test texts, "
+                f"{ModelOnly.data_step(info.data)}")
     try:
         st.session_state["model"] = trained_model_from_run(info, classifier, corpus)
     except (ValueError, TypeError) as err:  # settings this version cannot rebuild
         return f"This run's settings cannot be used: {err}"
-    st.session_state["explanation"] = None
+    st.session_state.update(model_only=None, explanation=None)
     return f"Loaded \"{info.name}\": open 3. Evaluate or 4. Explain."
+
+
+def _data_of(info: RunInfo) -> tuple[Corpus | None, str]:
+    """Returns (the data `info` was trained on, "") when it is at hand, else (None, why not, in a few words)."""
+    data = info.data
+    if data.get("source") == "20newsgroups":
+        try:
+            return common.load_corpus(tuple(data["categories"]), bool(data.get("remove_metadata"))), ""
+        except (BadDataChoice, DataUnavailable, KeyError):
+            return None, "the newsgroups cannot be loaded here"
+    custom = st.session_state.get("custom_corpus")
+    if custom is not None and custom.description.get("name") == data.get("name") \
+            and data.get("fingerprint") in (None, custom.fingerprint()):  # same file and split, or no record
+        return custom, ""
+    return None, "it was trained on your own file, which is not on 1. Data"
 
 
 def load_latest_run() -> None:
@@ -49,7 +57,7 @@ def load_latest_run() -> None:
     if s.get("latest_checked"):  # once per browser session: a model the tab has, or dropped, stays its choice
         return
     s["latest_checked"] = True
-    if s.get("model") is not None or s.get("job") is not None:
+    if s.get("model") is not None or s.get("model_only") is not None or s.get("job") is not None:
         return
     run_id = server.workspace_jobs().last_saved(s["workspace"])
     if run_id is None:

@@ -6,7 +6,7 @@ import streamlit as st
 
 from textclf.data import describe
 from textclf.serve.jobs import TrainingJob
-from views.common import (chosen_description, current_model, is_of_chosen_data, own_file_pending, plain,
+from views.common import (chosen_description, current_model, is_of_chosen_data, model_only, own_file_pending, plain,
                           saved_runs_count)
 from views.run_loading import latest_loaded_note
 from views.server import training_queue, watch_workspace_runs
@@ -57,6 +57,10 @@ def _status() -> None:
         if note := latest_loaded_note():
             st.caption(note)
     saved = 0
+    if (bare := model_only()) is not None:
+        st.markdown(f'**Model:** the saved run "{plain(bare.name)}", loaded without its data')
+        st.caption("It works on 4. Explain and 5. Classify new texts; 3. Evaluate needs the data it was trained on.")
+        return
     if model is None and (job is None or job.done):
         # A new tab or a reload of a workspace starts empty: "not trained yet" hid the workspace's saved runs.
         saved = saved_runs_count()

@@ -12,6 +12,9 @@ from textclf.plots import without_bidi
 MOST = 30  # computed once per model; the slider only shows fewer
 
 st.title("What each topic looks for")
+if (bare := common.model_only()) is not None:  # a bundle alone, e.g. in a new workspace
+    common.stop_without_data(bare, f'What "{bare.name}" looks for is measured on the test texts it was graded on, '
+                                   "and a bundle holds only the model and its vocabulary")
 model = common.require_model()
 texts = model.corpus.test_texts
 w = nouns(model.corpus.description)  # "posts"/"topic" for the newsgroups, "texts"/"class" for your own file

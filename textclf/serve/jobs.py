@@ -118,6 +118,26 @@ class TrainedModel:
         return self.finished.classifier
 
 
+@dataclass(frozen=True)
+class ModelOnly:
+    """A saved run loaded without its data (e.g. a bundle in a new workspace): it can classify and explain texts,
+    but has no test texts to be graded on or to pick from."""
+
+    classifier: Classifier
+    name: str
+    data: dict  # the run's description of its data (``info.data``), e.g. the name of the file it was trained on
+    run_id: str | None = None
+
+    @staticmethod
+    def data_step(data: dict) -> str:
+        """Returns the end of a sentence saying how a run trained on `data` gets its data back, e.g. "upload ..."."""
+        if data.get("source") == "20newsgroups":
+            return "this server needs the newsgroups (see 1. Data); then load the run again from Saved runs."
+        name = data.get("name")
+        return (f"upload the file it was trained on{f' ({name})' if name else ''} on 1. Data, then load the run "
+                "again from Saved runs.")
+
+
 def trained_model_from_run(info: RunInfo, classifier: Classifier, corpus: Corpus) -> TrainedModel:
     """Returns a saved run as a TrainedModel, evaluated again on `corpus`'s test set."""
     predictions = classifier.predict(corpus.test_texts)
