@@ -100,6 +100,23 @@ def test_a_signed_in_accounts_workspace_is_never_remembered(runs_dir, cookie, mo
     assert at.session_state["workspace"] == account.workspace
     assert script(at) is None  # neither the cookie nor the address gets the account's workspace
     assert "ws" not in at.query_params
+    assert not [b for b in at.sidebar.button if b.label == "Forget me on this browser"]
     # The remembered workspace was not opened from the address: no note about "the runs of the address you opened".
     assert at.session_state["account_note"] is None
+    assert not at.exception
+
+
+def test_forget_me_starts_an_empty_workspace_and_deletes_the_cookie(runs_dir, cookie, tiny_corpus):
+    save_run(MINE, tiny_corpus, "on a shared computer")
+    cookie(MINE)
+    at = new_app().run()
+    assert "1 saved run" in texts(at)
+    at.sidebar.button(key="forget_me").click().run()
+    ws = at.session_state["workspace"]
+    assert ws != MINE and valid_workspace(ws) and at.query_params["ws"] == ws
+    assert f"{COOKIE}=; Max-Age=0" in script(at) and MINE not in script(at)
+    assert "no longer remembers" in texts(at) and "1 saved run" not in texts(at)
+    assert len(workspace_store(MINE).list()) == 1  # the old runs stay on the server
+    at.switch_page("views/runs.py").run()
+    assert at.session_state["workspace"] == ws and f"{COOKIE}=; Max-Age=0" in script(at)  # not remembered again
     assert not at.exception
