@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from views import account, common, run_loading, server, status
+from views import account, common, remembering, run_loading, server, status
 
 st.set_page_config(page_title="textclf: train and explain a text classifier", page_icon="📝", layout="wide")
 server.prepare()
@@ -28,4 +28,5 @@ common.ignore_case_of_page_address([p.url_path for p in pages])
 page = st.navigation(pages)
 status.render_status()
 account.render_sign_in()  # only where .streamlit/secrets.toml configures sign-in
+remembering.render_private_address()  # not for a signed-in account
 page.run()

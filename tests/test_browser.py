@@ -327,3 +327,39 @@ def test_keyboard_only_and_accessibility(server, page):
         findings[link] = serious_violations(kb)
     assert not any(findings.values()), findings
     kb.close()
+
+
+def test_the_browser_remembers_its_workspace(server, page, tiny_classifier):
+    from urllib.parse import parse_qs, urlparse
+
+    from textclf.store.workspaces import workspace_store
+
+    context = page.context.browser.new_context(viewport={"width": 1400, "height": 1000})  # a browser of its own
+    first = context.new_page()
+    first.set_default_timeout(120_000)
+    first.goto(server + "/runs")
+    first.get_by_text("No saved runs yet").wait_for()
+    first.wait_for_function("() => new URLSearchParams(location.search).has('ws')")  # no click: the first page
+    ws = parse_qs(urlparse(first.url).query)["ws"][0]
+    workspace_store(ws).save(tiny_classifier, name="remembered run", data={"source": "tiny synthetic corpus"},
+                             history=[], metrics={"accuracy": 0.5}, train_seconds=1.0, reason="completed")
+    first.close()
+
+    again = context.new_page()  # the plain address, in the same browser
+    again.set_default_timeout(120_000)
+    again.goto(server + "/")
+    again.get_by_text("1 saved run").wait_for()
+    assert parse_qs(urlparse(again.url).query)["ws"] == [ws]
+    again.get_by_role("link", name="Open Saved runs").first.click()
+    again.locator("[role=gridcell]", has_text="remembered run").first.wait_for(state="attached")  # the table
+    no_traceback(again)
+
+    again.get_by_role("button", name="Forget me on this browser").click()  # a shared computer
+    again.get_by_text("no longer remembers").wait_for()
+    again.wait_for_function(f"() => !new URLSearchParams(location.search).get('ws').startsWith({ws!r})")
+    assert not [c for c in context.cookies() if c["name"] == "textclf_ws"]
+    fresh = context.new_page()
+    fresh.goto(server + "/runs")
+    fresh.get_by_text("No saved runs yet").wait_for(timeout=120_000)
+    no_traceback(fresh)
+    context.close()

@@ -21,15 +21,18 @@ def current_account() -> Account | None:
     return signed_in_account(st.user, account_secret(auth.get("cookie_secret") if auth else None))
 
 
-def follow_account() -> None:
-    """Gives a signed-in visitor their account's workspace, which stays out of the address."""
+def follow_account(opened: bool) -> None:
+    """Gives a signed-in visitor their account's workspace, which stays out of the address (and out of the cookie).
+
+    `opened`: the workspace chosen so far came from the address (not from this tab or the browser's memory).
+    """
     account = current_account()
     if account is None:
         return
     s = st.session_state
     if "account_note" not in s:  # the first run of this tab: was another workspace's address opened?
-        opened = s["workspace"]
-        held = opened != account.workspace and len(workspace_store(opened).list())
+        opened_ws = s["workspace"]
+        held = opened and opened_ws != account.workspace and len(workspace_store(opened_ws).list())
         s["account_note"] = (f"You are signed in, so your account's saved runs are shown, not the {held} of the "
                              "address you opened (open it in a browser that is not signed in to see them).") \
             if held else None

@@ -15,8 +15,8 @@ from textclf.learn.checks import data_problem, training_problem
 from textclf.learn.presets import config_from_form, features_from_form, form_values, preset_for_new_data
 from textclf.store.runs import RunStore
 from textclf.store.unfinished import interrupted
-from textclf.store.workspaces import (is_teacher, is_teacher_pass, new_workspace, teacher_pass, valid_workspace,
-                                      workspace_store)
+from textclf.serve.browser_memory import COOKIE, choose_workspace
+from textclf.store.workspaces import is_teacher, is_teacher_pass, teacher_pass, workspace_store
 from views.account import follow_account
 
 DEFAULTS = {
@@ -39,8 +39,8 @@ def init_session() -> None:
             st.session_state.update(form_values(setup.values["preset"]))
         st.session_state.update(setup.values)
         st.session_state["link"] = setup
-    keep_workspace()
-    follow_account()  # signed in: the account's workspace instead
+    source = keep_workspace()
+    follow_account(opened=source == "address")  # signed in: the account's workspace instead
     if "interrupted" not in st.session_state:  # a new tab, or one that reconnected to another server process
         st.session_state["interrupted"] = [run.sentence() for run in interrupted(run_store().root)]
 
@@ -55,10 +55,18 @@ def ignore_case_of_page_address(url_paths: list[str]) -> None:
         manager.set_script_intent("", lowered)
 
 
-def keep_workspace() -> None:
-    """Gives this visitor a private workspace (kept in the address as ?ws=) and notes a teacher's token once."""
+def browser_cookie() -> str | None:
+    """Returns the workspace id this browser remembers (its cookie, as sent when the tab connected), or None."""
+    return st.context.cookies.get(COOKIE)
+
+
+def keep_workspace() -> str:
+    """Gives this visitor a private workspace (kept in the address as ?ws=) and notes a teacher's token once.
+
+    Returns where the workspace came from ("address", "tab", "cookie" or "new").
+    """
     given = st.query_params.get("ws")
-    ws = valid_workspace(given) or st.session_state.get("workspace") or new_workspace()
+    ws, source = choose_workspace(given, st.session_state.get("workspace"), browser_cookie())
     st.session_state["workspace"] = ws
     if given != ws:  # first visit, a malformed id, or a page switch that dropped it
         st.query_params["ws"] = ws
@@ -70,6 +78,7 @@ def keep_workspace() -> None:
     # Teacher mode stays in the address as a pass valid for this workspace only, so a reload keeps it.
     if st.session_state.get("teacher") and st.query_params.get("tp") != teacher_pass(ws):
         st.query_params["tp"] = teacher_pass(ws)
+    return source
 
 
 def run_store() -> RunStore:
