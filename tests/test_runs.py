@@ -359,3 +359,16 @@ def test_saved_run_names_say_where_a_stopped_run_stopped_and_never_repeat(store,
     assert names[second.run_id] == f"{base}, 3 epochs: test {accuracy} (2)"
     assert names[third.run_id] == f"{base}, stopped after epoch 1 of 3: test {third.evaluation.accuracy:.1%}"
     assert "3 epochs" not in names[third.run_id]
+
+
+def test_a_run_keeps_every_setting_of_its_form_and_old_runs_still_load(store, tiny_classifier):
+    """The preset the form started from was not saved, so a loaded run could not show it."""
+    info = _save(store, tiny_classifier, preset="recommended")
+    assert info.config["preset"] == "recommended"
+    assert info.config["train"]["epochs"] == 3 and info.config["features"]["scaling"] == "count"
+    run_file = info.path / runs.RUN_FILE
+    old = json.loads(run_file.read_text(encoding="utf-8"))
+    del old["config"]["preset"]  # as every earlier version wrote it
+    run_file.write_text(json.dumps(old), encoding="utf-8")
+    assert "preset" not in store.get(info.id).config and store.skipped == []
+    assert "preset" not in _save(store, tiny_classifier, name="no preset").config

@@ -51,7 +51,7 @@ class RunInfo:
     name: str
     created: datetime  # UTC
     data: dict  # what it was trained on (corpus description, split sizes)
-    config: dict  # {"train": TrainConfig fields, "features": FeatureConfig fields}
+    config: dict  # {"train": TrainConfig fields, "features": FeatureConfig fields, "preset": the form's base preset}
     history: list  # one dict per epoch
     metrics: dict  # test_accuracy, macro_f1, confusion_matrix, class_names, report, val_accuracy
     train_seconds: float
@@ -192,14 +192,17 @@ def _info_from_json(folder: Path, run: dict) -> RunInfo:
 
 
 def new_run_json(classifier: Classifier, *, name: str | None, data: dict, history: list[dict], metrics: dict,
-                 train_seconds: float, reason: str) -> dict:
-    """Returns the run.json contents of a new run (its id is filled in when saved)."""
+                 train_seconds: float, reason: str, preset: str | None = None) -> dict:
+    """Returns the run.json contents of a new run (its id is filled in when saved); `preset`: the form's base."""
     created = datetime.now(timezone.utc)
     info = dict(classifier.info or {})
+    config = {"train": info.get("train_config", {}), "features": info.get("feature_config", {})}
+    if preset:
+        config["preset"] = str(preset)
     return {
         "format": FORMAT, "format_version": FORMAT_VERSION, "id": "", "name": clean_name(name, created),
         "created": created.isoformat(), "data": dict(data or {}),
-        "config": {"train": info.get("train_config", {}), "features": info.get("feature_config", {})},
+        "config": config,
         "history": list(history or []), "metrics": _run_metrics(metrics, list(history or [])),
         "train_seconds": float(train_seconds), "reason": str(reason), "partial": reason == "stopped",
     }
@@ -247,14 +250,14 @@ class RunStore:
         return self.root / check_run_id(run_id)
 
     def save(self, classifier: Classifier, *, name: str | None, data: dict, history: list[dict], metrics: dict,
-             train_seconds: float, reason: str) -> RunInfo:
+             train_seconds: float, reason: str, preset: str | None = None) -> RunInfo:
         """Returns the new run after writing the classifier and its description under a fresh id.
 
         `metrics` is Evaluation.to_json() of the test set (or the metrics of an earlier run.json). A run
         stopped by the user (reason "stopped") is marked partial.
         """
         run = new_run_json(classifier, name=name, data=data, history=history, metrics=metrics,
-                           train_seconds=train_seconds, reason=reason)
+                           train_seconds=train_seconds, reason=reason, preset=preset)
         return self.add(classifier, run, keep_id=False)
 
     def add(self, classifier: Classifier, run: dict, keep_id: bool = True) -> RunInfo:
