@@ -18,12 +18,10 @@ from pathlib import Path
 from typing import Iterable
 
 import numpy as np
-import pandas as pd
 
 from textclf.store import modelfiles
 from textclf.store import schemas
 from textclf.learn.classifier import Classifier
-from textclf.data.corpus import describe
 
 RUNS_ENV = "TEXTCLF_RUNS_DIR"
 RUN_FILE = "run.json"
@@ -370,28 +368,3 @@ class RunStore:
         except OSError as err:
             raise refused("deleted", err) from err
         shutil.rmtree(doomed, ignore_errors=True)  # hidden already: what a refusal leaves is never listed
-
-
-# What tells runs apart comes first (name, data, test accuracy, date), so it is in view without scrolling the table
-# sideways at 1280 px; settings and ids follow. RUNS_WIDTHS keeps the first four inside a 1280 px window.
-RUNS_COLUMNS = ["name", "data", "test", "when", "validation", "epochs", "from", "hidden units", "learning rate",
-                "seconds", "run id"]
-RUNS_WIDTHS = {"name": 210, "data": 230, "test": 105, "when": 105}
-
-
-def runs_table(runs: list[tuple[str, RunInfo]]) -> pd.DataFrame:
-    """Returns one row per (where it is listed, run): name, date, data, settings, accuracies, seconds and run id."""
-    return pd.DataFrame([{
-        "from": source, "name": r.name + (" (partial)" if r.partial else ""), "when": r.created.strftime("%d %b %H:%M"),
-        "data": describe(r.data), "hidden units": ",".join(map(str, r.config.get("train", {}).get("hidden", []))),
-        "epochs": len(r.history), "learning rate": r.config.get("train", {}).get("learning_rate"),
-        "validation": r.val_accuracy, "test": r.test_accuracy, "seconds": r.train_seconds, "run id": r.id}
-        for source, r in runs], columns=RUNS_COLUMNS)
-
-
-def compare_table(runs: list[RunInfo]) -> pd.DataFrame:
-    """Returns one row per run: its accuracies and macro F1, and its test accuracy minus the first run's."""
-    first = runs[0].test_accuracy or 0
-    return pd.DataFrame([{"name": r.name, "test accuracy": r.test_accuracy, "vs first": (r.test_accuracy or 0) - first,
-                          "macro F1": _number(r.metrics.get("macro_f1")), "validation accuracy": r.val_accuracy}
-                         for r in runs])
