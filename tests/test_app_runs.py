@@ -300,7 +300,8 @@ def test_the_runs_table_downloads_as_a_spreadsheet_safe_csv(store, tiny_finished
 
     at = tick(at, "=SUM(1,2)", "plain ünïcode")  # two ticked: their comparison downloads too
     rows = list(csv.DictReader(io.StringIO(media(download(at, "Download the comparison (CSV)")).decode("utf-8-sig"))))
-    assert sorted(r["name"] for r in rows) == ["'=SUM(1,2)", "plain ünïcode"]
+    columns = list(rows[0])[2:]  # one column per run, named after it
+    assert sorted(columns) == sorted([f"'=SUM(1,2) ({first.id[-6:]})", f"plain ünïcode ({second.id[-6:]})"])
 
 
 def in_page_order(at):

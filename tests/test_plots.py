@@ -115,3 +115,15 @@ def test_confusion_axis_titles_use_the_pages_class_word():
     assert (fig.layout.yaxis.title.text, fig.layout.xaxis.title.text) == ("true topic", "predicted topic")
     fig = confusion_figure(np.array([[1, 0], [0, 1]]), ["a", "b"])
     assert (fig.layout.yaxis.title.text, fig.layout.xaxis.title.text) == ("true class", "predicted class")
+
+
+def test_the_saved_runs_accuracy_axis_fits_the_curves():
+    """A fixed 0-100% axis drew runs at 97-99% as one line."""
+    from textclf.plots import accuracy_range
+
+    fig = runs_figure([("a", [{"epoch": 1, "val_accuracy": 0.97}, {"epoch": 2, "val_accuracy": 0.98}]),
+                       ("b", [{"epoch": 1, "val_accuracy": 0.99}])])
+    low, high = fig.layout.yaxis.range
+    assert 0.9 < low < 0.97 and 0.99 < high <= 1.0
+    assert accuracy_range([0.01, 0.5]) == [0.0, 0.5 + 0.049]
+    assert accuracy_range([]) == [0.0, 1.0] and accuracy_range([None, 1.0]) == [0.98, 1.0]

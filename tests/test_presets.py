@@ -5,8 +5,9 @@ from dataclasses import replace
 import pytest
 
 from textclf.data.features import FeatureConfig
+from textclf import limits
 from textclf.learn.presets import (PRESETS, config_from_form, default_preset, features_from_form, form_values,
-                                  preset_for_new_data)
+                                  preset_for_new_data, run_form_values)
 from textclf.learn.train import TrainConfig
 
 
@@ -65,3 +66,40 @@ def test_a_changed_form_is_kept_when_the_data_changes():
     changed = {**form_values("tutorial"), "epochs": 9}
     assert preset_for_new_data(changed, own_file=True) is None
     assert preset_for_new_data({**form_values("tutorial"), "min_df": 3}, own_file=True) is None
+
+
+def run_config(train: TrainConfig, features: FeatureConfig, preset: str | None = None) -> dict:
+    """Returns a saved run's config as run.json holds it (lists, not tuples)."""
+    from dataclasses import asdict
+
+    config = {"train": {**asdict(train), "hidden": list(train.hidden)}, "features": asdict(features)}
+    return {**config, "preset": preset} if preset else config
+
+
+def test_a_runs_settings_become_the_form_that_trains_it_again():
+    """The form showed the defaults after a reload or a Load, and Train silently trained those instead."""
+    train = TrainConfig(hidden=(300, 20), epochs=8, batch_size=16, learning_rate=2e-3, seed=7, val_fraction=0.2,
+                        dropout=0.3, optimizer="adam", early_stopping=2, monitor="val_loss", refit=True)
+    features = FeatureConfig(scaling="tfidf", min_df=3, max_features=5000, pairs=True)
+    values = run_form_values(run_config(train, features, "recommended"))
+    assert values["preset"] == "recommended"
+    assert (values["hidden_text"], values["epochs"], values["lazy_adam"], values["dropout"]) == ("300,20", 8, False, 0.3)
+    assert config_from_form(values) == train and features_from_form(values) == features
+    assert set(values) == set(form_values("tutorial"))
+
+
+def test_a_run_saved_without_its_preset_gets_the_closest_one():
+    recommended = PRESETS["recommended"]
+    assert run_form_values(run_config(replace(recommended.train_config, epochs=9), recommended.features))["preset"] \
+        == "recommended"
+    assert run_form_values(run_config(TrainConfig(epochs=9), FeatureConfig()))["preset"] == "tutorial"
+    assert run_form_values(run_config(TrainConfig(), FeatureConfig(), "no such preset"))["preset"] == "tutorial"
+
+
+def test_an_old_or_odd_run_still_gives_a_form_the_widgets_accept():
+    """A run of an older version lacks settings; a bundle may hold numbers outside the widgets' ranges."""
+    values = run_form_values({"train": {"hidden": [32], "epochs": 500, "dropout": 0.95}, "features": {}})
+    assert (values["hidden_text"], values["epochs"], values["dropout"]) == ("32", limits.EPOCHS[1], limits.DROPOUT[1])
+    assert values["lr"] == form_values("tutorial")["lr"] and values["scaling"] == "count"
+    assert isinstance(values["epochs"], int) and isinstance(values["max_features"], int)
+    assert run_form_values({})["hidden_text"] == "128,64"

@@ -320,17 +320,18 @@ def test_a_training_job_stopped_by_the_user_saves_a_partial_run(store, tiny_corp
 def test_runs_table_and_comparison(store, tiny_classifier):
     done = _save(store, tiny_classifier, "done")
     stopped = _save(store, tiny_classifier, "stopped", reason="stopped")
-    table = runs.runs_table([("yours", done), ("class", stopped)])
+    from textclf.store import run_tables
+
+    table = run_tables.runs_table([("yours", done), ("class", stopped)])
     assert list(table["name"]) == ["done", "stopped (partial)"] and list(table["from"]) == ["yours", "class"]
     assert list(table["run id"]) == [done.id, stopped.id]
     # What tells runs apart is in view at 1280 px without scrolling sideways: name, data, test accuracy, date,
     # in widths that fit the page's 820 px beside the sidebar (with the tick box column).
-    assert list(table.columns[:4]) == ["name", "data", "test", "when"] == list(runs.RUNS_WIDTHS)
-    assert 32 + sum(runs.RUNS_WIDTHS.values()) <= 820
+    assert list(table.columns[:4]) == ["name", "data", "test", "when"] == list(run_tables.RUNS_WIDTHS)
+    assert 32 + sum(run_tables.RUNS_WIDTHS.values()) <= 820
     assert table["epochs"][0] == len(done.history) and table["test"][0] == done.test_accuracy
-    assert runs.runs_table([]).columns[-1] == "run id"  # an empty list still has its columns
-    diffs = runs.compare_table([done, stopped])
-    assert list(diffs["vs first"]) == [0.0, 0.0] and diffs["macro F1"][0] == done.metrics["macro_f1"]
+    assert table["preset"][0] == "Tutorial" and table["hidden units"][0] == "16"
+    assert run_tables.runs_table([]).columns[-1] == "run id"  # an empty list still has its columns
 
 
 def test_unique_name_numbers_names_already_taken():
@@ -359,3 +360,16 @@ def test_saved_run_names_say_where_a_stopped_run_stopped_and_never_repeat(store,
     assert names[second.run_id] == f"{base}, 3 epochs: test {accuracy} (2)"
     assert names[third.run_id] == f"{base}, stopped after epoch 1 of 3: test {third.evaluation.accuracy:.1%}"
     assert "3 epochs" not in names[third.run_id]
+
+
+def test_a_run_keeps_every_setting_of_its_form_and_old_runs_still_load(store, tiny_classifier):
+    """The preset the form started from was not saved, so a loaded run could not show it."""
+    info = _save(store, tiny_classifier, preset="recommended")
+    assert info.config["preset"] == "recommended"
+    assert info.config["train"]["epochs"] == 3 and info.config["features"]["scaling"] == "count"
+    run_file = info.path / runs.RUN_FILE
+    old = json.loads(run_file.read_text(encoding="utf-8"))
+    del old["config"]["preset"]  # as every earlier version wrote it
+    run_file.write_text(json.dumps(old), encoding="utf-8")
+    assert "preset" not in store.get(info.id).config and store.skipped == []
+    assert "preset" not in _save(store, tiny_classifier, name="no preset").config

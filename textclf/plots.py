@@ -128,6 +128,19 @@ def _accuracy_floor(epochs: Sequence[dict]) -> float:
     return float(min(0.9, max(0.0, np.floor((min(values) - 0.05) * 10) / 10)))
 
 
+def accuracy_range(values: Sequence[float | None], margin: float = 0.02) -> list[float]:
+    """Returns an accuracy axis' [low, high] that fits `values` with a small margin, within 0..1 (0..1 if none).
+
+    On a fixed 0-100% axis, runs at 97-99% lie on top of each other.
+    """
+    shown = [float(v) for v in values if v is not None and np.isfinite(v)]
+    if not shown:
+        return [0.0, 1.0]
+    low, high = min(shown), max(shown)
+    pad = max(margin, (high - low) * 0.1)
+    return [max(0.0, low - pad), min(1.0, high + pad)]
+
+
 def confusion_figure(confusion: np.ndarray, class_names: Sequence[str], percent: bool = False,
                      noun: str = "class") -> go.Figure:
     """Returns the confusion matrix heatmap: rows are true classes, columns predictions.
@@ -226,7 +239,8 @@ def runs_figure(runs: Sequence[tuple[str, Sequence[dict]]]) -> go.Figure:
         fig.add_trace(go.Scatter(x=epochs, y=[h.get("train_loss") for h in history], mode="lines+markers",
                                  xaxis="x2", yaxis="y2", name=name, legendgroup=name, showlegend=False,
                                  line=dict(color=colour)))
-    fig.update_layout(yaxis=dict(tickformat=".0%", title_text="accuracy", range=[0, 1.02]),
+    val = [h.get("val_accuracy") for _, history in runs for h in history]
+    fig.update_layout(yaxis=dict(tickformat=".1%", title_text="accuracy", range=accuracy_range(val)),
                       yaxis2=dict(type="log", title_text="loss (log scale)",
                                   **log_ticks([h.get("train_loss") for _, history in runs for h in history])),
                       xaxis=dict(title_text="epoch", dtick=1), xaxis2=dict(title_text="epoch", dtick=1),

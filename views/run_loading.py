@@ -5,6 +5,7 @@ from __future__ import annotations
 import streamlit as st
 
 from views import common, server
+from views.train_settings import fill_from_run
 from textclf.data import BadDataChoice, Corpus, DataUnavailable
 from textclf.serve.jobs import ModelOnly, trained_model_from_run
 from textclf.store.modelfiles import BadModelFile
@@ -30,6 +31,7 @@ def load_run(store: RunStore, info: RunInfo) -> str:
     except (ValueError, TypeError) as err:  # settings this version cannot rebuild
         return f"This run's settings cannot be used: {err}"
     st.session_state.update(model_only=None, explanation=None)
+    fill_from_run(info.config)
     return f"Loaded \"{info.name}\": open 3. Evaluate or 4. Explain."
 
 

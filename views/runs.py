@@ -12,7 +12,8 @@ from textclf.store.bundles import AlreadySaved, BadBundle, NotABundle, bundle_by
 from textclf.store.export import SAFE_HELP, to_csv_bytes
 from textclf.store.modelfiles import BadModelFile
 from textclf.plots import runs_figure
-from textclf.store.runs import RUNS_WIDTHS, CannotWrite, RunNotFound, RunStore, compare_table, runs_table
+from textclf.store.run_tables import RUNS_WIDTHS, compare_table, run_labels, run_settings, runs_table
+from textclf.store.runs import CannotWrite, RunNotFound, RunStore
 from textclf.store.workspaces import published_store
 
 MINE, CLASS = "yours", "class"
@@ -115,13 +116,14 @@ if not chosen:
     st.caption("Tick the box at the left of one or more rows.")
     st.stop()
 
-curves = runs_figure([(f"{r.name} ({r.id[-6:]})", r.history) for _, r in chosen])
+curves = runs_figure(list(zip(run_labels([r for _, r in chosen]), [r.history for _, r in chosen])))
 if len(chosen) > 1:
     st.plotly_chart(curves, key="runs_curves")
     diffs = compare_table([r for _, r in chosen])
     st.markdown("**Differences from the first selected run**")
-    st.dataframe(diffs.style.format({"test accuracy": "{:.1%}", "vs first": "{:+.1%}", "macro F1": "{:.3f}",
-                                     "validation accuracy": "{:.1%}"}, na_rep="–"), hide_index=True)
+    if not (diffs["kind"] == "setting").any():
+        st.caption("All their settings are the same; only the results differ.")
+    st.dataframe(diffs, hide_index=True)
     st.download_button("Download the comparison (CSV)", to_csv_bytes(diffs), file_name="runs-comparison.csv",
                        mime="text/csv", icon=":material/download:", help=SAFE_HELP)
     st.stop()
@@ -130,6 +132,7 @@ if len(chosen) > 1:
 source, run = chosen[0]
 store = stores[source]
 st.markdown(f"**Selected:** {common.plain(run.name)} ({'your run' if source == MINE else 'published to the class'})")
+st.caption("Settings: " + common.plain("; ".join(f"{k}: {v}" for k, v in run_settings(run).items())))
 c1, c2, c3 = st.columns(3)
 if c1.button("Load into Evaluate and Explain", type="primary", icon=":material/upload:"):
     st.session_state["load_message"] = load_run(store, run)

@@ -21,6 +21,7 @@ from textclf.serve.sessions import SessionJanitor
 from textclf.serve.workers import WorkerPool, use_processes
 from textclf.serve.workspace_jobs import WorkspaceJobs
 from views.common import plain
+from views.train_settings import fill_from_run
 
 WATCH_SECONDS = 2.5  # how soon an idle tab notices a run started in another tab of its workspace
 
@@ -73,6 +74,7 @@ def follow_workspace_run() -> None:
     going = _run_to_follow()
     if going is not None:
         st.session_state["job"], st.session_state["job_adopted"] = going, False
+        fill_from_run(going.settings())
 
 
 def _run_to_follow() -> Job | None:

@@ -31,7 +31,7 @@ def start_training() -> None:
     try:
         job = TrainingJob(corpus, common.feature_config(), config, store=common.run_store(), name=name,
                           queue=server.training_queue(), owner_alive=server.workspace_alive(),
-                          workers=server.training_workers())
+                          workers=server.training_workers(), preset=s["preset"])
         s["job"] = start_next(s.get("job"), job)
         s["job_adopted"] = False
         s["interrupted"] = []  # the run a restarted server lost is being run again

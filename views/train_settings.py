@@ -1,11 +1,13 @@
 """The Train page's settings: the preset switch and the hyperparameters, each with help a newcomer can read."""
 
+from typing import Mapping
+
 import streamlit as st
 
 from views import sharing
 from textclf import limits
 from textclf.data import Nouns
-from textclf.learn.presets import PRESETS, form_values
+from textclf.learn.presets import PRESETS, WORD_KEYS, form_values, run_form_values
 
 LABELS = {"hidden_text": "hidden layer sizes", "epochs": "epochs", "batch_size": "batch size", "lr": "learning rate",
           "seed": "seed", "val_share": "validation share", "lazy_adam": "fast updates", "dropout": "dropout",
@@ -17,6 +19,17 @@ LABELS = {"hidden_text": "hidden layer sizes", "epochs": "epochs", "batch_size":
 def apply_preset() -> None:
     """Fills the form (and the Data page's word options) with the chosen preset's settings."""
     st.session_state.update(form_values(st.session_state["preset"]))
+
+
+def fill_from_run(config: Mapping) -> None:
+    """Puts a run's settings in the Train form and the Data page's word options, except what a teacher's link fixes.
+
+    Called before the widgets are drawn, so the form shows the settings of the run on screen and Train repeats it.
+    """
+    link = st.session_state["link"]
+    fixed = link.locked | link.hidden
+    st.session_state.update({k: v for k, v in run_form_values(config).items()
+                             if ("data" if k in WORD_KEYS else "hyperparameters") not in fixed})
 
 
 def show(words: Nouns) -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Mapping
 
+from textclf import limits
 from textclf.data.features import FeatureConfig
 from textclf.learn.train import TrainConfig, parse_hidden_sizes
 
@@ -49,6 +50,46 @@ def form_values(name: str) -> dict:
                 dropout=c.dropout, patience=c.early_stopping, monitor=c.monitor, refit=c.refit,
                 nb_mixture=c.nb_mixture,
                 scaling=f.scaling, min_df=f.min_df, max_features=f.max_features or 0, pairs=f.pairs)
+
+
+# The form values that are the Data page's word options (a teacher's link locks them with the data, not the
+# hyperparameters).
+WORD_KEYS = ("scaling", "min_df", "max_features", "pairs")
+# Each number field's widget range: a run from an older version or a bundle may hold a value outside it.
+_RANGES = {"epochs": limits.EPOCHS, "batch_size": limits.BATCH_SIZE, "lr": limits.LEARNING_RATE, "seed": limits.SEED,
+           "val_share": limits.VAL_SHARE, "dropout": limits.DROPOUT, "patience": limits.PATIENCE,
+           "min_df": limits.MIN_DF, "max_features": limits.MAX_FEATURES}
+
+
+def closest_preset(values: Mapping) -> str:
+    """Returns the preset whose form values share the most settings with `values` (the tutorial on a tie)."""
+    return max(PRESETS, key=lambda name: sum(values.get(k) == v for k, v in form_values(name).items() if k != "preset"))
+
+
+def run_form_values(config: Mapping) -> dict:
+    """Returns the Train page's form values (and the Data page's word options) of a saved run's settings.
+
+    `config` is a run's config ({"train": ..., "features": ..., "preset": ...}); a setting it lacks (a run of an
+    older version) keeps the tutorial's value, a number outside its widget's range is clamped into it, and a
+    run saved without its preset gets the closest one.
+    """
+    train, features = dict(config.get("train") or {}), dict(config.get("features") or {})
+    values = form_values("tutorial")
+    mapped = {"hidden_text": ",".join(map(str, train["hidden"])) if train.get("hidden") else None,
+              "epochs": train.get("epochs"), "batch_size": train.get("batch_size"), "lr": train.get("learning_rate"),
+              "seed": train.get("seed"), "val_share": train.get("val_fraction"),
+              "lazy_adam": train["optimizer"] == "lazy_adam" if "optimizer" in train else None,
+              "dropout": train.get("dropout"), "patience": train.get("early_stopping"), "monitor": train.get("monitor"),
+              "refit": train.get("refit"), "nb_mixture": train.get("nb_mixture"),
+              "scaling": features.get("scaling"), "min_df": features.get("min_df"),
+              "max_features": (features["max_features"] or 0) if "max_features" in features else None,
+              "pairs": features.get("pairs")}
+    values.update({k: v for k, v in mapped.items() if v is not None})
+    for key, (low, high) in _RANGES.items():
+        values[key] = type(low)(min(max(values[key], low), high))
+    preset = config.get("preset")
+    values["preset"] = preset if preset in PRESETS else closest_preset(values)
+    return values
 
 
 # The preset a new choice of data starts from: the tutorial's for the newsgroups lesson, the best measured one

@@ -5,7 +5,7 @@ from __future__ import annotations
 import threading
 import time
 import traceback
-from dataclasses import dataclass, field, replace
+from dataclasses import asdict, dataclass, field, replace
 from typing import Callable
 
 import jax
@@ -165,8 +165,8 @@ class TrainingJob:
     def __init__(self, corpus: Corpus, features: FeatureConfig, config: TrainConfig, store: RunStore | None = None,
                  name: str | None = None, queue: TrainingQueue | None = None,
                  owner_alive: Callable[[], bool] | None = None, owner_grace: float = SESSION_GONE_SECONDS,
-                 workers: WorkerPool | None = None):
-        self.workers = workers
+                 workers: WorkerPool | None = None, preset: str | None = None):
+        self.workers, self.preset = workers, preset  # preset: the form's base, saved with the run
         self.corpus, self.features, self.config = corpus, features, config
         self.store, self.name, self.save_error = store, name, None
         self.queue = queue
@@ -223,6 +223,10 @@ class TrainingJob:
         """Returns True once the job has finished, failed or was cancelled."""
         return self._progress.status in ("done", "failed", "cancelled")
 
+    def settings(self) -> dict:
+        """Returns the run's settings as a saved run's config holds them (train, features, preset)."""
+        return {"train": asdict(self.config), "features": asdict(self.features), "preset": self.preset}
+
     def progress(self) -> Progress:
         """Returns a copy of the progress so far."""
         ahead = self.queue.ahead(self) if self.queue is not None else None
@@ -260,7 +264,7 @@ class TrainingJob:
 
     def _events(self):
         task = {"corpus": self.corpus, "features": self.features, "config": self.config, "store": self.store,
-                "name": self.name}
+                "name": self.name, "preset": self.preset}
         if self.workers is not None:
             return self.workers.run(run_events, task, self._should_stop)
         return run_events(should_stop=self._should_stop, **task)

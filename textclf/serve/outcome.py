@@ -58,7 +58,8 @@ def run_name(base: str, finished: Finished, accuracy: float) -> str:
     return f"{base}, {went}: test {accuracy:.1%}"
 
 
-def finish_run(corpus: Corpus, finished: Finished, store: RunStore | None, name: str | None) -> Outcome:
+def finish_run(corpus: Corpus, finished: Finished, store: RunStore | None, name: str | None,
+               preset: str | None = None) -> Outcome:
     """Returns the outcome of `finished`: evaluated once on `corpus`'s test set and saved in `store` if given.
 
     A failed save (disk full, read-only folder) keeps the model and says why in `save_error`.
@@ -75,7 +76,8 @@ def finish_run(corpus: Corpus, finished: Finished, store: RunStore | None, name:
             name = unique_name(clean_name(run_name(name, finished, evaluation.accuracy), created), taken)
         info = store.save(classifier, name=name,
                           data={**corpus.description, **finished.split}, history=finished.history,
-                          metrics=evaluation.to_json(), train_seconds=finished.train_seconds, reason=finished.reason)
+                          metrics=evaluation.to_json(), train_seconds=finished.train_seconds, reason=finished.reason,
+                          preset=preset)
         return Outcome(finished, evaluation, info.id, advice=advice)
     except Exception as err:  # noqa: BLE001 - a full disk must not lose the model in memory
         why = str(err).removesuffix(" Nothing was changed.") if isinstance(err, CannotWrite) \
@@ -85,7 +87,7 @@ def finish_run(corpus: Corpus, finished: Finished, store: RunStore | None, name:
 
 
 def run_events(corpus: Corpus, features: FeatureConfig, config: TrainConfig, should_stop: Callable[[], bool],
-               store: RunStore | None = None, name: str | None = None) -> Iterator:
+               store: RunStore | None = None, name: str | None = None, preset: str | None = None) -> Iterator:
     """Yields train's progress events; the last one is the Outcome (in place of train's Finished)."""
     for event in train(corpus, features, config, should_stop=should_stop):
-        yield finish_run(corpus, event, store, name) if isinstance(event, Finished) else event
+        yield finish_run(corpus, event, store, name, preset) if isinstance(event, Finished) else event

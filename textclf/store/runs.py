@@ -18,12 +18,10 @@ from pathlib import Path
 from typing import Iterable
 
 import numpy as np
-import pandas as pd
 
 from textclf.store import modelfiles
 from textclf.store import schemas
 from textclf.learn.classifier import Classifier
-from textclf.data.corpus import describe
 
 RUNS_ENV = "TEXTCLF_RUNS_DIR"
 RUN_FILE = "run.json"
@@ -51,7 +49,7 @@ class RunInfo:
     name: str
     created: datetime  # UTC
     data: dict  # what it was trained on (corpus description, split sizes)
-    config: dict  # {"train": TrainConfig fields, "features": FeatureConfig fields}
+    config: dict  # {"train": TrainConfig fields, "features": FeatureConfig fields, "preset": the form's base preset}
     history: list  # one dict per epoch
     metrics: dict  # test_accuracy, macro_f1, confusion_matrix, class_names, report, val_accuracy
     train_seconds: float
@@ -192,14 +190,17 @@ def _info_from_json(folder: Path, run: dict) -> RunInfo:
 
 
 def new_run_json(classifier: Classifier, *, name: str | None, data: dict, history: list[dict], metrics: dict,
-                 train_seconds: float, reason: str) -> dict:
-    """Returns the run.json contents of a new run (its id is filled in when saved)."""
+                 train_seconds: float, reason: str, preset: str | None = None) -> dict:
+    """Returns the run.json contents of a new run (its id is filled in when saved); `preset`: the form's base."""
     created = datetime.now(timezone.utc)
     info = dict(classifier.info or {})
+    config = {"train": info.get("train_config", {}), "features": info.get("feature_config", {})}
+    if preset:
+        config["preset"] = str(preset)
     return {
         "format": FORMAT, "format_version": FORMAT_VERSION, "id": "", "name": clean_name(name, created),
         "created": created.isoformat(), "data": dict(data or {}),
-        "config": {"train": info.get("train_config", {}), "features": info.get("feature_config", {})},
+        "config": config,
         "history": list(history or []), "metrics": _run_metrics(metrics, list(history or [])),
         "train_seconds": float(train_seconds), "reason": str(reason), "partial": reason == "stopped",
     }
@@ -247,14 +248,14 @@ class RunStore:
         return self.root / check_run_id(run_id)
 
     def save(self, classifier: Classifier, *, name: str | None, data: dict, history: list[dict], metrics: dict,
-             train_seconds: float, reason: str) -> RunInfo:
+             train_seconds: float, reason: str, preset: str | None = None) -> RunInfo:
         """Returns the new run after writing the classifier and its description under a fresh id.
 
         `metrics` is Evaluation.to_json() of the test set (or the metrics of an earlier run.json). A run
         stopped by the user (reason "stopped") is marked partial.
         """
         run = new_run_json(classifier, name=name, data=data, history=history, metrics=metrics,
-                           train_seconds=train_seconds, reason=reason)
+                           train_seconds=train_seconds, reason=reason, preset=preset)
         return self.add(classifier, run, keep_id=False)
 
     def add(self, classifier: Classifier, run: dict, keep_id: bool = True) -> RunInfo:
@@ -367,28 +368,3 @@ class RunStore:
         except OSError as err:
             raise refused("deleted", err) from err
         shutil.rmtree(doomed, ignore_errors=True)  # hidden already: what a refusal leaves is never listed
-
-
-# What tells runs apart comes first (name, data, test accuracy, date), so it is in view without scrolling the table
-# sideways at 1280 px; settings and ids follow. RUNS_WIDTHS keeps the first four inside a 1280 px window.
-RUNS_COLUMNS = ["name", "data", "test", "when", "validation", "epochs", "from", "hidden units", "learning rate",
-                "seconds", "run id"]
-RUNS_WIDTHS = {"name": 210, "data": 230, "test": 105, "when": 105}
-
-
-def runs_table(runs: list[tuple[str, RunInfo]]) -> pd.DataFrame:
-    """Returns one row per (where it is listed, run): name, date, data, settings, accuracies, seconds and run id."""
-    return pd.DataFrame([{
-        "from": source, "name": r.name + (" (partial)" if r.partial else ""), "when": r.created.strftime("%d %b %H:%M"),
-        "data": describe(r.data), "hidden units": ",".join(map(str, r.config.get("train", {}).get("hidden", []))),
-        "epochs": len(r.history), "learning rate": r.config.get("train", {}).get("learning_rate"),
-        "validation": r.val_accuracy, "test": r.test_accuracy, "seconds": r.train_seconds, "run id": r.id}
-        for source, r in runs], columns=RUNS_COLUMNS)
-
-
-def compare_table(runs: list[RunInfo]) -> pd.DataFrame:
-    """Returns one row per run: its accuracies and macro F1, and its test accuracy minus the first run's."""
-    first = runs[0].test_accuracy or 0
-    return pd.DataFrame([{"name": r.name, "test accuracy": r.test_accuracy, "vs first": (r.test_accuracy or 0) - first,
-                          "macro F1": _number(r.metrics.get("macro_f1")), "validation accuracy": r.val_accuracy}
-                         for r in runs])
