@@ -100,3 +100,10 @@ def test_before_and_after_is_one_plain_sentence():
     assert before_after(0.8, 0.85).startswith("Before the fixes: 80.0% test accuracy. After: 85.0%, 5.0% higher than")
     assert "the same as" in before_after(0.8, 0.8) and "lower" in before_after(0.9, 0.8)
     assert "no finished run" in before_after(None, 0.8)
+
+
+def test_label_counts_read_labels_as_own_files_do():
+    from textclf.analysis.label_fixes import label_counts
+
+    frame = pd.DataFrame({"label": [" a", "a", "cafe\u0301", "caf\u00e9", "", "b"]})
+    assert label_counts(frame, "label") == {"a": 2, "caf\u00e9": 2, "b": 1}

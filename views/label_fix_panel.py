@@ -6,7 +6,7 @@ import streamlit as st
 from views import common, training
 from views.common import plain
 from textclf.analysis.label_fixes import (ACTIONS, KEEP, apply_fixes, before_after, corrected_corpus,
-                                          decisions_from_actions, lookalike_merges)
+                                          decisions_from_actions, label_counts, lookalike_merges)
 from textclf.analysis.label_issues import LabelIssues
 from textclf.data import Corpus
 from textclf.data.corpus import sheet_row
@@ -22,6 +22,16 @@ RETRAIN_KEY = "label_fix_run"  # {"before": accuracy or None, "job": the run on 
 def remember_table(corpus: Corpus, table: pd.DataFrame, drop_small: bool) -> None:
     """Keeps the file `corpus` was read from, so that its labels can be corrected with every column kept."""
     st.session_state[TABLE_KEY] = (corpus.fingerprint(), table, drop_small)
+
+
+def offer_merges(table: pd.DataFrame, label_column: str, small: dict[str, int]) -> None:
+    """Offers to merge each too-small class that looks like a typo of a larger one (the upload step)."""
+    merges = lookalike_merges(label_counts(table, label_column))
+    for i, old in enumerate(name for name in small if name in merges):
+        if st.button(f'Merge "{plain(old)}" into "{plain(merges[old])}"', key=f"upload_merge_{i}",
+                     icon=":material/merge:", help="Gives these rows the label they most likely meant."):
+            st.session_state["table"] = apply_fixes(table, label_column, {}, {old: merges[old]})[0]
+            st.rerun()
 
 
 def _decisions(corpus: Corpus) -> tuple[dict[int, str], dict[str, str]]:

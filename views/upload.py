@@ -53,6 +53,7 @@ def render_upload() -> None:
         except TooFewExamples as err:
             if not st.session_state.get("csv_drop_small"):
                 st.error(plain(str(err)))
+                label_fix_panel.offer_merges(table, label_column, err.small)
             n_classes = len(err.small)
             if not st.checkbox(f"Leave out the {err.rows:,} row{'s' * (err.rows != 1)} of "
                                f"{'this class' if n_classes == 1 else f'these {n_classes} classes'} and use the rest",

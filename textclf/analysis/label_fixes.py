@@ -83,6 +83,12 @@ def lookalike_merges(class_counts: Mapping[str, int]) -> dict[str, str]:
     return out
 
 
+def label_counts(frame: pd.DataFrame, label_column: str) -> dict[str, int]:
+    """Returns {label: rows} of a file's label column, read as own files read labels (empty labels left out)."""
+    labels = frame[label_column].map(_label)
+    return {str(k): int(v) for k, v in labels[labels != ""].value_counts().items()}
+
+
 def apply_fixes(frame: pd.DataFrame, label_column: str, decisions: Mapping[int, str | None],
                 merges: Mapping[str, str]) -> tuple[pd.DataFrame, FixSummary]:
     """Returns the file with the decisions and merges applied (every original column kept) and what changed.
