@@ -60,7 +60,8 @@ def render_fixes(corpus: Corpus, issues: LabelIssues, key: str) -> None:
                          "suggested label": suggested,
                          "action": [actions.get(int(r), KEEP) for r in issues.rows]})
     if corpus.file_ids is not None:
-        grid.insert(1, "ID", corpus.file_ids[1][issues.rows])
+        name = corpus.file_ids[0]  # its own name, as in the list above
+        grid.insert(1, name if name not in grid.columns else f"{name} (your file)", corpus.file_ids[1][issues.rows])
     edited = st.data_editor(grid, key=f"label_actions_{key}", hide_index=True,
                             disabled=[c for c in grid.columns if c != "action"],
                             column_config={"action": st.column_config.SelectboxColumn(options=ACTIONS, required=True)})
