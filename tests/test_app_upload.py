@@ -158,3 +158,23 @@ def test_a_chosen_own_file_not_loaded_yet_is_not_replaced_by_the_newsgroups():
     shown = texts(at)
     assert "no file is in use yet" in shown, shown
     assert not [b for b in at.button if b.label == "Train"], [b.label for b in at.button]
+
+
+def test_a_class_that_looks_like_a_typo_can_be_merged_into_the_class_it_meant():
+    """Too-small look-alike classes could only be left out; "netwrok" meant "network" and its row is worth keeping."""
+    content = tickets_csv() + b'901,2026-02-01,the vpn is down,netwrok\n'
+    at = data_page()
+    at.file_uploader(key="csv_upload").upload("tickets.csv", content, "text/csv").run()
+    assert at.error and not [b for b in at.button if b.label == "Use this data"]
+    merge = [b for b in at.button if b.label.replace("\\", "") == 'Merge "netwrok" into "network"']
+    assert merge
+    merge[0].click().run()
+    assert not at.exception, at.exception
+    assert not at.error
+    [b for b in at.button if b.label == "Use this data"][0].click()
+    at.run()
+    corpus = at.session_state["custom_corpus"]
+    assert corpus.class_names == tuple(sorted(TEAMS)) and corpus.description["rows_dropped"] == 0
+    assert "the vpn is down" in corpus.train_texts + corpus.test_texts
+    table = at.session_state["own_table"][1]  # kept, merged, for the label check's corrected file
+    assert table.iloc[-1].tolist()[-1] == "network"

@@ -239,3 +239,23 @@ def test_the_files_own_id_column_is_listed_beside_each_suspect_row():
     no_ids, _ = corpus_from_table(read_table("\n".join(line.split(",", 1)[1] for line in lines).encode()),
                                   "text", "label", test_share=0.25)
     assert no_ids.file_ids is None
+
+
+@pytest.mark.parametrize("header, ident", [("Ticket,text,label", "Ticket"), ("Row ID,text,label", "Row ID"),
+                                           ("ref-no,text,label", None), ("case,text,label", "case")])
+def test_an_id_column_is_found_by_its_name_or_by_being_unique_per_row(header, ident):
+    from textclf.data.own_files import read_table
+
+    lines = [header] + [f"C{i},some words number {i % 3},{'ab'[i % 2]}" for i in range(12)]
+    corpus, _ = corpus_from_table(read_table("\n".join(lines).encode()), "text", "label", test_share=0.25)
+    expected = ident or "ref-no"  # not a known name, but unique on every row
+    assert corpus.file_ids[0] == expected
+    assert list(corpus.file_ids[1][:2]) == ["C0", "C1"]
+
+
+def test_a_column_repeating_values_is_not_taken_for_ids():
+    from textclf.data.own_files import read_table
+
+    lines = ["team,text,label"] + [f"{'xy'[i % 2]},some words number {i},{'ab'[i % 2]}" for i in range(12)]
+    corpus, _ = corpus_from_table(read_table("\n".join(lines).encode()), "text", "label", test_share=0.25)
+    assert corpus.file_ids is None

@@ -5,6 +5,7 @@ import streamlit as st
 from textclf.data import Corpus, nouns
 from textclf.store.export import SAFE_HELP, to_csv_bytes
 from textclf.analysis.label_issues import METHOD, CannotCheck, checked_rows, find_label_issues, panel_intro, row_origin
+from views import label_fix_panel
 from views.common import plain
 
 
@@ -16,6 +17,7 @@ def render_label_errors(corpus: Corpus, key: str) -> None:
     with st.expander("How they are found (the technical method)"):
         st.caption("Five models, each trained without a fifth of the rows, judge the rows they never saw, and "
                    f"cleanlab lists the rows whose given label those models find unlikely. Method: {METHOD}.")
+    label_fix_panel.render_outcome(corpus)
     state_key = "label_issues"  # one result per session, shown on Data and Evaluate alike
     stored = st.session_state.get(state_key)
     if stored is not None and stored[0] != corpus.fingerprint():
@@ -52,6 +54,7 @@ def render_label_errors(corpus: Corpus, key: str) -> None:
     st.download_button("Download the list (CSV)", to_csv_bytes(issues.table(texts, 32_000, own_file, corpus.file_ids)),
                        file_name="likely-label-errors.csv", mime="text/csv", key=f"issues_csv_{key}",
                        icon=":material/download:", help=SAFE_HELP)
+    label_fix_panel.render_fixes(corpus, issues, key)
     picked = event.selection.rows if event and event.selection else []
     if not picked:
         st.caption("Tick a row to read it and see why the model thinks so.")

@@ -2,12 +2,11 @@
 
 import streamlit as st
 
-from views import common, server, sharing, train_settings
+from views import common, server, sharing, train_settings, training
 from textclf.analysis.baselines import setting_of
-from textclf.learn.checks import data_problem, training_problem
+from textclf.learn.checks import data_problem
 from textclf.data import describe, nouns
-from textclf.serve.outcome import base_name
-from textclf.serve.jobs import JobStillRunning, TrainingJob, start_next
+from textclf.serve.jobs import TrainingJob
 from textclf.plots import training_figure
 from textclf.learn.presets import config_from_form
 
@@ -24,20 +23,7 @@ def start_training() -> None:
     except ValueError as err:
         s["train_error"] = f"Please fix the settings: {err}."
         return
-    if problem := training_problem(corpus, common.feature_config(), config):
-        s["train_error"] = problem
-        return
-    name = base_name(corpus.description, config)  # the run's name adds how far it went and its test accuracy
-    try:
-        job = TrainingJob(corpus, common.feature_config(), config, store=common.run_store(), name=name,
-                          queue=server.training_queue(), owner_alive=server.workspace_alive(),
-                          workers=server.training_workers(), preset=s["preset"])
-        s["job"] = start_next(s.get("job"), job)
-        s["job_adopted"] = False
-        s["interrupted"] = []  # the run a restarted server lost is being run again
-        server.workspace_jobs().started(s["workspace"], job)  # the workspace's other tabs follow it
-    except JobStillRunning as err:
-        s["train_error"] = f"Not started: {err}."
+    s["train_error"] = training.start_run(corpus, common.feature_config(), config)
 
 
 def show_chart(job: TrainingJob) -> None:

@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from views import common, server
+from views import common, label_fix_panel, server
 from views.common import plain
 from textclf.plots import class_counts_figure
 from textclf.data.own_files import (MAX_BYTES, MAX_CLASSES, BadTable, TooFewExamples, corpus_from_table, guess_columns,
@@ -55,6 +55,7 @@ def render_upload() -> None:
         except TooFewExamples as err:
             if not st.session_state.get("csv_drop_small"):
                 st.error(plain(str(err)))
+                label_fix_panel.offer_merges(table, label_column, err.small)
             n_classes = len(err.small)
             if not st.checkbox(f"Leave out the {err.rows:,} row{'s' * (err.rows != 1)} of "
                                f"{'this class' if n_classes == 1 else f'these {n_classes} classes'} and use the rest",
@@ -71,7 +72,9 @@ def render_upload() -> None:
         st.warning(f"Training on this data will not work yet: {plain(problem)}")
     if st.button("Use this data", type="primary", icon=":material/check:"):
         common.use_data(corpus)  # and, unless the form was changed, the recommended preset
-        for key in ("table", "table_id"):  # the corpus has what is needed: no second copy of the file in memory
+        # the file itself stays (one copy) so that the label check can hand back a corrected file
+        label_fix_panel.remember_table(corpus, table, bool(st.session_state.get("csv_drop_small")))
+        for key in ("table", "table_id"):  # the upload step is over; the file is kept once, under own_table
             st.session_state.pop(key, None)
         st.rerun()
     st.plotly_chart(class_counts_figure(report.class_counts, "texts"), key="csv_counts")

@@ -30,7 +30,9 @@ SPLIT_VALUES = {"train": "train", "test": "test", "validation": "validation", "v
 TEXT_NAMES = ("text", "body", "message", "content", "description", "ticket")
 LABEL_NAMES = ("label", "class", "category", "target", "team", "topic", "y")
 SPLIT_NAMES = ("split", "set", "subset", "fold")
-ID_NAMES = ("id", "row_id", "ticket_id", "identifier", "key", "uid", "record_id")  # shown beside file rows
+ID_NAMES = ("id", "row_id", "ticket_id", "ticket", "ticket_no", "ticket_number", "identifier", "key", "uid",
+            "record_id", "reference", "ref", "no", "number")  # shown beside file rows
+MAX_ID_CHARS = 40  # a column unique per row counts as the file's IDs when its values are at most this long
 SNIFF_CHARS = 32 * 1024
 _DELIMITER_NAMES = {",": "comma", "\t": "tab", ";": "semicolon", "|": "pipe"}
 
@@ -454,9 +456,19 @@ def corpus_from_table(df: pd.DataFrame, text_column: str, label_column: str, spl
 
 
 def _file_ids(df: pd.DataFrame, used: tuple[str | None, ...]) -> tuple[str, np.ndarray] | None:
-    """Returns (the name, every row's value) of the file's own ID column (named id, ID, ticket_id, ...), or None."""
-    named = [c for c in df.columns if c not in used and _norm(c) in ID_NAMES and len(c) <= MAX_NAME_CHARS]
-    return (named[0], df[named[0]].astype(str).str.strip().to_numpy(dtype=object)) if named else None
+    """Returns (the name, every row's value) of the file's own ID column, or None.
+
+    The ID column is one named id, ID, ticket, row id, ... (case, spaces and "-" ignored), else the first
+    column whose values are short, filled in and different on every row (a reference number the file gives).
+    """
+    free = [c for c in df.columns if c not in used and len(c) <= MAX_NAME_CHARS]
+    named = [c for c in free if _norm(c).replace("-", "_").replace("#", "no") in ID_NAMES]
+    for column in named + [c for c in free if c not in named]:
+        values = df[column].astype(str).str.strip()
+        if column in named or (len(df) > 1 and values.ne("").all() and values.is_unique
+                               and values.str.len().max() <= MAX_ID_CHARS):
+            return column, values.to_numpy(dtype=object)
+    return None
 
 
 def _examples(n: int) -> str:
