@@ -55,7 +55,7 @@ def copy_button(text: str) -> None:
     components.html(f"""
 <button id="copy" type="button" style="font: 15px 'Source Sans Pro', sans-serif; padding: 6px 14px;
   border: 1px solid #b0b0b0; border-radius: 8px; background: #fff; cursor: pointer">
-  &#128203; Copy link</button>
+  Copy link</button>
 <span id="done" role="status" aria-live="polite" style="font: 15px sans-serif; margin-left: 10px"></span>
 <script>
 const text = {data};
@@ -93,5 +93,5 @@ def share_setup() -> None:
         copy_button(link)
         if only_this_computer(link):
             st.warning("This address works only on this computer. Students need the server's address on your "
-                       "network (e.g. http://192.168.1.20:8501): open the app with that address, or set "
+                       "network (such as `http://192.168.1.20:8501`): open the app with that address, or set "
                        "TEXTCLF_PUBLIC_URL when starting it, then copy the link again.")
