@@ -11,6 +11,10 @@ server.follow_workspace_run()  # a run started in another tab of this workspace 
 run_loading.load_latest_run()  # a new tab starts with the run its workspace last trained
 # Streamlit's own "Running... Stop" corner control stops a page redraw, not training: only our Stop is shown.
 st.html("<style>[data-testid='stStatusWidget']{visibility:hidden}</style>")
+# A projector or laptop screen (720-800 px high): less empty space above the page title and a smaller title, so a
+# page's result stays in view (e.g. Train's result with its chart, Evaluate's confusion matrix).
+st.html("<style>@media (max-height: 820px) {[data-testid='stMainBlockContainer']{padding-top:3.5rem}"
+        " [data-testid='stMainBlockContainer'] h1{font-size:2rem; padding-top:0.5rem}}</style>")
 
 pages = [
     st.Page("views/home.py", title="Start here", icon=":material/home:", default=True),

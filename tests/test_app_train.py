@@ -458,3 +458,16 @@ def test_a_reloaded_tab_starts_with_the_run_its_workspace_just_trained(tiny_corp
     own.session_state["custom_corpus"], own.session_state["model"] = tiny_corpus, at.session_state["model"]
     own.run()
     assert own.session_state["model"] is at.session_state["model"] and "latest_loaded" not in own.session_state
+
+
+def test_lock_and_hide_choices_outlive_a_visit_to_another_page(tiny_corpus):
+    at = on_page("views/train.py", corpus=tiny_corpus)
+    at.multiselect(key="share_locks").set_value(["hyperparameters"]).run()
+    at.multiselect(key="share_hides").set_value(["data"]).run()
+    at.switch_page("views/data.py").run()
+    at.switch_page("views/train.py").run()
+    assert not at.exception, at.exception
+    assert at.multiselect(key="share_locks").value == ["hyperparameters"]
+    assert at.multiselect(key="share_hides").value == ["data"]
+    link = at.get("code")[0].value
+    assert "lock=hyperparameters" in link and "hide=data" in link, link

@@ -58,7 +58,8 @@ async def _classroom(url: str) -> list[str]:
             assert not any(e in body for e in ERRORS), (path, body[:2000])
             assert "views/" not in body and ".py" not in body, (path, "raw file names in the navigation")
 
-        context = await browser.new_context(viewport={"width": 1280, "height": 720})
+        context = await browser.new_context(viewport={"width": 1280, "height": 720},
+                                            permissions=["clipboard-read", "clipboard-write"])
         page = await context.new_page()
         page.on("request", lambda r: outside.append(r.url) if urlparse(r.url).hostname not in
                 ("127.0.0.1", None) and not r.url.startswith("data:") else None)
@@ -72,6 +73,12 @@ async def _classroom(url: str) -> list[str]:
         await page.get_by_role("button", name="Copy link to this setup").click()
         link = await page.locator('[data-testid="stCode"]').first.inner_text()
         assert "epochs=60" in link, ("the link carries the settings as typed, not the last trained ones", link)
+        await page.get_by_text("This address works only on this computer").wait_for()  # opened as 127.0.0.1
+        copy = page.frame_locator("iframe[srcdoc*='Copy link']").get_by_role("button", name="Copy link")
+        await copy.click()
+        await page.frame_locator("iframe[srcdoc*='Copy link']").get_by_text("Copied").wait_for()
+        assert await page.evaluate("navigator.clipboard.readText()") == link.strip()
+        await page.screenshot(path=str(OUT / "copy_link_1280x720.png"))
         await page.keyboard.press("Escape")
         await page.get_by_role("button", name="Train", exact=True).click()
         bar = page.locator('[data-testid="stProgress"]')
@@ -101,6 +108,12 @@ async def _classroom(url: str) -> list[str]:
         assert "Training:" in first and first != later, "the sidebar's progress moves by itself"
         await page.get_by_role("button", name="Stop").click()
         await page.get_by_text("Training took").wait_for()
+        await page.wait_for_timeout(1000)
         await page.screenshot(path=str(OUT / "train_done_1280x720.png"))
+        result = page.get_by_text("Training took")
+        charts = page.locator('[data-testid="stPlotlyChart"]')
+        for name, element in (("result", result), ("loss chart", charts.first), ("accuracy chart", charts.last)):
+            box = await element.bounding_box()
+            assert box and box["y"] >= 0 and box["y"] + box["height"] <= 720, (name, box, "not in view after training")
         await browser.close()
     return outside

@@ -6,8 +6,8 @@ import numpy as np
 import pytest
 
 from textclf.data import header_example, nouns
-from textclf.plots import (class_counts_figure, confusion_figure, label, probabilities_figure, runs_figure,
-                           training_figure, weights_figure)
+from textclf.plots import (SCREEN_HEIGHT, class_counts_figure, confusion_figure, label, probabilities_figure,
+                           runs_figure, training_figure, weights_figure)
 
 EVIL = "<a href='http://evil.example'>click</a> & <b>bold</b>"
 
@@ -127,3 +127,18 @@ def test_the_saved_runs_accuracy_axis_fits_the_curves():
     assert 0.9 < low < 0.97 and 0.99 < high <= 1.0
     assert accuracy_range([0.01, 0.5]) == [0.0, 0.5 + 0.049]
     assert accuracy_range([]) == [0.0, 1.0] and accuracy_range([None, 1.0]) == [0.98, 1.0]
+
+
+def test_a_20_topic_confusion_matrix_fits_a_projector():
+    names = [f"topic.number.{i}" for i in range(20)]
+    confusion = np.eye(20, dtype=int) * 300 + 3
+    large = confusion_figure(confusion, names)
+    assert large.layout.height == 140 + 60 * 20, "without fitting, every row keeps its 60 pixels"
+    fit = confusion_figure(confusion, names, fit_screen=True)
+    assert fit.layout.height <= SCREEN_HEIGHT < 720
+    assert fit.data[0].textfont.size >= 9 and fit.layout.yaxis.tickfont.size >= 11, "labels stay readable"
+    assert fit.layout.xaxis.tickangle == -45, "slanted column names take less height than the automatic turn"
+    rows = (SCREEN_HEIGHT - 190) / 20
+    assert fit.data[1].marker.size <= rows, "click targets do not overlap their neighbours"
+    small = confusion_figure(np.eye(3, dtype=int), ["a", "b", "c"], fit_screen=True)
+    assert small.layout.height == 140 + 60 * 3 and small.data[1].marker.size == 40, "small matrices keep their size"

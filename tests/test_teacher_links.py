@@ -2,7 +2,7 @@
 
 from urllib.parse import parse_qs
 
-from textclf.serve.teacher_links import parse_setup, setup_query
+from textclf.serve.teacher_links import link_base, only_this_computer, parse_setup, setup_query
 
 
 def test_round_trip_of_a_lesson_setup():
@@ -45,3 +45,18 @@ def test_workspace_and_teacher_parameters_are_not_reported_as_unknown():
     assert setup.values == {"categories": ["rec.autos", "sci.space"]}
     assert setup.notes == []
     assert "ws" not in setup_query({"categories": ["rec.autos", "sci.space"], "workspace": "w" * 32})
+
+
+def test_a_shared_link_uses_the_public_address_when_one_is_set():
+    page = "http://127.0.0.1:8501/train?ws=abc&epochs=3"
+    assert link_base(page) == "http://127.0.0.1:8501/train", "the page's own address, without its query"
+    assert link_base(page, "https://class.example.org/textclf/") == "https://class.example.org/textclf/train"
+    assert link_base("http://10.0.0.5:8501/", "") == "http://10.0.0.5:8501/"
+
+
+def test_addresses_of_this_computer_are_recognised():
+    for url in ("http://127.0.0.1:8501/train", "http://localhost:8501", "http://LOCALHOST/x", "http://[::1]:8501/",
+                "http://app.localhost:8501", "http://127.0.1.1:8501"):
+        assert only_this_computer(url), url
+    for url in ("http://192.168.1.20:8501/train", "https://class.example.org/textclf/train", ""):
+        assert not only_this_computer(url), url

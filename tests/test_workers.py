@@ -14,7 +14,7 @@ from textclf.serve.jobs import TrainingJob
 from textclf.serve.outcome import Outcome, run_events
 from textclf.store.runs import RunStore
 from textclf.learn.train import StepLoss, TrainConfig
-from textclf.serve.workers import WorkerDied, WorkerPool
+from textclf.serve.workers import KeptSteps, WorkerDied, WorkerPool, steps_key
 
 SMALL = TrainConfig(hidden=(16,), epochs=3, batch_size=8, learning_rate=1e-2)
 ENDLESS = TrainConfig(hidden=(16,), epochs=5000, batch_size=8, learning_rate=1e-3)
@@ -132,3 +132,22 @@ def test_workers_keep_few_memory_arenas(pool):
         assert b"MALLOC_ARENA_MAX=2" in environ or os.environ.get("MALLOC_ARENA_MAX")
     finally:
         pool._give_back(worker)
+
+
+def test_a_worker_keeps_compiled_steps_for_one_data_choice_only():
+    kept = KeptSteps(runs=3)
+    tutorial, other = ("run_events", "4 topics", "words"), ("run_events", "20 topics", "words")
+    assert [kept.should_forget(tutorial) for _ in range(3)] == [False, False, False], "retraining keeps its steps"
+    assert kept.should_forget(None) is False, "the reference models neither drop nor count"
+    assert kept.should_forget(tutorial) is True, "after `runs` tasks on the same data they go all the same"
+    assert kept.should_forget(tutorial) is False
+    assert kept.should_forget(other) is True, "other data: other shapes, so the old steps go first"
+    assert kept.should_forget(other) is False
+
+
+def test_the_steps_key_names_the_data_and_vocabulary_of_a_training_task(tiny_corpus):
+    task = {"corpus": tiny_corpus, "features": FeatureConfig(), "config": SMALL}
+    assert steps_key(run_events, task) == steps_key(run_events, {**task, "config": ENDLESS}), \
+        "settings of the loop do not change the data's shapes"
+    assert steps_key(run_events, task) != steps_key(run_events, {**task, "features": FeatureConfig(max_features=50)})
+    assert steps_key(run_baselines, {"corpus": tiny_corpus}) is None

@@ -141,14 +141,20 @@ def accuracy_range(values: Sequence[float | None], margin: float = 0.02) -> list
     return [max(0.0, low - pad), min(1.0, high + pad)]
 
 
+# The tallest confusion matrix that fits a 1280x720 projector below Streamlit's header, with its axis titles.
+SCREEN_HEIGHT = 600
+
+
 def confusion_figure(confusion: np.ndarray, class_names: Sequence[str], percent: bool = False,
-                     noun: str = "class") -> go.Figure:
+                     noun: str = "class", fit_screen: bool = False) -> go.Figure:
     """Returns the confusion matrix heatmap: rows are true classes, columns predictions.
 
     The colour is each cell's share of its row (its true class) in both modes, so a small class's
     well-recognised diagonal is as dark as a large one's; the text shows counts or, with `percent`, that share.
     `noun` names the classes in the axis titles ("topic": "true topic", "predicted topic").
     An invisible marker sits on every cell: heatmaps report no clicks, markers do, so a click selects a cell.
+    With `fit_screen`, many classes get shorter rows, smaller text and slanted column names, so the whole
+    matrix stays within SCREEN_HEIGHT pixels (20 topics on a projector) instead of 60 pixels a row.
     """
     confusion = np.asarray(confusion)
     names = list(class_names)
@@ -156,21 +162,34 @@ def confusion_figure(confusion: np.ndarray, class_names: Sequence[str], percent:
     shares = confusion / np.where(totals == 0, 1, totals)  # [true, predicted], each row sums to 1 (or 0)
     text = [[f"{100 * share:.1f}%" if percent else f"{int(count)}" for share, count in zip(srow, crow)]
             for srow, crow in zip(shares, confusion)]
+    size = _confusion_size(len(names), fit_screen)
     fig = go.Figure(go.Heatmap(z=shares, x=names, y=names, text=text, texttemplate="%{text}", zmin=0, zmax=1,
-                               colorscale="Blues", showscale=False, hoverinfo="skip"))
+                               colorscale="Blues", showscale=False, hoverinfo="skip",
+                               textfont=dict(size=size["cell_font"])))
     cells = [(t, p) for t in range(len(names)) for p in range(len(names))]
     # The data keeps the raw names (a click reports them); what is drawn goes through `label`.
     fig.add_trace(go.Scatter(
         x=[names[p] for _, p in cells], y=[names[t] for t, _ in cells], mode="markers",
-        marker=dict(size=40, symbol="square", opacity=0.01, color="#000000"), showlegend=False,
+        marker=dict(size=size["marker"], symbol="square", opacity=0.01, color="#000000"), showlegend=False,
         customdata=[[label(names[t]), label(names[p]), text[t][p]] for t, p in cells],
         hovertemplate="true: %{customdata[0]}<br>predicted: %{customdata[1]}<br>%{customdata[2]}<br>"
                       "click to list these posts<extra></extra>"))
-    ticks = dict(tickmode="array", tickvals=names, ticktext=labels(names))
-    fig.update_layout(xaxis=dict(title_text=f"predicted {noun}", **ticks),
+    ticks = dict(tickmode="array", tickvals=names, ticktext=labels(names), tickfont=dict(size=size["tick_font"]))
+    fig.update_layout(xaxis=dict(title_text=f"predicted {noun}", tickangle=size["tick_angle"], **ticks),
                       yaxis=dict(title_text=f"true {noun}", autorange="reversed", **ticks),
-                      height=140 + 60 * len(names), margin=dict(t=20, b=10), clickmode="event+select")
+                      height=size["height"], margin=dict(t=20, b=10), clickmode="event+select")
     return fig
+
+
+def _confusion_size(n: int, fit_screen: bool) -> dict:
+    """Returns the confusion matrix's height, row-dependent font sizes and column-name angle for `n` classes."""
+    natural = 140 + 60 * n
+    if not fit_screen or natural <= SCREEN_HEIGHT:
+        return dict(height=natural, cell_font=12, tick_font=12, marker=40, tick_angle=None)
+    # Slanted column names take about 150 px; the rest is shared by the rows.
+    row = max(12, (SCREEN_HEIGHT - 190) // n)
+    return dict(height=SCREEN_HEIGHT, cell_font=max(9, min(12, row // 2)), tick_font=11, marker=row,
+                tick_angle=-45)
 
 
 def probabilities_figure(class_names: Sequence[str], probabilities: Sequence[float], predicted: int) -> go.Figure:

@@ -53,22 +53,17 @@ with st.expander("Compared with two simple models: their scores and settings"):
     st.dataframe(pd.DataFrame(rows).T.style.format({"accuracy": "{:.1%}", f1: "{:.3f}"}),
                  column_config={f1: st.column_config.Column(help=common.macro_f1_help(w))})
 
-st.subheader(f"Per {w.cls}")
-st.caption(f"Precision: of the {w.texts} it labelled with this {w.cls}, the share that were right. "
-           f"Recall: of the {w.texts} really in this {w.cls}, the share it found. F1 combines the two (1 is perfect).")
-report = pd.DataFrame({n: ev.report[n] for n in names}).T[["precision", "recall", "f1-score", "support"]]
-report = report.rename(columns={"f1-score": "F1 (balance of the two)", "support": f"test {w.texts}"})
-report[f"test {w.texts}"] = report[f"test {w.texts}"].astype(int)
-st.dataframe(report.style.format("{:.3f}", subset=["precision", "recall", "F1 (balance of the two)"]),
-             height="content")  # every row in view: no scrolling inside the table, no empty strip under it
-
-st.subheader("Confusion matrix")
+m0, m1, m2 = st.columns([3, 3, 2], vertical_alignment="center")  # one row: the matrix higher up on a projector
+m0.subheader("Confusion matrix")
+percent = m1.segmented_control("Show", ["counts", f"% of true {w.cls}"], default="counts", key="cm_mode",
+                               label_visibility="collapsed") == f"% of true {w.cls}"
+fit = m2.toggle("Fit the screen", value=True, key="cm_fit",
+                help=f"Shrinks a matrix of many {w.classes} so that all of it is in view at once, e.g. on a "
+                     "projector. Turn it off for larger cells.")
 st.caption(f"Rows: the true {w.cls}. Columns: what the model predicted. The diagonal is correct; everything "
            f"else is a mistake. Click a cell (or pick below) to read those {w.texts}.")
-percent = st.segmented_control("Show", ["counts", f"% of true {w.cls}"], default="counts", key="cm_mode") == \
-    f"% of true {w.cls}"
-event = st.plotly_chart(confusion_figure(ev.confusion, names, percent, noun=w.cls), key="confusion", on_select="rerun",
-                        selection_mode="points")
+event = st.plotly_chart(confusion_figure(ev.confusion, names, percent, noun=w.cls, fit_screen=fit), key="confusion",
+                        on_select="rerun", selection_mode="points")
 points = (event.selection.points if event and event.selection else []) or []
 clicked = (points[0].get("y"), points[0].get("x")) if points else None
 if clicked and set(clicked) <= set(names) and clicked != st.session_state.get("clicked_cell"):
@@ -99,6 +94,15 @@ for i in idx[:20]:
             st.switch_page("views/explain.py")
 if len(idx) > 20:
     st.caption(f"Showing the first 20 of {len(idx)}.")
+
+st.subheader(f"Per {w.cls}")
+st.caption(f"Precision: of the {w.texts} it labelled with this {w.cls}, the share that were right. "
+           f"Recall: of the {w.texts} really in this {w.cls}, the share it found. F1 combines the two (1 is perfect).")
+report = pd.DataFrame({n: ev.report[n] for n in names}).T[["precision", "recall", "f1-score", "support"]]
+report = report.rename(columns={"f1-score": "F1 (balance of the two)", "support": f"test {w.texts}"})
+report[f"test {w.texts}"] = report[f"test {w.texts}"].astype(int)
+st.dataframe(report.style.format("{:.3f}", subset=["precision", "recall", "F1 (balance of the two)"]),
+             height="content")  # every row in view: no scrolling inside the table, no empty strip under it
 
 # Take it away (issue 11): downloads of the tables above, every test text in a filterable table, label errors.
 from views.takeaway import render_takeaway  # noqa: E402 - kept in its own block, apart from the page above

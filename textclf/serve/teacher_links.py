@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from typing import Mapping, Sequence
-from urllib.parse import urlencode
+from urllib.parse import urlencode, urlsplit
 
 from textclf.data.newsgroups import NEWSGROUPS
 from textclf.data.features import SCALINGS
@@ -12,6 +12,8 @@ from textclf.learn.presets import PRESETS
 from textclf.learn.train import parse_hidden_sizes
 
 LOCKABLE = ("data", "hyperparameters")
+# Addresses that name the teacher's own computer: a link built from them opens nothing on a student's.
+LOCAL_HOSTS = {"localhost", "127.0.0.1", "::1", "0.0.0.0"}
 _NUMBERS = {  # parameter: (session key, type, lowest, highest)
     "epochs": ("epochs", int, 1, 200),
     "batch_size": ("batch_size", int, 1, 2048),
@@ -116,3 +118,18 @@ def setup_query(values: Mapping, locked: Sequence[str] = (), hidden: Sequence[st
     if hidden:
         params["hide"] = ",".join(sorted(hidden))
     return urlencode(params, safe=",")
+
+
+def link_base(page_url: str, public_url: str | None = None) -> str:
+    """Returns the address a shared link starts with: the page's own address without its query, or, when
+    `public_url` (TEXTCLF_PUBLIC_URL) is set, the same page under that public address (e.g. behind a proxy)."""
+    page = urlsplit(page_url or "")
+    if not public_url:
+        return f"{page.scheme}://{page.netloc}{page.path}" if page.netloc else ""
+    return public_url.strip().rstrip("/") + (page.path or "/")
+
+
+def only_this_computer(url: str) -> bool:
+    """Returns True when `url` names the computer it is opened on (localhost, 127.0.0.1): useless to students."""
+    host = (urlsplit(url).hostname or "").lower()
+    return host in LOCAL_HOSTS or host.endswith(".localhost") or host.startswith("127.")

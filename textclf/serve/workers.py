@@ -211,6 +211,7 @@ def _portable(event):
 
 def serve(conn: Connection) -> None:
     """The worker's loop: one task at a time until it gets None or the server goes away."""
+    kept = KeptSteps()
     while True:
         try:
             message = conn.recv()
@@ -219,6 +220,8 @@ def serve(conn: Connection) -> None:
         if message is None:
             return
         task_id, fn, kwargs = message
+        if kept.should_forget(steps_key(fn, kwargs)):
+            _forget_compiled_steps()
         stopped = False
 
         def should_stop() -> bool:
@@ -240,13 +243,44 @@ def serve(conn: Connection) -> None:
             return
         except Exception as err:  # noqa: BLE001 - the server shows the reason on the page
             conn.send(Failure(str(err) or type(err).__name__, traceback.format_exc()))
-        finally:
-            _forget_compiled_steps()
+
+
+class KeptSteps:
+    """Decides when a worker drops the compiled steps JAX keeps in memory: before a task on other data.
+
+    A lesson retrains on the same data again and again; those runs find their steps in memory and start at once
+    instead of loading them from the disk cache (0.7 s on 4 topics). Other data has other shapes, and a worker
+    that kept every run's steps grew to 0.9 GB in a class: so steps are kept for one data choice only, and for
+    at most `runs` tasks on it (each learning rate or network size compiles steps of its own).
+    """
+
+    def __init__(self, runs: int = 4):
+        self.runs, self._key, self._count = runs, None, 0
+
+    def should_forget(self, key: tuple | None) -> bool:
+        """Returns True when the steps kept so far must go before the task with `key` runs (None: a task that
+        trains nothing, such as the reference models, which neither drops nor counts)."""
+        if key is None:
+            return False
+        forget = self._key is not None and (key != self._key or self._count >= self.runs)
+        if forget or self._key is None:
+            self._key, self._count = key, 0
+        self._count += 1
+        return forget
+
+
+def steps_key(fn: Callable, kwargs: dict) -> tuple | None:
+    """Returns what decides a training task's compiled shapes (the function, its data and its vocabulary
+    options), or None for a task that is not training."""
+    if "features" not in kwargs:
+        return None
+    corpus = kwargs.get("corpus")
+    return (getattr(fn, "__qualname__", repr(fn)), repr(getattr(corpus, "description", None)),
+            repr(kwargs.get("features")))
 
 
 def _forget_compiled_steps() -> None:
-    """Drops the compiled steps JAX keeps in memory: each data choice has its own shapes, and a worker that
-    kept every run's steps grew to 0.9 GB in a class; the next run loads its step from the disk cache."""
+    """Drops the compiled steps JAX keeps in memory; the next run loads its steps from the disk cache."""
     import jax  # already loaded: main() set up its compilation cache
 
     jax.clear_caches()
