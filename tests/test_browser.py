@@ -233,6 +233,9 @@ def test_bundle_explained_in_a_fresh_workspace(server, page, tiny_corpus, tmp_pa
     bundle = tmp_path / "textclf-run.zip"
     bundle.write_bytes(bundle_bytes(run.path))
 
+    # Another browser (a new context): the one that trained before remembers its workspace, on purpose.
+    page = page.context.browser.new_context(viewport={"width": 1400, "height": 1000}).new_page()
+    page.set_default_timeout(180_000)
     page.goto(server + "/runs")  # no ?ws=: a workspace of its own, with nothing in it
     page.get_by_text("No saved runs yet").wait_for()
     page.locator("input[type=file]").set_input_files(str(bundle))
