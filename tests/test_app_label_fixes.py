@@ -63,3 +63,32 @@ def test_a_planted_wrong_label_is_accepted_downloaded_fixed_and_retrained(media)
     assert not at.exception, at.exception
     assert (f"Before the fixes: {before.result.evaluation.accuracy:.1%} test accuracy. "
             f"After: {after.result.evaluation.accuracy:.1%}") in texts(at)
+
+
+def test_every_suggested_label_is_used_at_once_and_taken_back_at_once():
+    frame = read_table(planted_file())
+    corpus, _ = corpus_from_table(frame, "text", "label", test_share=0.25, name="tickets.csv")
+    at = new_app()
+    at.session_state["custom_corpus"] = corpus
+    at.session_state["own_table"] = (corpus.fingerprint(), frame, False)
+    at.run()
+    at.switch_page("views/train.py").run()
+    press_train(at, "8", 2, 8).join(120)
+    at.switch_page("views/data.py").run()
+    [b for b in at.button if b.label == "Find likely label errors"][0].click()
+    at.run()
+    issues = at.session_state["label_issues"][1]
+    [b for b in at.button if b.label == "Use every suggested label"][0].click()
+    at.run()
+    assert not at.exception, at.exception
+    _, actions, _ = at.session_state["label_decisions"]
+    assert actions == {int(r): "use suggested" for r in issues.rows}
+    n = len(issues.rows)
+    assert f"{n} row{'s' if n > 1 else ''} relabelled" in texts(at)
+    # (the sentence is computed from what the grid returns, so the grid took the choices too)
+    [b for b in at.button if b.label == "Keep every label as it is"][0].click()
+    at.run()
+    assert not at.exception, at.exception
+    assert at.session_state["label_decisions"][1] == {}
+    assert "relabelled" not in texts(at)
+    assert [b for b in at.button if b.label == "Retrain on the corrected file"][0].disabled

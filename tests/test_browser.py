@@ -262,6 +262,52 @@ def test_bundle_explained_in_a_fresh_workspace(server, page, tiny_corpus, tmp_pa
     no_traceback(page)
 
 
+def test_label_fix_loop_from_a_planted_error_to_a_retrained_model(server, page, tmp_path):
+    rows = ["ticket,text,team"]
+    words = {"billing": "invoice refund charge payment", "network": "router wifi outage vpn",
+             "accounts": "password login locked reset"}
+    for team, vocab in words.items():
+        w = vocab.split()
+        for i in range(25):
+            rows.append(f"T-{len(rows)},my {w[i % 4]} and {w[(i + 1) % 4]} and {w[(i + 2) % 4]},{team}")
+    rows[5] = rows[5].rsplit(",", 1)[0] + ",network"  # a billing ticket labelled network: file row 6
+    csv_file = tmp_path / "planted.csv"
+    csv_file.write_text("\n".join(rows) + "\n")
+
+    page.goto(server + "/data")
+    page.get_by_text("Where do the texts come from?").wait_for()
+    if page.get_by_role("button", name="Use another file or other columns").count():
+        page.get_by_role("button", name="Use another file or other columns").click()
+    page.get_by_text("Your own file").click()
+    page.locator("input[type=file]").set_input_files(str(csv_file))
+    page.get_by_text("Using 75 rows in 3 classes").wait_for()
+    page.get_by_role("button", name="Use this data").click()
+    page.get_by_text("Using your own data").wait_for()
+    page.get_by_role("link", name="2. Train").first.click()
+    page.get_by_role("spinbutton", name="Learning rate").fill("0.01")
+    page.get_by_role("spinbutton", name="Epochs").fill("3")
+    page.get_by_role("button", name="Train", exact=True).click()
+    page.get_by_text("Test accuracy:").first.wait_for(timeout=120_000)
+    no_traceback(page)
+
+    page.get_by_role("link", name="1. Data").first.click()
+    page.get_by_text("Likely label errors in your file").click()
+    page.get_by_role("button", name="Find likely label errors").click()
+    page.get_by_text("Correct the file.").wait_for(timeout=120_000)
+    page.get_by_role("button", name="Use every suggested label").click()
+    page.get_by_text(re.compile(r"\d+ rows? relabelled")).wait_for(timeout=30_000)
+    shot(page, "label-fixes")
+    with page.expect_download() as download:
+        page.get_by_role("button", name="Download the corrected file (CSV)").click()
+    fixed = Path(download.value.path()).read_text(encoding="utf-8-sig").splitlines()
+    assert fixed[0] == '"ticket","text","team"' and len(fixed) == 76
+    assert fixed[5].startswith('"T-5",') and fixed[5].endswith(',"billing"')  # the planted error, corrected
+    page.get_by_role("button", name="Retrain on the corrected file").click()
+    page.get_by_text("Before the fixes:").wait_for(timeout=120_000)
+    assert page.get_by_text("Using your own data: corrected planted.csv").count() == 1
+    no_traceback(page)
+
+
 def serious_violations(page) -> list[str]:
     """Returns axe-core's serious and critical findings on the page as "rule: selector" lines."""
     from axe_playwright_python.sync_playwright import Axe  # ships axe.min.js: no network needed

@@ -4,7 +4,8 @@ import streamlit as st
 
 from textclf.data import Corpus, nouns
 from textclf.store.export import SAFE_HELP, to_csv_bytes
-from textclf.analysis.label_issues import METHOD, CannotCheck, checked_rows, find_label_issues, panel_intro, row_origin
+from textclf.analysis.label_issues import (METHOD, CannotCheck, LabelIssues, checked_rows, find_label_issues,
+                                          panel_intro, row_origin)
 from views import label_fix_panel
 from views.common import plain
 
@@ -54,8 +55,12 @@ def render_label_errors(corpus: Corpus, key: str) -> None:
     st.download_button("Download the list (CSV)", to_csv_bytes(issues.table(texts, 32_000, own_file, corpus.file_ids)),
                        file_name="likely-label-errors.csv", mime="text/csv", key=f"issues_csv_{key}",
                        icon=":material/download:", help=SAFE_HELP)
+    _picked_row(corpus, issues, texts, event.selection.rows if event and event.selection else [], key)
     label_fix_panel.render_fixes(corpus, issues, key)
-    picked = event.selection.rows if event and event.selection else []
+
+
+def _picked_row(corpus: Corpus, issues: LabelIssues, texts: list[str], picked: list[int], key: str) -> None:
+    """Shows the ticked row of the list, right under it, with a button that explains it."""
     if not picked:
         st.caption("Tick a row to read it and see why the model thinks so.")
         return

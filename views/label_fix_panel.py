@@ -5,7 +5,7 @@ import streamlit as st
 
 from views import common, training
 from views.common import plain
-from textclf.analysis.label_fixes import (ACTIONS, KEEP, apply_fixes, before_after, corrected_corpus,
+from textclf.analysis.label_fixes import (ACTIONS, KEEP, USE_SUGGESTED, apply_fixes, before_after, corrected_corpus,
                                           decisions_from_actions, label_counts, lookalike_merges)
 from textclf.analysis.label_issues import LabelIssues
 from textclf.data import Corpus
@@ -17,6 +17,7 @@ from textclf.store.export import SAFE_HELP, to_csv_bytes
 TABLE_KEY = "own_table"  # (fingerprint of the corpus read from it, the file as read, small classes left out)
 DECISIONS_KEY = "label_decisions"  # (fingerprint, {0-based data row: action other than keep}, {class: merged into})
 RETRAIN_KEY = "label_fix_run"  # {"before": accuracy or None, "job": the run on the corrected file}
+_EDITOR_ROUND = "label_actions_round"  # bumped when every row is set at once
 
 
 def remember_table(corpus: Corpus, table: pd.DataFrame, drop_small: bool) -> None:
@@ -43,6 +44,22 @@ def _decisions(corpus: Corpus) -> tuple[dict[int, str], dict[str, str]]:
     return stored[1], stored[2]
 
 
+def _choose_all(issues: LabelIssues, actions: dict[int, str], key: str) -> None:
+    """Offers one click for every row at once: a long list is tedious to decide row by row."""
+    left, right = st.columns(2)
+    use_all = left.button("Use every suggested label", key=f"use_all_{key}", icon=":material/done_all:",
+                          help="Sets every row below to *use suggested*; you can still change single rows.")
+    keep_all = right.button("Keep every label as it is", key=f"keep_all_{key}", icon=":material/undo:",
+                            help="Sets every row below back to *keep*.")
+    if not (use_all or keep_all):
+        return
+    actions.clear()
+    if use_all:
+        actions.update({int(r): USE_SUGGESTED for r in issues.rows})
+    # The grid keeps its own edits under its key: a new key makes it start from the choices just made.
+    st.session_state[_EDITOR_ROUND] = st.session_state.get(_EDITOR_ROUND, 0) + 1
+
+
 def render_fixes(corpus: Corpus, issues: LabelIssues, key: str) -> None:
     """Shows the decision column, the look-alike merges, the corrected file's download and "Retrain"."""
     stored = st.session_state.get(TABLE_KEY)
@@ -56,13 +73,14 @@ def render_fixes(corpus: Corpus, issues: LabelIssues, key: str) -> None:
     suggested = [names[s] for s in issues.suggested]
     st.markdown("**Correct the file.** For each row choose *keep* (the label is right), *use suggested* or "
                 "*drop* (remove the row); your choices stay while you use the app.")
+    _choose_all(issues, actions, key)
     grid = pd.DataFrame({"file row": sheet_row(issues.rows), "given label": [names[g] for g in issues.given],
                          "suggested label": suggested,
                          "action": [actions.get(int(r), KEEP) for r in issues.rows]})
     if corpus.file_ids is not None:
         name = corpus.file_ids[0]  # its own name, as in the list above
         grid.insert(1, name if name not in grid.columns else f"{name} (your file)", corpus.file_ids[1][issues.rows])
-    edited = st.data_editor(grid, key=f"label_actions_{key}", hide_index=True,
+    edited = st.data_editor(grid, key=f"label_actions_{key}_{st.session_state.get(_EDITOR_ROUND, 0)}", hide_index=True,
                             disabled=[c for c in grid.columns if c != "action"],
                             column_config={"action": st.column_config.SelectboxColumn(options=ACTIONS, required=True)})
     actions.clear()
