@@ -5,7 +5,7 @@ import dataclasses
 from views import server
 from tests.test_app_runs import WS, runs_page, store, tick, press  # noqa: F401 - store is a fixture
 from tests.test_app_train import finish, long_run, press_train, second_tab
-from tests.test_app import on_page
+from tests.test_app import new_app, on_page
 from textclf.learn.train import TrainConfig, run_to_end, train
 
 
@@ -68,3 +68,24 @@ def test_a_second_tab_following_a_run_shows_its_settings(tiny_corpus, monkeypatc
         assert (form(second)["hidden_text"], form(second)["epochs"], form(second)["batch_size"]) == ("16", 200, 1)
     finally:
         finish(job)
+
+
+def test_loading_a_run_leaves_the_settings_a_teachers_link_locks(store, tiny_corpus):  # noqa: F811
+    finished = run_to_end(train(tiny_corpus, config=TrainConfig(hidden=(8,), epochs=3, batch_size=8)))
+    corpus = dataclasses.replace(tiny_corpus, description=dict(tiny_corpus.description, name="tiny"))
+    store.save(finished.classifier, name="other settings", data=dict(corpus.description), history=finished.history,
+               metrics={"accuracy": 0.5}, train_seconds=1.0, reason="completed", preset="tutorial")
+    at = new_app()
+    at.query_params.update({"ws": WS, "epochs": "2", "hidden": "16", "lock": "hyperparameters"})
+    at.session_state["custom_corpus"] = corpus
+    at.run()
+    at.switch_page("views/train.py").run()
+    assert form(at)["epochs"] == 2 and form(at)["hidden_text"] == "16"
+    at.switch_page("views/runs.py").run()
+    at = press(tick(at, "other settings"), "Load into Evaluate and Explain")
+    assert not at.exception, at.exception
+    assert at.session_state["model"].run_id  # the saved run is the model now
+    at.switch_page("views/train.py").run()
+    assert not at.exception, at.exception
+    shown = form(at)
+    assert (shown["epochs"], shown["hidden_text"], shown["batch_size"]) == (2, "16", 32), shown
