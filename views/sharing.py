@@ -4,7 +4,6 @@ import json
 import os
 
 import streamlit as st
-import streamlit.components.v1 as components
 
 from views import common
 from textclf.serve.teacher_links import link_base, only_this_computer, setup_query
@@ -52,7 +51,7 @@ def copy_button(text: str) -> None:
     """Shows a "Copy link" button that puts `text` on the clipboard and says so ("Copied"), or, where the browser
     refuses (an http:// address other than this computer's), says to select the link and press Ctrl+C."""
     data = json.dumps(text).replace("</", "<\\/")  # no "</script>" inside the script
-    components.html(f"""
+    st.iframe(f"""
 <button id="copy" type="button" style="font: 15px 'Source Sans Pro', sans-serif; padding: 6px 14px;
   border: 1px solid #b0b0b0; border-radius: 8px; background: #fff; cursor: pointer">
   Copy link</button>
@@ -72,7 +71,7 @@ document.getElementById("copy").addEventListener("click", async () => {{
   done.textContent = ok ? "\u2713 Copied: paste it for your class." :
                           "Could not copy here: select the link above and press Ctrl+C.";
 }});
-</script>""", height=48)
+</script>""", height=48, alt="Copy link")
 
 
 def share_setup() -> None:
