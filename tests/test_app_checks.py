@@ -2,7 +2,7 @@
 
 from test_checks import table_corpus
 from tests.test_app import on_page, texts
-from views.common import plain
+from textclf.markdown_text import plain
 
 
 def test_too_few_rows_per_class_are_explained_on_data_and_train_pages():

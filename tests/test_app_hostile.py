@@ -6,7 +6,7 @@ import pytest
 
 from tests.test_app import linked_train_page, new_app, texts, tiny_model  # noqa: F401 - the model is a fixture
 from tests.test_app_classify import classify_page
-from views.common import plain
+from textclf.markdown_text import plain
 
 EVIL = ["http://evil.example/login", "https://evil.example/x", "HTTP://EVIL.example", "www.evil.example.csv",
         "WwW.evil.example", "[click](http://evil.example/c) **bold**", "mail me: boss@evil.example",

@@ -4,7 +4,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from tests.test_app import new_app, on_page, texts
-from views.common import plain
+from textclf.markdown_text import plain
 from textclf.store.bundles import bundle_bytes
 from textclf.store.runs import RunStore
 from textclf.learn.train import TrainConfig, run_to_end, train

@@ -7,7 +7,7 @@ import zipfile
 import pytest
 
 from tests.test_app import new_app, texts
-from views.common import plain
+from textclf.markdown_text import plain
 from views.status import PATH
 from textclf.store.bundles import bundle_bytes
 from textclf.store.runs import RunStore

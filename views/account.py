@@ -52,7 +52,7 @@ def where_runs_live() -> str:
 def render_sign_in() -> None:
     """Shows, in the sidebar, "Sign in", or who is signed in and "Sign out" (nothing without sign-in configured)."""
     # Imported here, not at the top: views.common imports this module.
-    from views.common import plain
+    from textclf.markdown_text import plain
 
     if not sign_in_offered():
         return

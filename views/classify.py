@@ -16,6 +16,7 @@ from textclf.analysis.predict import (DEFAULT_THRESHOLD, TOP_WORDS, check_labels
 from textclf.store.runs import RunNotFound
 from textclf.store.workspaces import published_store
 from textclf.data.own_files import LABEL_NAMES, BadTable
+from textclf.markdown_text import plain
 
 CURRENT = "current"
 NO_LABELS = "(none)"
@@ -46,7 +47,7 @@ def choose_model():
         try:
             loaded = (choice, stores[choice].load_classifier(choice))
         except (BadModelFile, RunNotFound) as err:
-            st.error(f"This saved run cannot be used: {common.plain(str(err))}")
+            st.error(f"This saved run cannot be used: {plain(str(err))}")
             st.stop()
         st.session_state["classify_loaded"] = loaded
     return loaded[1], choice, (stores[choice], next(r for r in runs if r.id == choice))
@@ -66,7 +67,7 @@ def read_upload(upload: NewTexts) -> pd.DataFrame:
             labels = [c for c in table.columns if c != text and c.strip().lower() in LABEL_NAMES]
             st.session_state.update(classify_text=text, classify_label=labels[0] if labels else NO_LABELS)
     if st.session_state["classify_error"]:
-        st.error(f"This file cannot be used: {common.plain(st.session_state['classify_error'])}")
+        st.error(f"This file cannot be used: {plain(st.session_state['classify_error'])}")
         st.stop()
     return st.session_state["classify_table"]
 
@@ -106,7 +107,7 @@ try:
     if label_column == text_column:
         raise BadTable("The known labels must be another column than the texts.")
 except BadTable as err:
-    st.error(common.plain(str(err)))
+    st.error(plain(str(err)))
     st.stop()
 st.dataframe(table.head(5), hide_index=True)
 
@@ -143,12 +144,12 @@ if label_column != NO_LABELS:
     st.subheader("Against the known labels")
     if check.evaluation is None:
         st.warning(f'Accuracy cannot be measured on this file: no row has both a label from the column '
-                   f'"{common.plain(label_column)}" that this model knows and a prediction. '
-                   f"{common.plain(check.note())}")
+                   f'"{plain(label_column)}" that this model knows and a prediction. '
+                   f"{plain(check.note())}")
         st.stop()
     st.metric("Accuracy", f"{check.evaluation.accuracy:.1%}",
               help=f"Share of the {check.n_compared:,} compared rows whose label the model predicted.")
-    st.caption(common.plain(check.note()))
+    st.caption(plain(check.note()))
     names = list(predictions.class_names)
     st.plotly_chart(confusion_figure(check.evaluation.confusion, names), key="classify_confusion")
     matrix = pd.DataFrame(check.evaluation.confusion, index=pd.Index(names, name="true class"), columns=names)

@@ -11,6 +11,7 @@ from textclf.data import describe, nouns
 from textclf.store.export import to_csv_bytes
 from textclf.analysis.predict import sample_table
 from textclf.data.own_files import MAX_BYTES, MAX_ROWS
+from textclf.markdown_text import plain
 
 
 class NewTexts(NamedTuple):
@@ -43,7 +44,7 @@ def texts_to_classify(model_data: dict) -> NewTexts | None:
         return kept
     if kept is not None and workspace == ws:
         c1, c2 = st.columns([4, 1], vertical_alignment="center")
-        c1.caption(f"Using **{common.plain(kept.name)}** (uploaded earlier) — upload another to replace it.")
+        c1.caption(f"Using **{plain(kept.name)}** (uploaded earlier) — upload another to replace it.")
         if not c2.button("Clear", icon=":material/close:", key="classify_clear",
                          help="Forgets this file and its results."):
             return kept
@@ -77,7 +78,7 @@ def sample_texts(model_data: dict) -> NewTexts | None:
     if corpus is None:
         return None
     if not corpus.described_by(model_data):
-        st.caption(f"No sample file: the model in use was trained on {common.plain(describe(model_data or {}))}, "
+        st.caption(f"No sample file: the model in use was trained on {plain(describe(model_data or {}))}, "
                    "not on the data chosen on 1. Data; upload texts like those.")
         return None
     sample = sample_table(corpus.test_texts, corpus.test_labels)
@@ -95,5 +96,5 @@ def sample_texts(model_data: dict) -> NewTexts | None:
         st.session_state["classify_sample"] = True
     if not st.session_state.get("classify_sample"):
         return None
-    st.caption(f"Using the sample: {what} of {common.plain(describe(corpus.description))}.")
+    st.caption(f"Using the sample: {what} of {plain(describe(corpus.description))}.")
     return NewTexts(data, "sample-texts.csv", "sample-" + hashlib.sha256(data).hexdigest()[:16])

@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import re
-
 import streamlit as st
 from streamlit.runtime.scriptrunner import get_script_run_ctx
 
 from textclf.data import TUTORIAL_CATEGORIES, BadDataChoice, Corpus, DataUnavailable, Nouns, describe, load_newsgroups, newsgroups_choice, nouns
 from textclf.data.features import FeatureConfig
+from textclf.markdown_text import plain
 from textclf.serve.jobs import ModelOnly, TrainedModel, TrainingJob
 from textclf.serve.teacher_links import parse_setup
 from textclf.learn.checks import data_problem, training_problem
@@ -198,20 +197,6 @@ def stop_without_data(bare: ModelOnly, need: str, otherwise: str = "") -> None:
     st.page_link("views/data.py", label="Go to 1. Data", icon=":material/library_books:")
     st.page_link("views/explain.py", label="Explain a text you paste on 4. Explain", icon=":material/search_insights:")
     st.stop()
-
-
-# The words GitHub-flavoured markdown turns into links by themselves ("http://x", "www.x", "mailto:x"). Its
-# autolinks are found in the text after backslash escapes are undone, so escaping ":" and "." does not stop them.
-_AUTOLINK_START = re.compile(r"(?i)(https?|www|mailto|xmpp|ftp)(?=\\?[:.])")
-
-
-def plain(text: str) -> str:
-    """Returns `text` escaped so that markdown shows it as typed (no links, no formatting)."""
-    # Texts from posts, files and addresses are anyone's words: an invisible word joiner after "http" or "www"
-    # and a zero-width space after "@" keep any link from forming, while the text reads the same.
-    escaped = "".join("\\" + c if c in "\\`*_{}[]()<>#+-.!|~:$" else c for c in str(text))
-    escaped = _AUTOLINK_START.sub(lambda m: m.group(1) + "\u2060", escaped)
-    return escaped.replace("@", "@\u200b")
 
 
 OWN_FILE = "Your own file"  # the Data page's choice of texts from an uploaded file

@@ -9,6 +9,7 @@ from textclf import limits
 from textclf.data import ARCHIVE_ENV, NEWSGROUPS, describe, header_example, post_title
 from textclf.data.features import SCALINGS
 from textclf.plots import class_counts_figure
+from textclf.markdown_text import plain
 
 
 def word_settings(locked: dict) -> None:
@@ -47,14 +48,14 @@ else:
         common.use_data(None)
         custom = None
 if custom is not None:
-    st.info(f"Using your own data: **{common.plain(str(custom.description.get('name', 'your texts')))}**, "
+    st.info(f"Using your own data: **{plain(str(custom.description.get('name', 'your texts')))}**, "
             f"{len(custom.train_texts):,} training and {len(custom.test_texts):,} test texts in "
             f"{custom.n_classes} classes.")
     if st.button("Use another file or other columns"):
         st.session_state["custom_corpus"] = None
         st.rerun()
     if problem := common.problem_with_settings(custom):
-        st.warning(f"Training on this data will not work yet: {common.plain(problem)}")
+        st.warning(f"Training on this data will not work yet: {plain(problem)}")
     st.plotly_chart(class_counts_figure(custom.class_counts(), "texts"), key="custom_counts")
     st.page_link("views/train.py", label="Go to 2. Train", icon=":material/model_training:")
     with st.expander("Likely label errors in your file", icon=":material/rule:"):
@@ -82,7 +83,7 @@ if len(st.session_state["categories"]) < 2:
     st.stop()
 corpus, reason = common.chosen_corpus()
 if corpus is None:
-    st.error(common.plain(reason))
+    st.error(plain(reason))
     st.markdown(
         f"**How to provide the data without internet:** download `20news-bydate.tar.gz` (14 MB) once on a "
         f"machine with internet, copy it here, and start the app with the environment variable "
@@ -111,5 +112,5 @@ topic = st.selectbox("Show posts from", corpus.class_names, key="sample_topic")
 label = corpus.class_names.index(topic)
 samples = [t for t, y in zip(corpus.train_texts, corpus.train_labels) if y == label][:3]
 for i, text in enumerate(samples, 1):
-    with st.expander(f"Post {i}: {common.plain(post_title(text))}"):
+    with st.expander(f"Post {i}: {plain(post_title(text))}"):
         st.text(text[:3000] + ("\n[... cut ...]" if len(text) > 3000 else ""))

@@ -9,6 +9,7 @@ from textclf.data import nouns, post_title
 from textclf.analysis.evaluate import confusion_cell, largest_mistake
 from textclf.plots import confusion_figure
 from textclf.analysis.yardstick import compare, stored_spread, subject_of
+from textclf.markdown_text import plain
 
 shown, bare = common.current_model(), common.model_only()
 # "posts"/"topic" for the newsgroups, "texts"/"class" else
@@ -80,11 +81,11 @@ pred_name = t2.selectbox(f"Predicted {w.cls}", names, key="cell_pred")
 idx = confusion_cell(ev, corpus.test_labels, names.index(true_name), names.index(pred_name))
 kind = "correctly classified" if true_name == pred_name else "mistaken"
 st.markdown(f"**{len(idx)} {kind} test {w.text if len(idx) == 1 else w.texts}**: true "
-            f"*{common.plain(true_name)}*, predicted *{common.plain(pred_name)}*.")
+            f"*{plain(true_name)}*, predicted *{plain(pred_name)}*.")
 sheet_rows = corpus.sheet_rows()  # own files: each test text's row as the spreadsheet numbers it
 for i in idx[:20]:
     text = corpus.test_texts[i]
-    with st.expander((f"Row {sheet_rows[1][i]}: " if sheet_rows else "") + common.plain(post_title(text))):
+    with st.expander((f"Row {sheet_rows[1][i]}: " if sheet_rows else "") + plain(post_title(text))):
         st.text(text[:2000] + ("\n[... cut ...]" if len(text) > 2000 else ""))
         if st.button("Explain this", key=f"explain_{i}", icon=":material/search_insights:"):
             st.session_state["explain_text"] = text

@@ -8,6 +8,7 @@ from textclf.explain import (MAX_EXPLAIN_CHARS, MAX_LIME_WORDS, MAX_SAMPLES, Exp
 from textclf.explain.trust import SEEDS
 from textclf.plots import probabilities_figure, weights_figure, without_bidi
 from views import common, trust_panel
+from textclf.markdown_text import plain
 
 
 def pick_test_text(corpus: Corpus, names: list[str], w: Nouns) -> None:
@@ -35,8 +36,8 @@ w = nouns(corpus.description if corpus else model.data)
 inputs, output = st.columns(2, gap="large")
 with inputs:
     if corpus is None:
-        st.caption(f'"{common.plain(model.name)}" is loaded without its data: paste any text below. To start from '
-                   f"one of its test {w.texts}, {common.plain(model.data_step(model.data))}")
+        st.caption(f'"{plain(model.name)}" is loaded without its data: paste any text below. To start from '
+                   f"one of its test {w.texts}, {plain(model.data_step(model.data))}")
     else:
         pick_test_text(corpus, names, w)
     text = st.text_area("Text to explain", key="explain_text", height=130, persist_state="session",
@@ -86,28 +87,28 @@ with output:
                     st.session_state["trust"] = trust(model.classifier, text, class_index, num_features,
                                                       num_samples)
         except ExplainError as err:
-            st.warning(common.plain(str(err)))
+            st.warning(plain(str(err)))
     result = st.session_state.get("explanation")
     if result is None or result.class_names != tuple(names):
         if not asked:
             st.caption(f"Press **Explain**: the predicted {w.cls} and the words that mattered appear here.")
         st.stop()
     predicted, explained = names[result.predicted], names[result.explained_class]
-    st.markdown(f"### Predicted {w.cls}: **{common.plain(predicted)}** "
+    st.markdown(f"### Predicted {w.cls}: **{plain(predicted)}** "
                 f"({result.probabilities[result.predicted]:.1%})")
     if result.n_known_words == 0:
         st.warning("None of these words are in the model's vocabulary, so it can only guess from what is "
                    "common overall, and there is nothing to explain or check. Try text about one of the topics.")
     explained_any = result.n_known_words > 0 and any(v for _, v in result.weights)
     if explained_any:
-        st.markdown(f"**Words that mattered for *{common.plain(explained)}***")
+        st.markdown(f"**Words that mattered for *{plain(explained)}***")
         st.plotly_chart(weights_figure(result.weights, explained), key="weights")
-        st.caption(f"Blue words push towards {common.plain(explained)}; orange words push away from it. "
+        st.caption(f"Blue words push towards {plain(explained)}; orange words push away from it. "
                    f"LIME's local fit explains {max(result.score, 0):.0%} of the variation it saw "
                    f"({result.seconds:.2f} s, {result.n_samples:,} samples).")
         hint = filler_hint(result.weights)
         if hint:
-            st.info(common.plain(hint), icon=":material/lightbulb:")
+            st.info(plain(hint), icon=":material/lightbulb:")
     else:
         st.caption("No word changed the prediction: the model does not know any of them.")
 
@@ -121,10 +122,10 @@ contrast = st.session_state.get("contrast")
 if contrast is not None and contrast.class_names == tuple(names):
     with versus_chart:
         a, b = names[contrast.explained_class], names[contrast.versus]
-        st.markdown(f"**Why *{common.plain(a)}* and not *{common.plain(b)}*?**")
+        st.markdown(f"**Why *{plain(a)}* and not *{plain(b)}*?**")
         st.plotly_chart(weights_figure(contrast.weights, f"{a} rather than {b}"), key="contrast")
-        st.caption(f"Blue words make the model prefer {common.plain(a)} over {common.plain(b)}; orange words the "
-                   f"reverse. LIME explains the log-odds, log p({common.plain(a)}) - log p({common.plain(b)}) "
+        st.caption(f"Blue words make the model prefer {plain(a)} over {plain(b)}; orange words the "
+                   f"reverse. LIME explains the log-odds, log p({plain(a)}) - log p({plain(b)}) "
                    f"(now {contrast.local_prediction:+.2f}).")
 if result.n_known_words > MAX_LIME_WORDS:
     st.info(f"This text has {result.n_known_words:,} different words the model knows. To stay quick, LIME "

@@ -4,6 +4,7 @@ import streamlit as st
 
 from views import common, sharing
 from textclf.data import TUTORIAL_CATEGORIES, describe
+from textclf.markdown_text import plain
 
 st.title("Train a text classifier and see why it decides")
 st.markdown(
@@ -26,7 +27,7 @@ st.caption("Your own texts: choose **Your own file** on 1. Data. Once a model is
            "labels a file of new texts and gives it back as a spreadsheet.")
 sharing.link_notes()
 if st.session_state["custom_corpus"] is not None:
-    chosen = f"your file {common.plain(describe(st.session_state['custom_corpus'].description))} is"
+    chosen = f"your file {plain(describe(st.session_state['custom_corpus'].description))} is"
 elif tuple(st.session_state["categories"]) == TUTORIAL_CATEGORIES:
     chosen = "the tutorial's four topics are"
 else:

@@ -7,7 +7,7 @@ from textclf.store.export import SAFE_HELP, to_csv_bytes
 from textclf.analysis.label_issues import (METHOD, CannotCheck, LabelIssues, checked_rows, find_label_issues,
                                           panel_intro, row_origin)
 from views import label_fix_panel
-from views.common import plain
+from textclf.markdown_text import plain
 
 
 def render_label_errors(corpus: Corpus, key: str) -> None:

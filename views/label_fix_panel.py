@@ -4,7 +4,7 @@ import pandas as pd
 import streamlit as st
 
 from views import common, training
-from views.common import plain
+from textclf.markdown_text import plain
 from textclf.analysis.label_fixes import (ACTIONS, KEEP, USE_SUGGESTED, apply_fixes, before_after, corrected_corpus,
                                           decisions_from_actions, label_counts, lookalike_merges)
 from textclf.analysis.label_issues import LabelIssues

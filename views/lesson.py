@@ -7,6 +7,7 @@ from textclf.analysis.baselines import best_baseline, describe_baseline
 from textclf.data import BadDataChoice, DataUnavailable, describe, header_example
 from textclf.serve.jobs import TrainingJob
 from textclf.learn.train import TrainConfig
+from textclf.markdown_text import plain
 
 st.title("Lesson: do headers give the answer away?")
 st.markdown(
@@ -23,7 +24,7 @@ if len(categories) < 2:
 try:
     with_headers = common.load_corpus(categories, False)
 except (BadDataChoice, DataUnavailable) as err:
-    st.error(f"The lesson needs the newsgroups, which cannot be loaded: {common.plain(str(err))}")
+    st.error(f"The lesson needs the newsgroups, which cannot be loaded: {plain(str(err))}")
     st.page_link("views/data.py", label="See how to provide the data on 1. Data", icon=":material/library_books:")
     st.stop()
 example = header_example(with_headers.train_texts)
@@ -72,7 +73,7 @@ if running:
 elif jobs is not None:
     failed = [j.progress().message for j in jobs.values() if j.result is None]
     if failed:
-        st.error(common.plain(failed[0]))
+        st.error(plain(failed[0]))
         st.stop()
     with_meta, without = jobs[False].result.evaluation.accuracy, jobs[True].result.evaluation.accuracy
     if any(j.result.finished.reason == "stopped" for j in jobs.values()):

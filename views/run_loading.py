@@ -10,6 +10,7 @@ from textclf.data import BadDataChoice, Corpus, DataUnavailable
 from textclf.serve.jobs import ModelOnly, trained_model_from_run
 from textclf.store.modelfiles import BadModelFile
 from textclf.store.runs import RunInfo, RunNotFound, RunStore
+from textclf.markdown_text import plain
 
 
 def load_run(store: RunStore, info: RunInfo) -> str:
@@ -79,4 +80,4 @@ def latest_loaded_note() -> str | None:
     model, name = st.session_state.get("latest_loaded") or (None, "")
     if model is None or model is not st.session_state.get("model"):
         return None
-    return f"Loaded your latest run: {common.plain(name)}. Other runs are under Saved runs."
+    return f"Loaded your latest run: {plain(name)}. Other runs are under Saved runs."

@@ -15,6 +15,7 @@ from textclf.plots import runs_figure
 from textclf.store.run_tables import RUNS_WIDTHS, compare_table, run_labels, run_settings, runs_table
 from textclf.store.runs import CannotWrite, RunNotFound, RunStore
 from textclf.store.workspaces import published_store
+from textclf.markdown_text import plain
 
 MINE, CLASS = "yours", "class"
 
@@ -23,7 +24,7 @@ def show_damaged(store: RunStore, deletable: bool) -> None:
     """Lists the folders of `store` that could not be read, each with its reason (and Delete where allowed)."""
     for folder, reason in store.skipped:
         c1, c2 = st.columns([5, 1])
-        c1.warning(f"Damaged run folder {common.plain(folder)}: {common.plain(reason)}", icon=":material/broken_image:")
+        c1.warning(f"Damaged run folder {plain(folder)}: {plain(reason)}", icon=":material/broken_image:")
         if deletable and c2.button("Delete", key=f"delete_damaged_{folder}"):
             change(lambda: store.delete(folder))
 
@@ -35,7 +36,7 @@ def change(action: Callable[[], object]) -> None:
     except RunNotFound:
         pass  # already gone: the list is what counts
     except CannotWrite as err:
-        st.error(common.plain(str(err)))
+        st.error(plain(str(err)))
         return
     st.rerun()
 
@@ -47,7 +48,7 @@ st.caption(f"{where_runs_live()} Runs your teacher published to the class are li
            "Tick runs to compare their curves; tick one to load, rename, download or delete it.")
 problem = mine.problem()
 if problem:
-    st.error(f"Saving runs does not work here: {common.plain(problem)} Training still works; its model stays "
+    st.error(f"Saving runs does not work here: {plain(problem)} Training still works; its model stays "
              "in this browser tab.")
     if not mine.root.is_dir():
         st.stop()
@@ -62,15 +63,15 @@ if upload is not None and st.session_state.get("imported") != upload.file_id:
     st.session_state["imported"] = upload.file_id  # a rerun must not import the same file twice
     try:
         added = import_bundle(mine, upload.getvalue(), name=upload.name.removesuffix(".zip"))
-        upload_message.success(f"Added the run \"{common.plain(added.name)}\".")
+        upload_message.success(f"Added the run \"{plain(added.name)}\".")
     except AlreadySaved as err:
         already = err.run
     except NotABundle as err:
-        upload_message.error(common.plain(str(err)))
+        upload_message.error(plain(str(err)))
     except BadBundle as err:
-        upload_message.error(f"This file was not added: {common.plain(str(err))}")
+        upload_message.error(f"This file was not added: {plain(str(err))}")
     except CannotWrite as err:
-        upload_message.error(common.plain(str(err)))
+        upload_message.error(plain(str(err)))
 
 show_partial = st.toggle("Show stopped (partial) runs", value=True, key="show_partial",
                          help="A run you stopped before its last epoch is kept, marked partial.")
@@ -82,7 +83,7 @@ stores = {MINE: mine, CLASS: shared}
 if already is not None:
     row = next((i for i, (source, r) in enumerate(runs, 1) if source == MINE and r.id == already.id), None)
     where = f"row {row} of the table, ticked below" if row else "hidden now: turn on Show stopped (partial) runs"
-    upload_message.info(f"This run is already in your saved runs ({where}): \"{common.plain(already.name)}\" of "
+    upload_message.info(f"This run is already in your saved runs ({where}): \"{plain(already.name)}\" of "
                         f"{already.created:%d %b %H:%M}. It was not added a second time.", icon=":material/content_copy:")
     st.session_state["runs_selected"] = [f"{MINE}:{already.id}"]
 if not runs:
@@ -131,20 +132,20 @@ if len(chosen) > 1:
 # One run ticked: its actions come first, so that at 720 px they are in view right under the table.
 source, run = chosen[0]
 store = stores[source]
-st.markdown(f"**Selected:** {common.plain(run.name)} ({'your run' if source == MINE else 'published to the class'})")
-st.caption("Settings: " + common.plain("; ".join(f"{k}: {v}" for k, v in run_settings(run).items())))
+st.markdown(f"**Selected:** {plain(run.name)} ({'your run' if source == MINE else 'published to the class'})")
+st.caption("Settings: " + plain("; ".join(f"{k}: {v}" for k, v in run_settings(run).items())))
 c1, c2, c3 = st.columns(3)
 if c1.button("Load into Evaluate and Explain", type="primary", icon=":material/upload:"):
     st.session_state["load_message"] = load_run(store, run)
     st.rerun()  # so the sidebar, drawn before this page, shows the loaded model
 message = st.session_state.pop("load_message", None)
 if message:
-    (st.success if message.startswith("Loaded") else st.warning)(common.plain(message))
+    (st.success if message.startswith("Loaded") else st.warning)(plain(message))
 try:
     c2.download_button("Download bundle (.zip)", bundle_bytes(run.path), file_name=f"textclf-run-{run.id}.zip",
                        mime="application/zip", icon=":material/download:")
 except BadModelFile as err:
-    c2.warning(f"This run's model files are damaged: {common.plain(str(err))}")
+    c2.warning(f"This run's model files are damaged: {plain(str(err))}")
 if source == MINE:
     with c3.popover("Rename or delete", icon=":material/edit:"):
         new_name = st.text_input("New name", run.name, max_chars=100, key=f"rename_{run.id}")
@@ -158,7 +159,7 @@ if source == MINE:
             mine.copy_to(run.id, shared)
             st.rerun()
         except (OSError, BadModelFile, RunNotFound) as err:
-            st.error(f"The run could not be published: {common.plain(str(err))}")
+            st.error(f"The run could not be published: {plain(str(err))}")
 elif teacher and c3.button("Unpublish", icon=":material/unpublished:", help="Removes it from the class's list."):
     try:
         shared.delete(run.id)

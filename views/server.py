@@ -20,7 +20,7 @@ from textclf.serve.queue import TrainingQueue
 from textclf.serve.sessions import SessionJanitor
 from textclf.serve.workers import WorkerPool, use_processes
 from textclf.serve.workspace_jobs import WorkspaceJobs
-from views.common import plain
+from textclf.markdown_text import plain
 from views.train_settings import fill_from_run
 
 WATCH_SECONDS = 2.5  # how soon an idle tab notices a run started in another tab of its workspace

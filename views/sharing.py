@@ -5,8 +5,8 @@ import os
 
 import streamlit as st
 
-from views import common
 from textclf.serve.teacher_links import link_base, only_this_computer, setup_query
+from textclf.markdown_text import plain
 
 
 def hidden(part: str) -> bool:
@@ -27,7 +27,7 @@ def link_notes() -> None:
                    "lesson.")
     if setup.notes:
         st.info("Parts of this page's address were not understood and were ignored:\n\n"
-                + "\n".join(f"- {common.plain(note)}" for note in setup.notes))
+                + "\n".join(f"- {plain(note)}" for note in setup.notes))
 
 
 def setup_link(locks: list[str], hides: list[str]) -> str:

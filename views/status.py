@@ -6,10 +6,11 @@ import streamlit as st
 
 from textclf.data import describe
 from textclf.serve.jobs import TrainingJob
-from views.common import (chosen_description, current_model, is_of_chosen_data, model_only, own_file_pending, plain,
+from views.common import (chosen_description, current_model, is_of_chosen_data, model_only, own_file_pending,
                           saved_runs_count)
 from views.run_loading import latest_loaded_note
 from views.server import training_queue, watch_workspace_runs
+from textclf.markdown_text import plain
 
 PATH = "1. Data → 2. Train → 3. Evaluate → 4. Explain → 5. Classify new texts"
 

@@ -8,6 +8,7 @@ from textclf.data import nouns
 from textclf.explain import TopicWords, topic_words
 from textclf.explain.topics import min_posts
 from textclf.plots import without_bidi
+from textclf.markdown_text import plain
 
 MOST = 30  # computed once per model; the slider only shows fewer
 
@@ -48,7 +49,7 @@ for i, name in enumerate(names):
     rows = [{"word": without_bidi(word), "average push": s, f"in {w.texts}": result.posts[word],
              "looks like": flags.get((word, name), "")} for word, s in result.classes[name][:top]]
     with columns[i % len(columns)]:
-        st.markdown(f"**{common.plain(without_bidi(name))}**")
+        st.markdown(f"**{plain(without_bidi(name))}**")
         if not rows:
             st.caption(f"No word pushes test {w.texts} towards this {w.cls}.")
             continue

@@ -9,6 +9,7 @@ from textclf.data import describe, nouns
 from textclf.serve.jobs import TrainingJob
 from textclf.plots import training_figure
 from textclf.learn.presets import config_from_form
+from textclf.markdown_text import plain
 
 
 def start_training() -> None:
@@ -61,12 +62,12 @@ def live_view() -> None:
 def show_result(job: TrainingJob, corpus) -> None:
     """Shows how the last run ended, or only which data it was for when the chosen data has changed since."""
     if not job.corpus.same_data(corpus):
-        st.info(f"Your last run was trained on **{common.plain(describe(job.corpus.description))}**, not on the "
+        st.info(f"Your last run was trained on **{plain(describe(job.corpus.description))}**, not on the "
                 f"data chosen now. Press **Train** for a model of this data; the last one stays under Saved runs.")
         return
     p = job.progress()
     if p.status == "failed":
-        st.error(common.plain(p.message))
+        st.error(plain(p.message))
         return
     if p.status == "cancelled":
         st.info(p.message)
@@ -76,7 +77,7 @@ def show_result(job: TrainingJob, corpus) -> None:
                f"Test accuracy: **{result.evaluation.accuracy:.1%}**."
                + (" Saved under Saved runs." if result.run_id else ""))
     if job.save_error:
-        st.warning(common.plain(job.save_error))
+        st.warning(plain(job.save_error))
     if result.advice:
         st.info(result.advice, icon=":material/lightbulb:")
     st.page_link("views/evaluate.py", label="See where it goes wrong: 3. Evaluate", icon=":material/analytics:")
@@ -87,20 +88,20 @@ st.title("2. Train: teach the network")
 sharing.link_notes()
 corpus = common.require_corpus()
 words = nouns(corpus.description)
-st.caption(f"Data: {common.plain(describe(corpus.description))}: "
+st.caption(f"Data: {plain(describe(corpus.description))}: "
            f"{len(corpus.train_texts):,} training {words.texts}, {corpus.n_classes} {words.classes}.")
 if len(corpus.train_texts) < 200:
     st.warning(f"Only {len(corpus.train_texts)} training {words.texts}: the validation and test scores rest on a "
                "handful of examples and will jump from run to run. More data gives steadier results.")
 if problem := data_problem(corpus):
-    st.error(f"This data cannot be trained on: {common.plain(problem)}")
+    st.error(f"This data cannot be trained on: {plain(problem)}")
     st.page_link("views/data.py", label="Go to 1. Data", icon=":material/library_books:")
     st.stop()
 job: TrainingJob | None = st.session_state["job"]
 running = job is not None and not job.done
 error = st.session_state.pop("train_error", None)  # set by start_training, shown once
 if error:
-    st.error(common.plain(error))
+    st.error(plain(error))
 
 # Train, then progress and result, above the settings: at 1280x720 all are in view, with no scrolling, from the
 # moment Train is pressed (a button below the settings would leave the page scrolled past them).

@@ -4,10 +4,10 @@ and the highlighted text coloured by any method."""
 
 import streamlit as st
 
-from views import common
 from textclf.explain import Explanation, Trust, plain_checks
 from textclf.explain.trust import MAX_FLIP_WORDS, SEEDS
 from textclf.plots import deletion_figure, highlighted_html, stability_figure, weights_figure, without_bidi
+from textclf.markdown_text import plain
 
 METHODS = {"LIME": "lime", "Leave one word out": "occlusion", "Integrated gradients": "gradients"}
 
@@ -21,15 +21,15 @@ def _agreement(rho: float | None) -> str:
 
 def render(report: Trust) -> None:
     """Shows the trust panel for one explanation: the verdict, then each check in one column, read top to bottom."""
-    name = common.plain(report.class_name)
+    name = plain(report.class_name)
     st.markdown("### Should you believe this explanation?")
     good = report.verdict.startswith("Stable and faithful")
-    (st.success if good else st.warning)(common.plain(without_bidi(report.verdict)),
+    (st.success if good else st.warning)(plain(without_bidi(report.verdict)),
                                         icon=":material/verified:" if good else ":material/help:")
     details = [(f"the {SEEDS} runs", _stable), ("LIME's fit", _fit), ("the deletion test", _faithful),
                ("how the words were found", _flips), ("three methods side by side", _second_opinions)]
     for number, ((question, verdict), (about, show)) in enumerate(zip(plain_checks(report), details), start=1):
-        st.markdown(f"**{number}. {question}** {common.plain(without_bidi(verdict))}")
+        st.markdown(f"**{number}. {question}** {plain(without_bidi(verdict))}")
         with st.expander(f"Details for the curious: {about}"):
             show(report, name)
 
@@ -63,8 +63,8 @@ def _faithful(report: Trust, name: str) -> None:
 
 def _flips(report: Trust, name: str) -> None:
     if report.flip is not None:
-        words = ", ".join(f"'{common.plain(w)}'" for w in report.flip["words"])
-        st.markdown(f"Removing {words} makes the model say **{common.plain(report.flip['new_class'])}**.")
+        words = ", ".join(f"'{plain(w)}'" for w in report.flip["words"])
+        st.markdown(f"Removing {words} makes the model say **{plain(report.flip['new_class'])}**.")
     st.caption(f"Words are removed one at a time, each time the one that most narrows the gap between {name} "
                f"and its closest rival, until the prediction changes (at most {MAX_FLIP_WORDS} words).")
 

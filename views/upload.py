@@ -3,7 +3,7 @@
 import streamlit as st
 
 from views import common, label_fix_panel, server
-from views.common import plain
+from textclf.markdown_text import plain
 from textclf.plots import class_counts_figure
 from textclf.data.own_files import (MAX_BYTES, MAX_CLASSES, BadTable, TooFewExamples, corpus_from_table, guess_columns,
                              read_table)
