@@ -120,3 +120,11 @@ def test_forget_me_starts_an_empty_workspace_and_deletes_the_cookie(runs_dir, co
     at.switch_page("views/runs.py").run()
     assert at.session_state["workspace"] == ws and f"{COOKIE}=; Max-Age=0" in script(at)  # not remembered again
     assert not at.exception
+    assert "bookmark this address" in texts(at) and "This browser finds it again" not in texts(at)
+
+
+def test_saved_runs_says_this_browser_finds_the_runs_again(runs_dir, cookie):
+    cookie(None)
+    at = new_app().run()
+    at.switch_page("views/runs.py").run()
+    assert f"This browser finds it again for {REMEMBER_DAYS} days" in texts(at)

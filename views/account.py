@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import streamlit as st
 
+from textclf.markdown_text import plain
 from textclf.serve.accounts import Account, account_secret, signed_in_account
+from textclf.serve.browser_memory import REMEMBER_DAYS
 from textclf.store.workspaces import workspace_store
 
 
@@ -45,15 +47,15 @@ def where_runs_live() -> str:
     """Returns the Saved runs page's sentence on how to come back to these runs."""
     if current_account() is not None:
         return "Your runs are kept with your account: sign in on any device to come back to them."
+    if st.session_state.get("remember", True):
+        return (f"Your runs live in a private workspace. This browser finds it again for {REMEMBER_DAYS} days; on "
+                "another device or browser, open this page's address: **bookmark it to come back to your runs**.")
     return ("Your runs live in a private workspace whose key is in this page's address: **bookmark this address "
             "to come back to your runs**.")
 
 
 def render_sign_in() -> None:
     """Shows, in the sidebar, "Sign in", or who is signed in and "Sign out" (nothing without sign-in configured)."""
-    # Imported here, not at the top: views.common imports this module.
-    from textclf.markdown_text import plain
-
     if not sign_in_offered():
         return
     account = current_account()
