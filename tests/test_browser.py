@@ -406,3 +406,33 @@ def test_the_browser_remembers_its_workspace(server, page, tiny_classifier):
     fresh.get_by_text("No saved runs yet").wait_for(timeout=120_000)
     no_traceback(fresh)
     context.close()
+
+
+def test_a_reload_and_a_second_tab_keep_the_forms_settings(server, page):
+    context = page.context.browser.new_context(viewport={"width": 1280, "height": 720})  # a browser of its own
+    tab = context.new_page()
+    tab.set_default_timeout(120_000)
+    tab.goto(server + "/train")
+    tab.get_by_role("textbox", name="Hidden layer sizes").fill("16")
+    tab.get_by_role("spinbutton", name="Epochs").fill("3")
+    tab.get_by_role("spinbutton", name="Batch size").fill("64")
+    tab.get_by_role("spinbutton", name="Epochs").press("Tab")  # the last change reaches the server
+    tab.get_by_role("button", name="Train", exact=True).click()
+    tab.get_by_text("Test accuracy:").first.wait_for()
+    tab.wait_for_function("() => new URLSearchParams(location.search).has('ws')")
+
+    def shown(p) -> tuple[str, str, str]:
+        p.get_by_role("button", name="Train", exact=True).wait_for()
+        p.get_by_text("Loaded your latest run: 4 newsgroups, 16 units, 3 epochs").wait_for()  # the run just trained
+        return (p.get_by_role("textbox", name="Hidden layer sizes").input_value(),
+                p.get_by_role("spinbutton", name="Epochs").input_value(),
+                p.get_by_role("spinbutton", name="Batch size").input_value())
+
+    tab.reload()
+    assert shown(tab) == ("16", "3", "64")
+    second = context.new_page()  # the plain address in another tab of the same browser
+    second.set_default_timeout(120_000)
+    second.goto(server + "/train")
+    assert shown(second) == ("16", "3", "64")
+    no_traceback(second)
+    context.close()
