@@ -42,6 +42,6 @@ def test_page_addresses_ignore_case(server, page):
     page.goto(server + "/Train")
     page.get_by_text("2. Train: teach the network").wait_for(timeout=30_000)
     page.goto(server + "/Runs")
-    page.get_by_text("Bookmark this address", exact=False).first.wait_for(timeout=30_000)
+    page.get_by_role("heading", name="Saved runs").first.wait_for(timeout=30_000)
     assert page.get_by_text("Page not found").count() == 0
     no_traceback(page)
