@@ -5,7 +5,7 @@ import dataclasses
 from views import server
 from tests.test_app_runs import WS, runs_page, store, tick, press  # noqa: F401 - store is a fixture
 from tests.test_app_train import finish, long_run, press_train, second_tab
-from tests.test_app import new_app, on_page
+from tests.test_app import new_app, on_page, texts
 from textclf.learn.train import TrainConfig, run_to_end, train
 
 
@@ -56,6 +56,8 @@ def test_a_reloaded_tab_shows_the_settings_of_the_run_it_loaded(tiny_corpus, mon
     assert (shown["hidden_text"], shown["epochs"], shown["batch_size"], shown["dropout"], shown["lazy_adam"]) \
         == ("8", 3, 8, 0.2, False)
     assert reloaded.session_state["preset"] == "tutorial"
+    assert "The model in use is a saved run, 3 epochs long." in texts(reloaded)
+    assert reloaded.get("plotly_chart"), "its curves"
 
 
 def test_a_second_tab_following_a_run_shows_its_settings(tiny_corpus, monkeypatch):

@@ -409,6 +409,8 @@ def test_the_browser_remembers_its_workspace(server, page, tiny_classifier):
 
 
 def test_a_reload_and_a_second_tab_keep_the_forms_settings(server, page):
+    from playwright.sync_api import expect
+
     context = page.context.browser.new_context(viewport={"width": 1280, "height": 720})  # a browser of its own
     tab = context.new_page()
     tab.set_default_timeout(120_000)
@@ -421,18 +423,20 @@ def test_a_reload_and_a_second_tab_keep_the_forms_settings(server, page):
     tab.get_by_text("Test accuracy:").first.wait_for()
     tab.wait_for_function("() => new URLSearchParams(location.search).has('ws')")
 
-    def shown(p) -> tuple[str, str, str]:
-        p.get_by_role("button", name="Train", exact=True).wait_for()
-        p.get_by_text("Loaded your latest run: 4 newsgroups, 16 units, 3 epochs").wait_for()  # the run just trained
-        return (p.get_by_role("textbox", name="Hidden layer sizes").input_value(),
-                p.get_by_role("spinbutton", name="Epochs").input_value(),
-                p.get_by_role("spinbutton", name="Batch size").input_value())
+    def shows_the_run(p) -> None:
+        """Waits until `p` shows the run just trained and its settings (the form may still be drawing)."""
+        p.get_by_text("Loaded your latest run: 4 newsgroups, 16 units, 3 epochs").wait_for()
+        p.get_by_text("The model in use is a saved run, 3 epochs long").wait_for()
+        expect(p.get_by_role("textbox", name="Hidden layer sizes")).to_have_value("16")
+        expect(p.get_by_role("spinbutton", name="Epochs")).to_have_value("3")
+        expect(p.get_by_role("spinbutton", name="Batch size")).to_have_value("64")
 
     tab.reload()
-    assert shown(tab) == ("16", "3", "64")
+    shows_the_run(tab)
+    shot(tab, "train-reloaded")
     second = context.new_page()  # the plain address in another tab of the same browser
     second.set_default_timeout(120_000)
     second.goto(server + "/train")
-    assert shown(second) == ("16", "3", "64")
+    shows_the_run(second)
     no_traceback(second)
     context.close()

@@ -6,8 +6,8 @@ from views import common, server, sharing, train_settings, training
 from textclf.analysis.baselines import setting_of
 from textclf.learn.checks import data_problem
 from textclf.data import describe, nouns
-from textclf.serve.jobs import TrainingJob
-from textclf.plots import training_figure
+from textclf.serve.jobs import TrainedModel, TrainingJob
+from textclf.plots import runs_figure, training_figure
 from textclf.learn.presets import config_from_form
 from textclf.markdown_text import plain
 
@@ -84,6 +84,16 @@ def show_result(job: TrainingJob, corpus) -> None:
     show_chart(job)
 
 
+def show_saved(model: TrainedModel) -> None:
+    """After a reload or in a new tab, says that the model in use is a saved run (the form holds its settings)."""
+    f = model.finished
+    st.success(f"The model in use is a saved run, {len(f.history)} epoch{'s' if len(f.history) != 1 else ''} "
+               f"long. Test accuracy: **{model.evaluation.accuracy:.1%}**. The settings below are the ones it was "
+               "trained with; press **Train** to train again.", icon=":material/history:")
+    if f.history:
+        st.plotly_chart(runs_figure([("this run", f.history)]), key="saved_run_chart")
+
+
 st.title("2. Train: teach the network")
 sharing.link_notes()
 corpus = common.require_corpus()
@@ -114,6 +124,8 @@ if running:
     live_view()
 elif job is not None:
     show_result(job, corpus)
+elif (model := common.current_model()) is not None and model.corpus.same_data(corpus):
+    show_saved(model)
 
 train_settings.show(words)
 
