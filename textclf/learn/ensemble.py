@@ -15,7 +15,6 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass, replace
 
-import jax.numpy as jnp
 import numpy as np
 import scipy.sparse as sp
 from scipy.special import log_softmax
@@ -104,10 +103,11 @@ def attach(classifier: Classifier, x: sp.csr_matrix, y: np.ndarray, mixture: Mix
     """Returns `classifier` mixed with ComplementNB fitted on its training rows x [n, vocab] and labels y."""
     spec = classifier.spec
     scores = mixture.scale * complement_nb(x, y, spec.n_classes, mixture.alpha)  # [vocab, classes]
-    embed = jnp.concatenate([jnp.asarray(classifier.params["embed"], jnp.float32)[:, : spec.hidden[0]],
-                             jnp.asarray(scores)], axis=1)  # [vocab, hidden0 + classes]
+    # numpy, as the trained parameters come back from the device: no small device programs to compile
+    embed = np.concatenate([np.asarray(classifier.params["embed"], np.float32)[:, : spec.hidden[0]],
+                            scores], axis=1)  # [vocab, hidden0 + classes]
     head = dict(classifier.params["head"])
-    head["~"] = {**head["~"], "net_weight": jnp.asarray(mixture.net_weight, jnp.float32)}
+    head["~"] = {**head["~"], "net_weight": np.asarray(mixture.net_weight, np.float32)}
     info = {**classifier.info, "mixture": mixture.to_json()}
     return replace(classifier, spec=replace(spec, mixture=True), params={"embed": embed, "head": head}, info=info)
 

@@ -247,6 +247,12 @@ def logits_sparse(params: dict, batch: SparseBatch, spec: ModelSpec) -> jax.Arra
 
 
 @partial(jax.jit, static_argnames=("spec",))
+def probs_sparse(params: dict, batch: SparseBatch, spec: ModelSpec) -> jax.Array:
+    """Returns class probabilities [batch, classes] for a SparseBatch: the softmax in the same compiled program."""
+    return jax.nn.softmax(logits_sparse(params, batch, spec))
+
+
+@partial(jax.jit, static_argnames=("spec",))
 def probs_dense(params: dict, x: jax.Array, word_ids: jax.Array, spec: ModelSpec) -> jax.Array:
     """Returns class probabilities [n, classes] for dense rows x [n, k] over vocabulary columns word_ids [k]."""
     h0 = x @ params["embed"][word_ids]  # [n, hidden0]: only the post's own rows of the matrix
@@ -263,8 +269,7 @@ def predict_proba_sparse(params: dict, spec: ModelSpec, x: sp.csr_matrix, batch_
     capacity = round_up(max(int(x[c].nnz) for c in chunks), 4096)
     for chunk in chunks:
         batch = make_batch(x, chunk, None, batch_size, capacity)
-        logits = logits_sparse(params, batch, spec)
-        out[chunk] = np.asarray(jax.nn.softmax(logits))[: len(chunk)]
+        out[chunk] = np.asarray(probs_sparse(params, batch, spec))[: len(chunk)]
     return out
 
 

@@ -191,6 +191,13 @@ def _adam(config: TrainConfig | UpdateRule) -> optax.GradientTransformation:
 
 def init_state(key: jax.Array, spec: ModelSpec, config: TrainConfig) -> TrainState:
     """Returns the state before the first step."""
+    return _fresh_state(key, spec, UpdateRule.of(config))
+
+
+# One compiled function for the whole start: done op by op, drawing and zeroing the parameters was a dozen
+# small programs, each traced and compiled (or looked up on disk) again in every new process.
+@partial(jax.jit, static_argnames=("spec", "config"))
+def _fresh_state(key: jax.Array, spec: ModelSpec, config: UpdateRule) -> TrainState:
     k_init, k_rng = jax.random.split(key)
     params = init_params(k_init, spec)
     tx = _adam(config)
@@ -278,6 +285,13 @@ def train_steps(state: TrainState, batches: SparseBatch, spec: ModelSpec, config
                             lambda s: (s, skip), s)
 
     return jax.lax.scan(body, state, batches)
+
+
+@jax.jit
+def _add_chunk(totals: dict, metrics: dict) -> tuple[dict, jax.Array]:
+    """Returns (totals plus a chunk's summed metrics, the chunk's mean loss): one small program for both."""
+    sums = {k: jnp.sum(m) for k, m in metrics.items()}
+    return {k: totals[k] + sums[k] for k in totals}, sums["ce_sum"] / sums["count"]
 
 
 def split_validation(n: int, labels: np.ndarray, fraction: float, seed: int) -> tuple[np.ndarray, np.ndarray]:
@@ -395,7 +409,7 @@ def _train_phase(corpus: Corpus, features: FeatureConfig, config: TrainConfig, s
     empty = np.zeros(0, dtype=np.int64)
     for epoch, batches in enumerate(schedule, start=1):
         started = time.perf_counter()
-        totals = {"ce_sum": 0.0, "correct": 0.0, "count": 0.0}
+        totals = {k: np.float32(0) for k in ("ce_sum", "correct", "count")}
         stop_now, previous = False, None
         groups = [batches[i:i + chunk] for i in range(0, len(batches), chunk)]
         for group in groups + [None]:
@@ -403,10 +417,10 @@ def _train_phase(corpus: Corpus, features: FeatureConfig, config: TrainConfig, s
                 padded = group + [empty] * (chunk - len(group))  # same shape for the epoch's last chunk
                 stacked = stack_batches(x_train, padded, y_train, config.batch_size, capacity)
                 state, metrics = train_steps(state, stacked, spec, rule)  # runs while we read the previous
-                totals = jax.tree.map(lambda t, m: t + jnp.sum(m), totals, metrics)
+                totals, chunk_loss = _add_chunk(totals, metrics)
             if previous is not None:
-                prev_metrics, prev_steps = previous
-                loss = float(jnp.sum(prev_metrics["ce_sum"]) / jnp.sum(prev_metrics["count"]))
+                prev_loss, prev_steps = previous
+                loss = float(prev_loss)
                 done_steps += prev_steps
                 if not math.isfinite(loss):
                     reason = "diverged"
@@ -424,7 +438,7 @@ def _train_phase(corpus: Corpus, features: FeatureConfig, config: TrainConfig, s
                     kept = jax.device_get(state.params)
                     break
             if group is not None:
-                previous = (metrics, len(group))
+                previous = (chunk_loss, len(group))
         jax.block_until_ready(state.params)
         seconds += time.perf_counter() - started
         if stop_now:
