@@ -1,10 +1,11 @@
 """The recommended preset, with and without word pairs, against the tuned LinearSVC yardstick, per data set.
 
-    PYTHONPATH=. .venv/bin/python scripts/compare_public.py run OUT.jsonl SET [SET ...] [--seeds 5]
+    PYTHONPATH=. .venv/bin/python scripts/compare_public.py run OUT.jsonl SET [SET ...] [--seeds 5] [--pair-seeds 5]
     PYTHONPATH=. .venv/bin/python scripts/compare_public.py table OUT.jsonl
 
-SET is a CSV made by scripts/public_sets.py (data/public/NAME.csv: text,label,split) or one of the bench's
-newsgroups settings (4cat, 4cat_removed, 20cat, 20cat_removed). `run` appends one JSON line per trained
+SET is a CSV made by scripts/public_sets.py (data/public/NAME.csv: text,label,split), one of the bench's
+newsgroups settings (4cat, 4cat_removed, 20cat, 20cat_removed), or 4cat_subjects: the 4 tutorial topics' subject
+lines only (about six words each, the short-text file of the command line's bench, textclf/bench_cli.py). `run` appends one JSON line per trained
 model and per yardstick to OUT.jsonl (a set already there is skipped, so an interrupted run resumes);
 `table` prints the Markdown table of docs/performance.md from it.
 
@@ -29,6 +30,7 @@ from sklearn.metrics import f1_score
 
 from textclf.analysis.baselines import run_baselines
 from textclf.bench import SETTINGS
+from textclf.bench_cli import subject_line
 from textclf.data import load_newsgroups
 from textclf.data.own_files import load_csv
 from textclf.learn.ensemble import network_only
@@ -39,10 +41,15 @@ from textclf.learn.train import run_to_end, train
 PRESET = PRESETS["recommended"]
 VARIANTS = {"words": PRESET.features, "words+pairs": replace(PRESET.features, pairs=True)}
 SEEDS = (42, 43, 44, 45, 46)
+SUBJECTS = "4cat_subjects"
 
 
 def load(name: str):
-    """Returns the corpus of a newsgroups setting or of a public_sets CSV."""
+    """Returns the corpus of a newsgroups setting, of the 4 topics' subject lines or of a public_sets CSV."""
+    if name == SUBJECTS:
+        corpus = load("4cat")
+        return replace(corpus, train_texts=[subject_line(t) for t in corpus.train_texts],
+                       test_texts=[subject_line(t) for t in corpus.test_texts])
     if name in SETTINGS:
         categories, removed = SETTINGS[name]
         return load_newsgroups(categories, removed)
@@ -57,11 +64,11 @@ def mcnemar(truth: np.ndarray, a: np.ndarray, b: np.ndarray) -> float:
     return 1.0 if only_a + only_b == 0 else float(binomtest(only_a, only_a + only_b, 0.5).pvalue)
 
 
-def run(out: Path, names: list[str], n_seeds: int) -> None:
+def run(out: Path, names: list[str], n_seeds: int, n_pair_seeds: int) -> None:
     enable_compilation_cache()
     done = {json.loads(line)["set"] for line in out.read_text().splitlines()} if out.exists() else set()
     for name in names:
-        label = Path(name).stem if name not in SETTINGS else name
+        label = name if name in SETTINGS or name == SUBJECTS else Path(name).stem
         if label in done:
             continue
         corpus = load(name)
@@ -74,7 +81,7 @@ def run(out: Path, names: list[str], n_seeds: int) -> None:
                     "predictions": svc["predictions"], "truth": truth.tolist(),
                     "seconds": time.perf_counter() - started}]
         for variant, features in VARIANTS.items():
-            for seed in SEEDS[:n_seeds]:
+            for seed in SEEDS[:n_seeds if variant == "words" else n_pair_seeds]:
                 started = time.perf_counter()
                 finished = run_to_end(train(corpus, features, replace(PRESET.train_config, seed=seed)))
                 classifier = finished.classifier
@@ -137,8 +144,9 @@ if __name__ == "__main__":
     parser.add_argument("out", type=Path)
     parser.add_argument("sets", nargs="*")
     parser.add_argument("--seeds", type=int, default=5)
+    parser.add_argument("--pair-seeds", type=int, default=5, help="seeds of the word-pairs variant")
     args = parser.parse_args()
     if args.stage == "run":
-        run(args.out, args.sets, args.seeds)
+        run(args.out, args.sets, args.seeds, args.pair_seeds)
     else:
         print(table(args.out))
