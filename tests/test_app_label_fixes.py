@@ -78,6 +78,7 @@ def test_every_suggested_label_is_used_at_once_and_taken_back_at_once():
     [b for b in at.button if b.label == "Find likely label errors"][0].click()
     at.run()
     issues = at.session_state["label_issues"][1]
+    assert issues.trusted and not at.warning  # the planted file's classes have words of their own
     [b for b in at.button if b.label == "Use every suggested label"][0].click()
     at.run()
     assert not at.exception, at.exception
@@ -92,3 +93,23 @@ def test_every_suggested_label_is_used_at_once_and_taken_back_at_once():
     assert at.session_state["label_decisions"][1] == {}
     assert "relabelled" not in texts(at)
     assert [b for b in at.button if b.label == "Retrain on the corrected file"][0].disabled
+
+
+def test_a_list_from_weak_checking_models_warns_and_is_decided_row_by_row():
+    from tests.plain_tickets import plain_tickets_csv
+
+    frame = read_table(plain_tickets_csv())
+    corpus, _ = corpus_from_table(frame, "text", "label", test_share=0.2, name="tickets.csv")
+    at = new_app()
+    at.session_state["custom_corpus"] = corpus
+    at.session_state["own_table"] = (corpus.fingerprint(), frame, False)
+    at.run()
+    at.switch_page("views/data.py").run()
+    [b for b in at.button if b.label == "Find likely label errors"][0].click()
+    at.run()
+    assert not at.exception, at.exception
+    issues = at.session_state["label_issues"][1]
+    assert len(issues.rows) and not issues.trusted
+    assert any("Read this list with care" in w.value for w in at.warning)
+    assert [b for b in at.button if b.label == "Use every suggested label"][0].disabled
+    assert not [b for b in at.button if b.label == "Keep every label as it is"][0].disabled

@@ -259,3 +259,18 @@ def test_a_column_repeating_values_is_not_taken_for_ids():
     lines = ["team,text,label"] + [f"{'xy'[i % 2]},some words number {i},{'ab'[i % 2]}" for i in range(12)]
     corpus, _ = corpus_from_table(read_table("\n".join(lines).encode()), "text", "label", test_share=0.25)
     assert corpus.file_ids is None
+
+
+def test_weak_checking_models_come_with_a_caution():
+    from tests.plain_tickets import plain_tickets_csv
+    from textclf.data.own_files import read_table
+
+    corpus, _ = corpus_from_table(read_table(plain_tickets_csv()), "text", "label", test_share=0.2, name="t.csv")
+    weak = corpus_label_issues(corpus)
+    assert len(weak.rows) and weak.checked_accuracy < 0.85 and not weak.trusted
+    assert f"only {weak.checked_accuracy:.0%} of these rows' labels" in weak.caution()
+    assert weak.to_json()["checked_accuracy"] == weak.checked_accuracy
+    texts, clean = _texts(100)
+    noisy, _ = flip_labels(clean, len(WORDS), share=0.05, seed=1)
+    strong = find_label_issues(texts, noisy, tuple(WORDS))
+    assert len(strong.rows) and strong.checked_accuracy >= 0.85 and strong.trusted and strong.caution() is None

@@ -48,6 +48,8 @@ def render_label_errors(corpus: Corpus, key: str) -> None:
               else f"*row* is the training {nouns(corpus.description).text} number")
     st.markdown(f"**{issues.headline()}**, most suspicious first. *quality* is the models' probability of the "
                 f"given label: near 0, the label looks wrong. {number}.")
+    if caution := issues.caution():
+        st.warning(caution, icon=":material/warning:")
     table = issues.table(texts, own_file=own_file, ids=corpus.file_ids)
     event = st.dataframe(table, key=f"issues_table_{key}", hide_index=True, on_select="rerun",
                          selection_mode="single-row",

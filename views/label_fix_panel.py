@@ -48,7 +48,10 @@ def _choose_all(issues: LabelIssues, actions: dict[int, str], key: str) -> None:
     """Offers one click for every row at once: a long list is tedious to decide row by row."""
     left, right = st.columns(2)
     use_all = left.button("Use every suggested label", key=f"use_all_{key}", icon=":material/done_all:",
-                          help="Sets every row below to *use suggested*; you can still change single rows.")
+                          disabled=not issues.trusted,
+                          help="Sets every row below to *use suggested*; you can still change single rows."
+                          if issues.trusted else "Off for this list: its checking models are too often wrong "
+                          "themselves (see the caution above). Decide row by row.")
     keep_all = right.button("Keep every label as it is", key=f"keep_all_{key}", icon=":material/undo:",
                             help="Sets every row below back to *keep*.")
     if not (use_all or keep_all):

@@ -68,6 +68,8 @@ def cmd_label_issues(args: argparse.Namespace) -> dict:
     if sys.stderr.isatty():
         sys.stderr.write("\n")
     say(f"{issues.headline()}.")
+    if caution := issues.caution():
+        say(caution)
     records = issues_json(corpus, issues, texts, args.split)
     if not args.json:
         if not records:
@@ -85,4 +87,5 @@ def cmd_label_issues(args: argparse.Namespace) -> dict:
             if own_file:
                 print("file row: the row number a spreadsheet shows (the header is row 1).")
     return {"n_rows": issues.n_rows, "split": args.split, "folds": args.folds, "threshold": args.threshold,
-            "method": issues.to_json()["method"], "issues": records}
+            "method": issues.to_json()["method"], "checked_accuracy": issues.checked_accuracy,
+            "caution": issues.caution(), "issues": records}
