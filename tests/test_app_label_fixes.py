@@ -113,3 +113,4 @@ def test_a_list_from_weak_checking_models_warns_and_is_decided_row_by_row():
     assert any("Read this list with care" in w.value for w in at.warning)
     assert [b for b in at.button if b.label == "Use every suggested label"][0].disabled
     assert not [b for b in at.button if b.label == "Keep every label as it is"][0].disabled
+

@@ -471,3 +471,23 @@ def test_lock_and_hide_choices_outlive_a_visit_to_another_page(tiny_corpus):
     assert at.multiselect(key="share_hides").value == ["data"]
     link = at.get("code")[0].value
     assert "lock=hyperparameters" in link and "hide=data" in link, link
+
+
+def test_a_model_no_better_than_guessing_says_so_on_train():
+    from tests.plain_tickets import plain_tickets_csv
+    from textclf.data.own_files import corpus_from_table, read_table
+
+    frame = read_table(plain_tickets_csv())
+    corpus, _ = corpus_from_table(frame, "text", "label", test_share=0.2, name="tickets.csv")
+    at = new_app()
+    at.session_state["custom_corpus"] = corpus
+    at.run()
+    at.switch_page("views/train.py").run()
+    job = press_train(at, "8", 2, 8)
+    job.join(120)
+    at.run()
+    assert not at.exception, at.exception
+    accuracy = job.result.evaluation.accuracy
+    assert accuracy < 0.5  # 12 test rows of three teams, words barely shared between rows
+    tips = [i.value for i in at.info if "not clearly better than always answering the most common class" in i.value]
+    assert tips and tips[0].startswith(f"{accuracy:.1%} on 12 test texts") and ". Try the Recommended preset" in tips[0]

@@ -6,8 +6,8 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import Callable, Iterator
 
-from textclf.data.corpus import Corpus, describe
-from textclf.analysis.advice import setting_advice, unsure_share
+from textclf.data.corpus import Corpus, describe, nouns
+from textclf.analysis.advice import chance_advice, next_step, setting_advice, unsure_share
 from textclf.analysis.evaluate import Evaluation, evaluate_predictions
 from textclf.analysis.predict import DEFAULT_THRESHOLD
 from textclf.learn.classifier import Classifier
@@ -28,11 +28,16 @@ class Outcome:
 
 
 def evaluate_on_test(corpus: Corpus, classifier: Classifier) -> tuple[Evaluation, str | None]:
-    """Returns the test evaluation and, when the model is unsure on many test texts, the setting that would help."""
+    """Returns the test evaluation and one sentence of advice: when the model is little better than guessing the most
+    common class, or unsure on many test texts (the setting that would help); else None."""
     probs = classifier.predict_proba(corpus.test_texts)  # [n_test, classes]
     evaluation = evaluate_predictions(corpus.test_labels, probs.argmax(axis=1), corpus.class_names)
+    per_class = len(corpus.train_texts) / corpus.n_classes
+    if guessing := chance_advice(evaluation.accuracy, corpus.test_labels, nouns(corpus.description).texts):
+        step = next_step(classifier, per_class)
+        return evaluation, f"{guessing} {step[0].upper()}{step[1:]}"
     share = unsure_share(probs.max(axis=1), DEFAULT_THRESHOLD)
-    return evaluation, setting_advice(classifier, share, DEFAULT_THRESHOLD)
+    return evaluation, setting_advice(classifier, share, DEFAULT_THRESHOLD, per_class)
 
 
 def base_name(description: dict, config: TrainConfig) -> str:
