@@ -207,3 +207,22 @@ def test_filler_words_at_the_top_get_a_plain_hint(tiny_corpus, tiny_model):
     assert len(hints) == 1 and hints[0].startswith("Words like 'the' rank high") and "word counts" in hints[0]
     at = explained("goalie puck rink faceoff", tiny_corpus, tiny_model)
     assert not [i.value for i in at.info if "rank high" in i.value]
+
+
+def test_a_result_beside_a_changed_text_says_it_belongs_to_the_text_before(tiny_corpus, tiny_model):
+    at = explained("goalie puck rink faceoff", tiny_corpus, tiny_model)
+    assert not [w for w in at.warning if "explained before" in w.value]
+    at.text_area(key="explain_text").set_value("engine brake clutch").run()
+    assert not at.exception, at.exception
+    assert [w for w in at.warning if "This result is for the text explained before" in w.value]
+    [b for b in at.button if b.label == "Explain"][0].click()
+    at.run()
+    assert not [w for w in at.warning if "explained before" in w.value]
+
+
+def test_words_the_model_never_learnt_are_named(tiny_corpus, tiny_model):
+    at = explained("Goalie puck zzyzx rink qwerty zzyzx", tiny_corpus, tiny_model)
+    captions = [c.value for c in at.caption if "Not among the words the model learnt" in c.value]
+    assert captions == ["Not among the words the model learnt, so they cannot count: zzyzx, qwerty."]
+    at = explained("goalie puck rink faceoff", tiny_corpus, tiny_model)
+    assert not [c for c in at.caption if "Not among the words" in c.value]

@@ -228,6 +228,10 @@ class Featurizer:
         """Returns the number of words in the vocabulary."""
         return len(self.vocabulary)
 
+    def unknown_words(self, text: str) -> list[str]:
+        """Returns the words of `text` (as the model sees them, lowercase) that are not in the vocabulary, in order."""
+        return [w for w in dict.fromkeys(keras_tokenize(text)) if w not in self.index]
+
     def counts(self, texts: Iterable[str]) -> sp.csr_matrix:
         """Returns raw word counts, [n, vocab] CSR float32."""
         return self._counter.transform(texts).astype(np.float32)
