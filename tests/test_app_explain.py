@@ -204,7 +204,7 @@ def test_filler_words_at_the_top_get_a_plain_hint(tiny_corpus, tiny_model):
     model = TrainedModel(finished, ev, corpus, FeatureConfig(), FILLER_CONFIG)
     at = explained("the the banana engine", corpus, model)
     hints = [i.value for i in at.info if "rank high" in i.value]
-    assert len(hints) == 1 and hints[0].startswith("Words like 'the' rank high") and "word counts" in hints[0]
+    assert len(hints) == 1 and hints[0].startswith("Words like 'the' rank high") and "how often words occur" in hints[0]
     at = explained("goalie puck rink faceoff", tiny_corpus, tiny_model)
     assert not [i.value for i in at.info if "rank high" in i.value]
 

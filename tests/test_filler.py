@@ -35,7 +35,8 @@ def test_filler_words_among_the_top_words_give_a_hint():
     weights = [("goalie", 0.08), ("the", -0.06), ("puck", 0.05), ("and", 0.04)]
     assert filler_words(weights) == ["the"]
     hint = filler_hint(weights)
-    assert hint.startswith("Words like 'the' rank high") and "word counts" in hint
+    assert hint.startswith("Words like 'the' rank high") and "how often words occur" in hint and "topics" in hint
+    assert "more often in some classes than" in filler_hint(weights, classes="classes")
     assert filler_words([("the", 0.3), ("and", 0.2), ("goalie", 0.1)]) == ["the", "and"]
     assert "'the' and 'and'" in filler_hint([("the", 0.3), ("and", 0.2), ("goalie", 0.1)])
 

@@ -92,7 +92,7 @@ def training_figure(step_losses: Sequence[tuple[int, float]], epochs: Sequence[d
         end = start + (total_steps - refit_from) / per_refit
         refit = [(s, v) for s, v in step_losses if s > refit_from]
         fig.add_trace(go.Scatter(x=[start + (s - refit_from) / per_refit for s, _ in refit], y=[v for _, v in refit],
-                                 mode="lines", name="retraining on all training posts (starts afresh)",
+                                 mode="lines", name="retraining on all training texts (starts afresh)",
                                  line=dict(color=REFIT_COLOUR, dash="dot")))
         fig.add_shape(type="rect", x0=start, x1=end, y0=0, y1=1, xref="x", yref="y domain", fillcolor=REFIT_COLOUR,
                       opacity=0.08, line_width=0, layer="below")

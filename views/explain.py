@@ -112,7 +112,7 @@ with output:
         st.caption(f"Blue words push towards {plain(explained)}; orange words push away from it. "
                    f"LIME's local fit explains {max(result.score, 0):.0%} of the variation it saw "
                    f"({result.seconds:.2f} s, {result.n_samples:,} samples).")
-        hint = filler_hint(result.weights)
+        hint = filler_hint(result.weights, classes=w.classes)
         if hint:
             st.info(plain(hint), icon=":material/lightbulb:")
     else:

@@ -19,11 +19,11 @@ def filler_words(weights: Sequence[tuple[str, float]], top: int = TOP_WORDS) -> 
     return [w for w, v in ranked if w.lower() in ENGLISH_STOP_WORDS and abs(v) >= MIN_SHARE * largest]
 
 
-def filler_hint(weights: Sequence[tuple[str, float]], top: int = TOP_WORDS) -> str | None:
+def filler_hint(weights: Sequence[tuple[str, float]], top: int = TOP_WORDS, classes: str = "topics") -> str | None:
     """Returns one plain sentence on why filler words rank high in `weights`, or None when none does."""
     words = filler_words(weights, top)
     if not words:
         return None
     quoted = " and ".join(f"'{w}'" for w in words[:2])
-    return (f"Words like {quoted} rank high: the model learned from word counts, and common words differ in how "
-            "often each topic uses them. They say little about what this text means.")
+    return (f"Words like {quoted} rank high: the model learned from how often words occur, and even common words "
+            f"occur more often in some {classes} than in others. They say little about what this text means.")

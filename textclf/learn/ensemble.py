@@ -44,8 +44,8 @@ class Mixture:
         return {k: float(v) for k, v in asdict(self).items()}
 
     def describe(self) -> str:
-        """Returns e.g. "70% network, 30% Naive Bayes (smoothing 0.1)", in words a newcomer can follow."""
-        return f"{self.net_weight:.0%} network, {1 - self.net_weight:.0%} Naive Bayes (smoothing {self.alpha:g})"
+        """Returns e.g. "70% network, 30% Naive Bayes", in words a newcomer can follow (the smoothing is in to_json)."""
+        return f"{self.net_weight:.0%} network, {1 - self.net_weight:.0%} Naive Bayes"
 
 
 def complement_nb(x: sp.csr_matrix, y: np.ndarray, n_classes: int, alpha: float) -> np.ndarray:

@@ -19,7 +19,7 @@ from textclf import limits
 from textclf.limits import parse_hidden_sizes  # noqa: F401 (public here too: the form's check)
 from textclf.learn import ensemble
 from textclf.learn.classifier import Classifier
-from textclf.data.corpus import Corpus
+from textclf.data.corpus import Corpus, nouns
 from textclf.data.features import FeatureConfig, Featurizer
 from textclf.learn.model import (ModelSpec, SparseBatch, batch_capacity, counts_by_word, first_layer_in_slabs, head,
                            init_params, predict_proba_sparse, rows_of, slab, slab_count, stack_batches)
@@ -359,19 +359,20 @@ def train(corpus: Corpus, features: FeatureConfig = FeatureConfig(), config: Tra
         return
     refit_config = replace(config, val_fraction=0.0, epochs=epochs, early_stopping=0, refit=False)
     mixture = ensemble.mixture_of(finished.classifier)
+    texts = nouns(corpus.description).texts
     for event in _train_phase(corpus, features, refit_config, should_stop, "refit", mixture):
         if not isinstance(event, Finished):
             yield event
         elif event.reason != "completed":  # a half-done refit is worse than the model chosen on validation
-            yield replace(finished, message=finished.message + " The final retraining on all training posts was "
-                          "stopped, so the model chosen on the validation posts was kept.",
+            yield replace(finished, message=f"{finished.message} The final retraining on all training {texts} was "
+                          f"stopped, so the model chosen on the validation {texts} was kept.",
                           train_seconds=finished.train_seconds + event.train_seconds)
         else:
             event.classifier.info["history"] = finished.history
             event.classifier.info["train_config"] = asdict(config)
             yield replace(event, history=finished.history, reason=finished.reason,
                           message=f"{finished.message} Then retrained on all {event.split['n_train']:,} training "
-                                  f"posts for {epochs} epoch{'s' if epochs != 1 else ''}.",
+                                  f"{texts} for {epochs} epoch{'s' if epochs != 1 else ''}.",
                           train_seconds=finished.train_seconds + event.train_seconds, best_epoch=epochs,
                           split={**event.split, "n_val": finished.split["n_val"]})
 
@@ -477,14 +478,16 @@ def _train_phase(corpus: Corpus, features: FeatureConfig, config: TrainConfig, s
                 x_val = featurizer.transform([corpus.train_texts[i] for i in val_idx])
             mixture = ensemble.choose(predict_proba_sparse(params, spec, x_val), x_train, y_train, x_val, y_val)
         if mixture is None:
-            message += " No validation posts to choose a mixture with Naive Bayes on: the network alone was kept."
+            message += (f" No validation {nouns(corpus.description).texts} to choose a mixture with Naive Bayes on: the "
+                        "network alone was kept.")
         else:
             classifier = ensemble.attach(classifier, x_train, y_train, mixture)
             if phase == "train":
                 message += (f" The final model combines the network with a simple word-count model (Naive Bayes), "
-                            f"because together they did best on the validation posts: {mixture.describe()} "
-                            f"(validation accuracy {mixture.val_accuracy_network:.1%} for the network alone, "
-                            f"{mixture.val_accuracy:.1%} combined).")
+                            f"because together they did best on the held-back validation "
+                            f"{nouns(corpus.description).texts}: {mixture.describe()}. Of those, the network alone "
+                            f"got {mixture.val_accuracy_network:.1%} right, the two together "
+                            f"{mixture.val_accuracy:.1%}.")
     if featurizer.capped_from:
         message += (f" Kept the {featurizer.vocab_size:,} most frequent of {featurizer.capped_from:,} words so the "
                     f"saved model stays under {limits.MAX_MODEL_BYTES // 2**20} MB.")
