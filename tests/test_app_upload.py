@@ -178,3 +178,32 @@ def test_a_class_that_looks_like_a_typo_can_be_merged_into_the_class_it_meant():
     assert "the vpn is down" in corpus.train_texts + corpus.test_texts
     table = at.session_state["own_table"][1]  # kept, merged, for the label check's corrected file
     assert table.iloc[-1].tolist()[-1] == "network"
+
+
+def test_choosing_another_file_keeps_the_one_in_use_until_the_new_one_is_used(tmp_path, monkeypatch):
+    monkeypatch.setenv("TEXTCLF_RUNS_DIR", str(tmp_path))
+    at = data_page()
+    at.file_uploader(key="csv_upload").upload("tickets.csv", tickets_csv(), "text/csv").run()
+    [b for b in at.button if b.label == "Use this data"][0].click()
+    at.run()
+    first = at.session_state["custom_corpus"]
+    [b for b in at.button if b.label == "Use another file or other columns"][0].click()
+    at.run()
+    assert not at.exception, at.exception
+    assert at.session_state["custom_corpus"] is first  # still in use: Train and the sidebar keep it
+    assert "stays in use until you press" in texts(at)
+    [b for b in at.button if b.label == f"Keep using {plain('tickets.csv')}"][0].click()
+    at.run()
+    assert at.session_state["custom_corpus"] is first and [b for b in at.button if b.label.startswith("Use another")]
+    [b for b in at.button if b.label == "Use another file or other columns"][0].click()
+    at.run()
+    other = tickets_csv().replace(b"accounts", b"sales")
+    at.file_uploader(key="csv_upload").upload("tickets2.csv", other, "text/csv").run()
+    assert not at.exception, at.exception
+    assert at.session_state["custom_corpus"] is first and f"keep using **{plain('tickets.csv')}**" in texts(at)
+    # the next step is above the preview, so at 1280x720 it is on the first screen
+    order = [getattr(e, "label", None) or type(e).__name__ for e in at.main]
+    assert order.index("Use this data") < next(i for i, e in enumerate(at.main) if type(e).__name__ == "Dataframe")
+    [b for b in at.button if b.label == "Use this data"][0].click()
+    at.run()
+    assert at.session_state["custom_corpus"].class_names == ("billing", "network", "sales")

@@ -4,7 +4,7 @@ import streamlit as st
 
 from views import common, sharing
 from views.label_errors import render_label_errors
-from views.upload import render_upload
+from views.upload import CHOOSING, render_upload
 from textclf import limits
 from textclf.data import ARCHIVE_ENV, NEWSGROUPS, describe, header_example, post_title
 from textclf.data.features import SCALINGS
@@ -46,13 +46,22 @@ else:
         st.stop()
     if custom is not None and source == "20 Newsgroups":
         common.use_data(None)
+        st.session_state.pop(CHOOSING, None)
         custom = None
+if custom is not None and st.session_state.get(CHOOSING):
+    name = plain(str(custom.description.get("name", "your texts")))
+    st.info(f"**{name}** stays in use until you press **Use this data** for another file or other columns.")
+    if st.button(f"Keep using {name}", icon=":material/undo:"):
+        st.session_state.pop(CHOOSING, None)
+        st.rerun()
+    render_upload()
+    st.stop()
 if custom is not None:
     st.info(f"Using your own data: **{plain(str(custom.description.get('name', 'your texts')))}**, "
             f"{len(custom.train_texts):,} training and {len(custom.test_texts):,} test texts in "
             f"{custom.n_classes} classes.")
-    if st.button("Use another file or other columns"):
-        st.session_state["custom_corpus"] = None
+    if st.button("Use another file or other columns", icon=":material/upload_file:"):
+        st.session_state[CHOOSING] = True
         st.rerun()
     if problem := common.problem_with_settings(custom):
         st.warning(f"Training on this data will not work yet: {plain(problem)}")

@@ -9,6 +9,7 @@ from textclf.data.own_files import (MAX_BYTES, MAX_CLASSES, BadTable, TooFewExam
                              read_table)
 
 NO_SPLIT = "(none: split at random)"
+CHOOSING = "choosing_file"  # set while a file is in use and another is being chosen: the one in use stays until then
 
 
 def render_upload() -> None:
@@ -47,34 +48,41 @@ def render_upload() -> None:
     share = st.slider("Share of rows kept aside for testing", 0.1, 0.4, 0.2, 0.05, key="csv_test_share",
                       disabled=split_column != NO_SPLIT,
                       help="These rows are never trained on; they grade the model on the Evaluate page.")
+    # What to do next (or what is wrong) comes above the preview: at 1280x720 the preview fills the screen.
+    message = st.container()
     st.dataframe(table.head(8), hide_index=True)
-    split = None if split_column == NO_SPLIT else split_column
-    try:
+    with message:
+        split = None if split_column == NO_SPLIT else split_column
         try:
-            corpus, report = corpus_from_table(table, text_column, label_column, split, share, name=upload.name)
-        except TooFewExamples as err:
-            if not st.session_state.get("csv_drop_small"):
-                st.error(plain(str(err)))
-                label_fix_panel.offer_merges(table, label_column, err.small)
-            n_classes = len(err.small)
-            if not st.checkbox(f"Leave out the {err.rows:,} row{'s' * (err.rows != 1)} of "
-                               f"{'this class' if n_classes == 1 else f'these {n_classes} classes'} and use the rest",
-                               key="csv_drop_small"):
-                return
-            corpus, report = corpus_from_table(table, text_column, label_column, split, share, name=upload.name,
-                                               drop_small=True)
-    except BadTable as err:
-        st.error(plain(str(err)))
-        return
-    st.info(f"Preview: {plain(report.summary())} Press **Use this data** to train on this file; until then the "
-            f"other pages keep using the newsgroups.")
-    if problem := common.problem_with_settings(corpus):
-        st.warning(f"Training on this data will not work yet: {plain(problem)}")
-    if st.button("Use this data", type="primary", icon=":material/check:"):
-        common.use_data(corpus)  # and, unless the form was changed, the recommended preset
-        # the file itself stays (one copy) so that the label check can hand back a corrected file
-        label_fix_panel.remember_table(corpus, table, bool(st.session_state.get("csv_drop_small")))
-        for key in ("table", "table_id"):  # the upload step is over; the file is kept once, under own_table
-            st.session_state.pop(key, None)
-        st.rerun()
+            try:
+                corpus, report = corpus_from_table(table, text_column, label_column, split, share, name=upload.name)
+            except TooFewExamples as err:
+                if not st.session_state.get("csv_drop_small"):
+                    st.error(plain(str(err)))
+                    label_fix_panel.offer_merges(table, label_column, err.small)
+                n_classes = len(err.small)
+                which = "this class" if n_classes == 1 else f"these {n_classes} classes"
+                if not st.checkbox(f"Leave out the {err.rows:,} row{'s' * (err.rows != 1)} of {which} and use the "
+                                   "rest", key="csv_drop_small"):
+                    return
+                corpus, report = corpus_from_table(table, text_column, label_column, split, share, name=upload.name,
+                                                   drop_small=True)
+        except BadTable as err:
+            st.error(plain(str(err)))
+            return
+        in_use = st.session_state.get("custom_corpus")
+        kept = ("the newsgroups" if in_use is None
+                else f"**{plain(str(in_use.description.get('name', 'the file in use')))}**")
+        st.info(f"Preview: {plain(report.summary())} Press **Use this data** to train on this file; until then the "
+                f"other pages keep using {kept}.")
+        if problem := common.problem_with_settings(corpus):
+            st.warning(f"Training on this data will not work yet: {plain(problem)}")
+        if st.button("Use this data", type="primary", icon=":material/check:"):
+            common.use_data(corpus)  # and, unless the form was changed, the recommended preset
+            st.session_state.pop(CHOOSING, None)
+            # the file itself stays (one copy) so that the label check can hand back a corrected file
+            label_fix_panel.remember_table(corpus, table, bool(st.session_state.get("csv_drop_small")))
+            for key in ("table", "table_id"):  # the upload step is over; the file is kept once, under own_table
+                st.session_state.pop(key, None)
+            st.rerun()
     st.plotly_chart(class_counts_figure(report.class_counts, "texts"), key="csv_counts")
