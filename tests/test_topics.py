@@ -44,3 +44,10 @@ def test_artefacts_are_flagged():
     assert why_suspicious("writes", {}) == "a header word" and "organization" in HEADER_WORDS
     assert why_suspicious("1993", {}) == "a number" and why_suspicious("3d", {}) is None
     assert why_suspicious("goalie", artefacts) is None
+
+
+def test_every_artefact_reason_has_a_short_form_for_the_half_width_table():
+    from textclf.explain.topics import REASONS, SHORT_REASONS
+
+    assert set(SHORT_REASONS) == set(REASONS.values())
+    assert all(len(short) <= 15 for short in SHORT_REASONS.values())  # "part of an e-mail ..." was cut at 1280 px

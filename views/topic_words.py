@@ -6,7 +6,7 @@ import streamlit as st
 from views import common
 from textclf.data import nouns
 from textclf.explain import TopicWords, topic_words
-from textclf.explain.topics import min_posts
+from textclf.explain.topics import SHORT_REASONS, min_posts
 from textclf.plots import without_bidi
 from textclf.markdown_text import plain
 
@@ -47,7 +47,7 @@ names = list(result.classes)
 columns = st.columns(min(2, len(names)))
 for i, name in enumerate(names):
     rows = [{"word": without_bidi(word), "average push": s, f"in {w.texts}": result.posts[word],
-             "looks like": flags.get((word, name), "")} for word, s in result.classes[name][:top]]
+             "looks like": SHORT_REASONS.get(flags.get((word, name), ""), "")} for word, s in result.classes[name][:top]]
     with columns[i % len(columns)]:
         st.markdown(f"**{plain(without_bidi(name))}**")
         if not rows:
@@ -59,7 +59,8 @@ for i, name in enumerate(names):
                          help=f"How much the {w.cls}'s probability falls, on average, when this word is deleted"),
                          f"in {w.texts}": st.column_config.NumberColumn(
                              help=f"Test {w.texts} that contain the word"),
-                         "looks like": st.column_config.TextColumn(help="Why the word looks like an artefact")})
+                         "looks like": st.column_config.TextColumn(
+                             help="Why the word looks like an artefact (the table below says it in full)")})
 
 listed = {(word, c) for c in result.classes for word, _ in result.classes[c][:top]}
 shown = [(word, c, r) for word, c, r in result.suspicious if (word, c) in listed]

@@ -35,6 +35,9 @@ DOMAINS = frozenset("edu com org net gov mil uk ca de au nl se fi no dk ch fr it
 FROM_LINE = re.compile(r"^From:(.*)$", re.MULTILINE)
 REASONS = {"address": "part of an e-mail address or host name", "header": "a header word",
            "user": "a user name", "number": "a number"}
+# The same reasons in a few words, for a table half a projector's width wide.
+SHORT_REASONS = {REASONS["address"]: "e-mail or host", REASONS["header"]: "header word",
+                 REASONS["user"]: "user name", REASONS["number"]: "number"}
 
 
 @dataclass(frozen=True)

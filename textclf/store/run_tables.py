@@ -50,7 +50,7 @@ SETTINGS: list[tuple[str, Callable[[dict], str]]] = [
 # sideways at 1280 px; settings and ids follow. RUNS_WIDTHS keeps the first four inside a 1280 px window.
 TABLE_SETTINGS = ("preset", "optimizer", "hidden units", "dropout", "learning rate", "word weighting", "vocabulary")
 RUNS_COLUMNS = ["name", "data", "test", "when", "validation", "epochs", *TABLE_SETTINGS, "from", "seconds", "run id"]
-RUNS_WIDTHS = {"name": 210, "data": 230, "test": 105, "when": 105}
+RUNS_WIDTHS = {"name": 340, "data": 190, "test": 105, "when": 105}  # the name ends with what tells runs apart
 
 
 def run_settings(run: RunInfo) -> dict[str, str]:
