@@ -30,12 +30,12 @@ PRESETS: dict[str, Preset] = {
         FeatureConfig(), TrainConfig()),
     "recommended": Preset(
         "recommended", "Recommended",
-        "Chosen on the validation posts, better on harder data: tf-idf weights of words seen at least "
-        "twice, one wider layer (256) with dropout against memorising, fast lazy Adam, up to 15 epochs that "
-        "stop once the validation loss stops falling, then a retrain on every training post for the chosen epochs. "
-        "Its answer is a mix of the network and Naive Bayes on the same words, with the share of each chosen on "
-        "the validation posts (it can still be explained word by word).",
-        FeatureConfig(scaling="tfidf", min_df=2),
+        "Chosen on held-back texts, better on harder data: words weighted by how telling they are (tf-idf; rare "
+        "words too, which short texts need), one wider layer (256 units) that switches off units at random so it "
+        "cannot memorise, fast updates (lazy Adam), up to 15 passes that stop once the held-back texts stop "
+        "improving, then a retrain on every training text. Its answer mixes the network with a simple word-count model (Naive Bayes), the "
+        "share of each chosen on the held-back texts; it can still be explained word by word.",
+        FeatureConfig(scaling="tfidf", min_df=1),
         TrainConfig(hidden=(256,), learning_rate=2e-3, optimizer="lazy_adam", dropout=0.6, epochs=15,
                     early_stopping=3, monitor="val_loss", refit=True, nb_mixture=True)),
 }
