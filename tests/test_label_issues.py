@@ -190,6 +190,7 @@ def test_headline_counts_in_words():
 
     assert issues(1).headline() == "1 likely label error among 1,200 rows (0.4 s)"
     assert issues(3).headline() == "3 likely label errors among 1,200 rows (0.4 s)"
+    assert issues(3).headline("training posts") == "3 likely label errors among 1,200 training posts (0.4 s)"
 
 
 def test_the_panel_does_not_promise_errors_it_may_not_find(tiny_corpus):

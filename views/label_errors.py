@@ -14,6 +14,7 @@ def render_label_errors(corpus: Corpus, key: str) -> None:
     """Shows a button that finds rows whose label is probably wrong, the list, a download and "Explain"."""
     own_file = corpus.file_rows is not None
     texts, labels, rows = checked_rows(corpus)
+    checked = "rows" if own_file else f"training {nouns(corpus.description).texts}"  # as the intro names them
     st.markdown(panel_intro(corpus, len(texts)))
     with st.expander("How they are found (the technical method)"):
         st.caption("Five models, each trained without a fifth of the rows, judge the rows they never saw, and "
@@ -38,15 +39,15 @@ def render_label_errors(corpus: Corpus, key: str) -> None:
         stored = (corpus.fingerprint(), issues)
         st.session_state[state_key] = stored
         # The button often sits at the screen's bottom edge (1280x720): say the answer where it is seen.
-        st.toast(f"{issues.headline()}: the list is below the button." if len(issues.rows) else
-                 f"No likely label errors among {issues.n_rows:,} rows.", icon=":material/rule:")
+        st.toast(f"{issues.headline(checked)}: the list is below the button." if len(issues.rows) else
+                 f"No likely label errors among {issues.n_rows:,} {checked}.", icon=":material/rule:")
     issues = stored[1]
     if not len(issues.rows):
-        st.success(f"No likely label errors among {issues.n_rows:,} rows ({issues.seconds:.1f} s).")
+        st.success(f"No likely label errors among {issues.n_rows:,} {checked} ({issues.seconds:.1f} s).")
         return
     number = ("*file row* is the row number your spreadsheet shows (the header is row 1)" if own_file
               else f"*row* is the training {nouns(corpus.description).text} number")
-    st.markdown(f"**{issues.headline()}**, most suspicious first. *quality* is the models' probability of the "
+    st.markdown(f"**{issues.headline(checked)}**, most suspicious first. *quality* is the models' probability of the "
                 f"given label: near 0, the label looks wrong. {number}.")
     if caution := issues.caution():
         st.warning(caution, icon=":material/warning:")

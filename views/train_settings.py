@@ -39,8 +39,9 @@ def show(words: Nouns) -> None:
         st.segmented_control(
             "Start from", list(PRESETS), format_func=lambda k: PRESETS[k].label, key="preset",
             on_change=apply_preset, required=True, persist_state="session", disabled=fixed,
-            help="Tutorial: exactly the tutorial's settings. Recommended: settings chosen on the validation posts, "
-                 "better on harder data (for example with headers removed). You can change any setting below.")
+            help="Tutorial: the tutorial's settings, with fast updates (lazy Adam) for speed. Recommended: settings "
+                 "chosen on held-back texts, better on harder data (for example with headers removed) and on files "
+                 "of your own. You can change any setting below.")
     preset = st.session_state["preset"]
     changed = [LABELS[k] for k, v in form_values(preset).items() if k in LABELS and st.session_state.get(k) != v]
     if sharing.hidden("hyperparameters"):

@@ -64,10 +64,10 @@ class LabelIssues:
                 f"rows' labels when they have not seen them (too few rows, or classes that share their words), so many rows listed here may well be labelled right. Check each one "
                 f"before changing it.")
 
-    def headline(self) -> str:
-        """Returns e.g. "3 likely label errors among 1,200 rows (0.4 s)" (singular for one)."""
+    def headline(self, rows: str = "rows") -> str:
+        """Returns e.g. "3 likely label errors among 1,200 rows (0.4 s)" (singular for one); `rows` names them."""
         found = len(self.rows)
-        return (f"{found:,} likely label error{'' if found == 1 else 's'} among {self.n_rows:,} rows "
+        return (f"{found:,} likely label error{'' if found == 1 else 's'} among {self.n_rows:,} {rows} "
                 f"({self.seconds:.1f} s)")
 
     def table(self, texts: Sequence[str] | None = None, max_chars: int = 300, own_file: bool = False,
