@@ -97,7 +97,7 @@ def training_figure(step_losses: Sequence[tuple[int, float]], epochs: Sequence[d
         fig.add_shape(type="rect", x0=start, x1=end, y0=0, y1=1, xref="x", yref="y domain", fillcolor=REFIT_COLOUR,
                       opacity=0.08, line_width=0, layer="below")
         fig.add_annotation(x=(start + end) / 2, y=1, xref="x", yref="y domain", yanchor="bottom", showarrow=False,
-                           text="retraining on all posts", font=dict(size=12, color=REFIT_COLOUR))
+                           text="retraining on all texts", font=dict(size=12, color=REFIT_COLOUR))
         n_epochs = end
     done = [e["epoch"] for e in epochs]
     fig.add_trace(go.Scatter(x=done, y=[e["train_accuracy"] for e in epochs], mode="lines+markers", xaxis="x2",
