@@ -232,7 +232,7 @@ def test_recommended_preset_fills_the_form_and_word_options(tiny_corpus):
     assert at.number_input(key="epochs").value == 15
     assert at.text_input(key="hidden_text").value == "256"
     assert at.session_state["scaling"] == "tfidf" and at.session_state["refit"] is True
-    assert "retrain on every training post" in texts(at)
+    assert "retrain on every training text" in texts(at)
 
 
 def test_teacher_link_preselects_and_locks(tiny_corpus):
