@@ -6,6 +6,7 @@ from collections import Counter
 from tests.test_app import explained, on_page, texts, tiny_model, wait_for_verdict  # noqa: F401
 from tests.test_filler import FILLER_CONFIG, filler_corpus
 from textclf.analysis.evaluate import evaluate_predictions
+from textclf.markdown_text import plain
 from textclf.data.features import FeatureConfig
 from textclf.serve.jobs import TrainedModel
 from textclf.learn.train import TrainConfig, run_to_end, train
@@ -223,6 +224,6 @@ def test_a_result_beside_a_changed_text_says_it_belongs_to_the_text_before(tiny_
 def test_words_the_model_never_learnt_are_named(tiny_corpus, tiny_model):
     at = explained("Goalie puck zzyzx rink qwerty zzyzx", tiny_corpus, tiny_model)
     captions = [c.value for c in at.caption if "Not among the words the model learnt" in c.value]
-    assert captions == ["Not among the words the model learnt, so they cannot count: zzyzx, qwerty."]
+    assert captions == [plain("Not among the words the model learnt, so they cannot count: zzyzx, qwerty.")]
     at = explained("goalie puck rink faceoff", tiny_corpus, tiny_model)
     assert not [c for c in at.caption if "Not among the words" in c.value]

@@ -113,3 +113,13 @@ def test_huge_text_is_explained_within_the_bounds(tiny_classifier, monkeypatch):
     assert len(result.removable) == MAX_LIME_WORDS and result.n_known_words == 2000
     assert len(result.all_weights) == MAX_LIME_WORDS
     np.testing.assert_allclose(result.probabilities, clf.predict_proba([text])[0], atol=1e-5)
+
+
+def test_the_words_the_model_never_learnt_are_named_the_first_ones_then_counted(tiny_classifier):
+    from textclf.explain import explain
+
+    result = explain(tiny_classifier, "goalie zzyzx puck qwerty ZZYZX", num_samples=200)
+    assert result.unknown_words == ("zzyzx", "qwerty")
+    assert result.unknown_sentence() == "Not among the words the model learnt, so they cannot count: zzyzx, qwerty."
+    assert result.unknown_sentence(listed=1).endswith(": zzyzx and 1 more.")
+    assert explain(tiny_classifier, "goalie puck", num_samples=200).unknown_sentence() is None

@@ -26,8 +26,6 @@ def pick_test_text(corpus: Corpus, names: list[str], w: Nouns) -> None:
                                               common.test_text_origin(corpus, pick, names[corpus.test_labels[pick]]))
 
 
-UNKNOWN_LISTED = 12  # unknown words named under the chart; a long text names the first ones and counts the rest
-
 st.title("4. Explain: which words made the decision?")
 model = common.require_model(alone=True)  # a bundle alone (no data) explains pasted texts just as well
 names = list(model.classifier.class_names)
@@ -117,11 +115,8 @@ with output:
             st.info(plain(hint), icon=":material/lightbulb:")
     else:
         st.caption("No word changed the prediction: the model does not know any of them.")
-    unknown = model.classifier.featurizer.unknown_words(result.text)
-    if unknown and result.n_known_words:
-        listed = ", ".join(unknown[:UNKNOWN_LISTED]) + (f" and {len(unknown) - UNKNOWN_LISTED:,} more"
-                                                        if len(unknown) > UNKNOWN_LISTED else "")
-        st.caption(f"Not among the words the model learnt, so they cannot count: {plain(without_bidi(listed))}.")
+    if unknown := result.unknown_sentence():
+        st.caption(plain(without_bidi(unknown)))
 
 sure, versus_chart = st.columns(2, gap="large")
 with sure:

@@ -53,6 +53,16 @@ class Explanation:
     n_samples: int = 0
     removable: tuple[str, ...] = ()  # the words LIME removed (all known words up to MAX_LIME_WORDS)
     all_weights: np.ndarray | None = None  # [len(removable)] ridge weights of every removable word
+    unknown_words: tuple[str, ...] = ()  # the text's words (lowercase) the vocabulary lacks, in order
+
+    def unknown_sentence(self, listed: int = 12) -> str | None:
+        """Returns a sentence naming the words the model never learnt (the first `listed`, then a count), or None
+        when it knows them all or none (then the page already says it knows none)."""
+        if not self.unknown_words or not self.n_known_words:
+            return None
+        rest = len(self.unknown_words) - listed
+        named = ", ".join(self.unknown_words[:listed]) + (f" and {rest:,} more" if rest > 0 else "")
+        return f"Not among the words the model learnt, so they cannot count: {named}."
 
     def to_json(self) -> dict:
         """Returns a JSON-safe dict."""
@@ -126,9 +136,11 @@ def explain(classifier: Classifier, text: str, class_index: int | None = None, n
     probs0 = probs_of_counts(classifier, post, post.counts)[0]
     predicted = int(np.argmax(probs0))
     label = check_classes(classifier, class_index, versus, predicted)
+    unknown = tuple(classifier.featurizer.unknown_words(text))
     if post.n_words == 0:
         return Explanation(text, predicted, probs0, classifier.class_names, label, [], 0.0, 0.0, 0.0,
-                           post.n_distinct, 0, time.perf_counter() - started, versus, num_samples)
+                           post.n_distinct, 0, time.perf_counter() - started, versus, num_samples,
+                           unknown_words=unknown)
     keep = removable_words(classifier, post, label, versus)
     fixed = np.setdiff1d(np.arange(post.n_words), keep)
     values = values_of(classifier, post, post.counts)
@@ -150,7 +162,7 @@ def explain(classifier: Classifier, text: str, class_index: int | None = None, n
     return Explanation(text, predicted, probs0, classifier.class_names, label,
                        [(words[i], float(w)) for i, w in local_exp], float(intercept), float(score),
                        float(np.ravel(local_pred)[0]), post.n_distinct, post.n_words,
-                       time.perf_counter() - started, versus, num_samples, tuple(words), every)
+                       time.perf_counter() - started, versus, num_samples, tuple(words), every, unknown)
 
 
 def model_text(classifier: Classifier, text: str) -> str:
