@@ -5,7 +5,7 @@ from __future__ import annotations
 import streamlit as st
 from streamlit.runtime.scriptrunner import get_script_run_ctx
 
-from textclf.data import TUTORIAL_CATEGORIES, BadDataChoice, Corpus, DataUnavailable, Nouns, describe, load_newsgroups, newsgroups_choice, nouns
+from textclf.data import TUTORIAL_CATEGORIES, BadDataChoice, Corpus, DataUnavailable, describe, load_newsgroups, newsgroups_choice
 from textclf.data.features import FeatureConfig
 from textclf.markdown_text import plain
 from textclf.serve.jobs import ModelOnly, TrainedModel, TrainingJob
@@ -223,23 +223,3 @@ def chosen_description() -> dict:
     """Returns the description of the newsgroups chosen on the Data page (without loading them)."""
     return {"source": "20newsgroups", "categories": list(st.session_state["categories"]),
             "remove_metadata": bool(st.session_state["remove_metadata"])}
-
-
-def macro_f1_label(w: Nouns) -> str:
-    """Returns the headline name of macro F1 a newcomer can read, e.g. "Average topic score (macro F1)"."""
-    return f"Average {w.cls} score (macro F1)"
-
-
-def macro_f1_help(w: Nouns) -> str:
-    """Returns what macro F1 means, in one or two plain sentences."""
-    return (f"Macro F1: the average, over {w.classes}, of how well each {w.cls} is found (missed {w.texts} and "
-            f"false alarms both count against it); 1 is perfect. Every {w.cls} counts equally, however many "
-            f"{w.texts} it has.")
-
-
-def test_text_origin(corpus: Corpus, i: int, true_class: str) -> str:
-    """Returns a markdown line saying where test text `i` came from (its file row, for own files) and its class."""
-    w = nouns(corpus.description)
-    rows = corpus.sheet_rows()
-    where = f" (row {rows[1][i]} of your file)" if rows is not None else ""
-    return f"A test {w.text}{where} whose true {w.cls} is **{plain(true_class)}**."

@@ -6,7 +6,8 @@ import streamlit as st
 from views import common, server
 from textclf.analysis.baselines import setting_of
 from textclf.data import nouns, post_title
-from textclf.analysis.evaluate import confusion_cell, largest_mistake
+from textclf.analysis.evaluate import confusion_cell, largest_mistake, macro_f1_help, macro_f1_label
+from textclf.data.corpus import origin_of_test_text
 from textclf.plots import confusion_figure
 from textclf.analysis.yardstick import compare, stored_spread, subject_of
 from textclf.markdown_text import plain
@@ -27,7 +28,7 @@ names = list(ev.class_names)
 c1, c2, c3 = st.columns(3)
 c1.metric("Test accuracy", f"{ev.accuracy:.1%}",
           help=f"Share of the test {w.texts} whose {w.cls} the model got right.")
-c2.metric(common.macro_f1_label(w), f"{ev.macro_f1:.3f}", help=common.macro_f1_help(w))
+c2.metric(macro_f1_label(w), f"{ev.macro_f1:.3f}", help=macro_f1_help(w))
 c3.metric(f"Test {w.texts}", f"{len(corpus.test_texts):,}",
           help=f"{w.texts.capitalize()} held back from training and used only here.")
 if model.finished.unfinished:
@@ -47,12 +48,12 @@ with st.expander("Compared with two simple models: their scores and settings"):
                f"the same validation {w.texts} as the network. A network that loses to them is not worth its extra "
                "complexity.")
     this = "This network + Naive Bayes" if model.classifier.spec.mixture else "This network"
-    f1 = common.macro_f1_label(w)
+    f1 = macro_f1_label(w)
     rows = {this: {"accuracy": ev.accuracy, f1: ev.macro_f1, "setting": "your settings"}}
     rows.update({r["name"]: {"accuracy": r["accuracy"], f1: r["macro_f1"], "setting": setting_of(r)}
                  for r in simple.values()})
     st.dataframe(pd.DataFrame(rows).T.style.format({"accuracy": "{:.1%}", f1: "{:.3f}"}),
-                 column_config={f1: st.column_config.Column(help=common.macro_f1_help(w))})
+                 column_config={f1: st.column_config.Column(help=macro_f1_help(w))})
 
 m0, m1, m2 = st.columns([3, 3, 2], vertical_alignment="center")  # one row: the matrix higher up on a projector
 m0.subheader("Confusion matrix")
@@ -91,7 +92,7 @@ for i in idx[:20]:
             st.session_state["explain_text"] = text
             st.session_state["explain_now"] = True  # arrive with the explanation already computed
             st.session_state["explain_source"] = (text,
-                                                  common.test_text_origin(corpus, i, names[corpus.test_labels[i]]))
+                                                  origin_of_test_text(corpus, i, names[corpus.test_labels[i]]))
             st.switch_page("views/explain.py")
 if len(idx) > 20:
     st.caption(f"Showing the first 20 of {len(idx)}.")

@@ -3,6 +3,7 @@
 import streamlit as st
 
 from textclf.data import Corpus, Nouns, nouns, post_title
+from textclf.data.corpus import origin_of_test_text
 from textclf.explain import (MAX_EXPLAIN_CHARS, MAX_LIME_WORDS, MAX_SAMPLES, ExplainError, explain, filler_hint,
                              trust)
 from textclf.explain.trust import SEEDS
@@ -23,7 +24,7 @@ def pick_test_text(corpus: Corpus, names: list[str], w: Nouns) -> None:
         st.session_state["picked"] = pick
         st.session_state["explain_text"] = corpus.test_texts[pick]
         st.session_state["explain_source"] = (corpus.test_texts[pick],
-                                              common.test_text_origin(corpus, pick, names[corpus.test_labels[pick]]))
+                                              origin_of_test_text(corpus, pick, names[corpus.test_labels[pick]]))
 
 
 st.title("4. Explain: which words made the decision?")

@@ -4,6 +4,7 @@ import streamlit as st
 
 from views import common, server, sharing, train_settings, training
 from textclf.analysis.baselines import setting_of
+from textclf.analysis.evaluate import macro_f1_help
 from textclf.learn.checks import data_problem
 from textclf.data import describe, nouns
 from textclf.serve.jobs import TrainedModel, TrainingJob
@@ -139,5 +140,5 @@ with st.expander("Reference: simple models on the same data", expanded=job is no
         cols = st.columns(len(baselines))
         for col, result in zip(cols, baselines.values()):
             col.metric(result["name"], f"{result['accuracy']:.1%}",
-                       help=f"Test accuracy. {common.macro_f1_help(words)} Here: {result['macro_f1']:.3f}.")
+                       help=f"Test accuracy. {macro_f1_help(words)} Here: {result['macro_f1']:.3f}.")
             col.caption(f"Best setting on the validation {words.texts}: {setting_of(result)}")

@@ -9,7 +9,7 @@ import numpy as np
 import pandas as pd
 from sklearn.metrics import accuracy_score, classification_report, confusion_matrix, f1_score
 
-from textclf.data.corpus import Corpus
+from textclf.data.corpus import Corpus, Nouns
 
 
 @dataclass(frozen=True)
@@ -71,3 +71,15 @@ def predictions_by_row(corpus: Corpus, probabilities: np.ndarray) -> pd.DataFram
         "file row" if rows is not None else "test post": rows[1] if rows is not None else np.arange(len(predicted)),
         "text": list(corpus.test_texts), "true label": names[np.asarray(corpus.test_labels)],
         "predicted label": names[predicted], "confidence": np.round(probabilities.max(axis=1), 4)})
+
+
+def macro_f1_label(w: Nouns) -> str:
+    """Returns the headline name of macro F1 a newcomer can read, e.g. "Average topic score (macro F1)"."""
+    return f"Average {w.cls} score (macro F1)"
+
+
+def macro_f1_help(w: Nouns) -> str:
+    """Returns what macro F1 means, in one or two plain sentences."""
+    return (f"Macro F1: the average, over {w.classes}, of how well each {w.cls} is found (missed {w.texts} and "
+            f"false alarms both count against it); 1 is perfect. Every {w.cls} counts equally, however many "
+            f"{w.texts} it has.")

@@ -8,6 +8,8 @@ from typing import Sequence
 
 import numpy as np
 
+from textclf.markdown_text import plain
+
 # A spreadsheet numbers the header row 1, so the first row under it is 2 (as Excel, LibreOffice and Sheets show it).
 FIRST_DATA_ROW = 2
 
@@ -146,3 +148,11 @@ def post_title(text: str, width: int = 80) -> str:
     if len(title) > width:
         title = title[:width].rsplit(" ", 1)[0] + " …"
     return title
+
+
+def origin_of_test_text(corpus: Corpus, i: int, true_class: str) -> str:
+    """Returns a markdown line saying where test text `i` came from (its file row, for own files) and its class."""
+    w = nouns(corpus.description)
+    rows = corpus.sheet_rows()
+    where = f" (row {rows[1][i]} of your file)" if rows is not None else ""
+    return f"A test {w.text}{where} whose true {w.cls} is **{plain(true_class)}**."
