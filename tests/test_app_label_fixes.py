@@ -23,21 +23,32 @@ def planted_file() -> bytes:
     return "\n".join(lines).encode()
 
 
-def test_a_planted_wrong_label_is_accepted_downloaded_fixed_and_retrained(media):
-    frame = read_table(planted_file())
-    corpus, _ = corpus_from_table(frame, "text", "label", test_share=0.25, name="tickets.csv")
+def app_with_file(raw: bytes, test_share: float):
+    """Returns the app with `raw` in use as after "Use this data" (the file kept for the label fixes), run once."""
+    frame = read_table(raw)
+    corpus, _ = corpus_from_table(frame, "text", "label", test_share=test_share, name="tickets.csv")
     at = new_app()
     at.session_state["custom_corpus"] = corpus
     at.session_state["own_table"] = (corpus.fingerprint(), frame, False)  # as "Use this data" keeps it
     at.run()
-    at.switch_page("views/train.py").run()
-    before = press_train(at, "8", 2, 8)
-    before.join(120)
+    return at, corpus
+
+
+def find_label_errors(at):
+    """Opens 1. Data, presses "Find likely label errors" and returns the issues found."""
     at.switch_page("views/data.py").run()
     [b for b in at.button if b.label == "Find likely label errors"][0].click()
     at.run()
     assert not at.exception, at.exception
-    issues = at.session_state["label_issues"][1]
+    return at.session_state["label_issues"][1]
+
+
+def test_a_planted_wrong_label_is_accepted_downloaded_fixed_and_retrained(media):
+    at, corpus = app_with_file(planted_file(), 0.25)
+    at.switch_page("views/train.py").run()
+    before = press_train(at, "8", 2, 8)
+    before.join(120)
+    issues = find_label_errors(at)
     assert PLANTED in issues.rows.tolist()
     # the choice of "use suggested" for the planted row, as the action column stores it across reruns
     fingerprint, actions, merges = at.session_state["label_decisions"]
@@ -66,18 +77,10 @@ def test_a_planted_wrong_label_is_accepted_downloaded_fixed_and_retrained(media)
 
 
 def test_every_suggested_label_is_used_at_once_and_taken_back_at_once():
-    frame = read_table(planted_file())
-    corpus, _ = corpus_from_table(frame, "text", "label", test_share=0.25, name="tickets.csv")
-    at = new_app()
-    at.session_state["custom_corpus"] = corpus
-    at.session_state["own_table"] = (corpus.fingerprint(), frame, False)
-    at.run()
+    at, _ = app_with_file(planted_file(), 0.25)
     at.switch_page("views/train.py").run()
     press_train(at, "8", 2, 8).join(120)
-    at.switch_page("views/data.py").run()
-    [b for b in at.button if b.label == "Find likely label errors"][0].click()
-    at.run()
-    issues = at.session_state["label_issues"][1]
+    issues = find_label_errors(at)
     assert issues.trusted and not at.warning  # the planted file's classes have words of their own
     [b for b in at.button if b.label == "Use every suggested label"][0].click()
     at.run()
@@ -98,17 +101,8 @@ def test_every_suggested_label_is_used_at_once_and_taken_back_at_once():
 def test_a_list_from_weak_checking_models_warns_and_is_decided_row_by_row():
     from tests.plain_tickets import plain_tickets_csv
 
-    frame = read_table(plain_tickets_csv())
-    corpus, _ = corpus_from_table(frame, "text", "label", test_share=0.2, name="tickets.csv")
-    at = new_app()
-    at.session_state["custom_corpus"] = corpus
-    at.session_state["own_table"] = (corpus.fingerprint(), frame, False)
-    at.run()
-    at.switch_page("views/data.py").run()
-    [b for b in at.button if b.label == "Find likely label errors"][0].click()
-    at.run()
-    assert not at.exception, at.exception
-    issues = at.session_state["label_issues"][1]
+    at, _ = app_with_file(plain_tickets_csv(), 0.2)
+    issues = find_label_errors(at)
     assert len(issues.rows) and not issues.trusted
     assert any("Read this list with care" in w.value for w in at.warning)
     assert [b for b in at.button if b.label == "Use every suggested label"][0].disabled
