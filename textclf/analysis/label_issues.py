@@ -61,8 +61,8 @@ class LabelIssues:
         if self.trusted or not len(self.rows):
             return None
         return (f"Read this list with care: the checking models predict only {self.checked_accuracy:.0%} of these "
-                f"rows' labels when they have not seen them (too few rows, or classes that share their words), so many rows listed here may well be labelled right. Check each one "
-                f"before changing it.")
+                "rows' labels when they have not seen them (too few rows, or classes that share their words), so "
+                "many rows listed here may well be labelled right. Check each one before changing it.")
 
     def headline(self, rows: str = "rows") -> str:
         """Returns e.g. "3 likely label errors among 1,200 rows (0.4 s)" (singular for one); `rows` names them."""
