@@ -48,16 +48,16 @@ else:
         common.use_data(None)
         st.session_state.pop(CHOOSING, None)
         custom = None
+in_use = plain(describe(custom.description)) if custom is not None else ""
 if custom is not None and st.session_state.get(CHOOSING):
-    name = plain(str(custom.description.get("name", "your texts")))
-    st.info(f"**{name}** stays in use until you press **Use this data** for another file or other columns.")
-    if st.button(f"Keep using {name}", icon=":material/undo:"):
+    st.info(f"**{in_use}** stays in use until you press **Use this data** for another file or other columns.")
+    if st.button(f"Keep using {in_use}", icon=":material/undo:"):
         st.session_state.pop(CHOOSING, None)
         st.rerun()
     render_upload()
     st.stop()
 if custom is not None:
-    st.info(f"Using your own data: **{plain(str(custom.description.get('name', 'your texts')))}**, "
+    st.info(f"Using your own data: **{in_use}**, "
             f"{len(custom.train_texts):,} training and {len(custom.test_texts):,} test texts in "
             f"{custom.n_classes} classes.")
     if st.button("Use another file or other columns", icon=":material/upload_file:"):

@@ -5,6 +5,7 @@ import streamlit as st
 from views import common, label_fix_panel, server
 from textclf.markdown_text import plain
 from textclf.plots import class_counts_figure
+from textclf.data import describe
 from textclf.data.own_files import (MAX_BYTES, MAX_CLASSES, BadTable, TooFewExamples, corpus_from_table, guess_columns,
                              read_table)
 
@@ -71,8 +72,7 @@ def render_upload() -> None:
             st.error(plain(str(err)))
             return
         in_use = st.session_state.get("custom_corpus")
-        kept = ("the newsgroups" if in_use is None
-                else f"**{plain(str(in_use.description.get('name', 'the file in use')))}**")
+        kept = "the newsgroups" if in_use is None else f"**{plain(describe(in_use.description))}**"
         st.info(f"Preview: {plain(report.summary())} Press **Use this data** to train on this file; until then the "
                 f"other pages keep using {kept}.")
         if problem := common.problem_with_settings(corpus):
