@@ -156,7 +156,8 @@ def test_word_and_training_options_override_the_preset(tickets_csv, capsys):
                  "--optimizer", "adam", "--seed", "7", "--json"]) == 0
     report = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
     assert report["preset"] == "recommended"
-    assert report["features"] == {"scaling": "binary", "min_df": 1, "max_features": 40, "pairs": True}
+    assert report["features"] == {"scaling": "binary", "min_df": 1, "max_features": 40, "pairs": True,
+                                  "choose_pairs": False}  # --pairs decides: no choice on validation
     assert report["vocab_size"] == 40
     config = report["config"]
     assert config["hidden"] == [16] and config["epochs"] == 3 and config["dropout"] == 0.2
@@ -174,7 +175,8 @@ def test_tfidf_and_retraining_flags(tickets_csv, capsys):
                  "--vocab-size", "0", "--hidden", "8", "--epochs", "2", "--early-stopping", "1",
                  "--monitor", "val_loss", "--retrain-on-all", "--naive-bayes", "--json"]) == 0
     report = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
-    assert report["features"] == {"scaling": "tfidf", "min_df": 2, "max_features": None, "pairs": False}
+    assert report["features"] == {"scaling": "tfidf", "min_df": 2, "max_features": None, "pairs": False,
+                                  "choose_pairs": False}
     config = report["config"]
     assert config["early_stopping"] == 1 and config["monitor"] == "val_loss" and config["refit"] is True
     assert config["nb_mixture"] is True and "network_alone_accuracy" in report

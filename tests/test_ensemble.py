@@ -194,3 +194,26 @@ def test_recommended_preset_mixes_and_the_form_keeps_it():
     assert config_from_form(form_values("recommended")).nb_mixture
     older = {k: v for k, v in form_values("recommended").items() if k != "nb_mixture"}  # a session from before
     assert config_from_form(older) == replace(PRESETS["recommended"].train_config, nb_mixture=False)
+
+
+def test_the_mixture_never_gets_fewer_validation_posts_right_than_the_network():
+    """A right but unsure network, and Naive Bayes sure of itself and wrong on a fifth of the posts: the mix with the
+    lowest log loss would answer worse than the network on the posts it is chosen on, so the network answers alone."""
+    y = np.repeat([0, 1], 50)
+    wrong = np.zeros(100, bool)
+    wrong[::5] = True  # one post in five carries the other class's word, in both halves
+    x = sp.csr_matrix(np.eye(2)[np.where(wrong, 1 - y, y)] * 5, dtype=np.float32)
+    unsure_but_right = np.where(np.eye(2)[y] > 0, 0.51, 0.49)
+    chosen = ensemble.choose(unsure_but_right[1::2], x[::2], y[::2], x[1::2], y[1::2])
+    assert chosen.val_accuracy >= chosen.val_accuracy_network == 1.0
+    assert chosen.network_alone and chosen.net_weight == 1.0
+
+
+def test_a_mixture_that_answers_worse_is_not_attached(tiny_corpus, monkeypatch):
+    declined = ensemble.Mixture(0.1, 1.0, 1.0, 0.9, 0.9, 0.3, 0.3)
+    monkeypatch.setattr(ensemble, "choose", lambda *args: declined)
+    config = TrainConfig(hidden=(16,), epochs=3, batch_size=8, learning_rate=1e-2, nb_mixture=True,
+                         early_stopping=2, refit=True)
+    finished = run_to_end(train(tiny_corpus, FeatureConfig("tfidf"), config))
+    assert not finished.classifier.spec.mixture and "the network answers alone" in finished.message
+    assert ensemble.recorded(finished.classifier.info) == declined

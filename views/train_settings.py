@@ -13,7 +13,7 @@ LABELS = {"hidden_text": "hidden layer sizes", "epochs": "epochs", "batch_size":
           "seed": "seed", "val_share": "validation share", "lazy_adam": "fast updates", "dropout": "dropout",
           "patience": "early stopping", "monitor": "early stopping watches", "refit": "retrain at the end",
           "scaling": "word weighting", "min_df": "rare words", "max_features": "vocabulary size",
-          "pairs": "word pairs"}
+          "pairs": "word pairs", "choose_pairs": "word pairs chosen on held-back texts"}
 
 
 def apply_preset() -> None:

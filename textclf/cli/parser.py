@@ -120,7 +120,11 @@ def build_parser() -> argparse.ArgumentParser:
     words.add_argument("--vocab-size", metavar="N", type=_whole_number(*limits.MAX_FEATURES),
                        help=f"keep only the N most frequent words (0: every word; at most {limits.MAX_FEATURES[1]:,})")
     words.add_argument("--pairs", action=argparse.BooleanOptionalAction, default=None,
-                       help='also use neighbouring word pairs ("how many") as features; they help most on short texts')
+                       help='also use neighbouring word pairs ("how many") as features; they help most on short texts. '
+                            "Given either way, it overrides the recommended preset's own choice (--choose-pairs)")
+    words.add_argument("--choose-pairs", action=argparse.BooleanOptionalAction, default=None,
+                       help="try words alone and words with pairs on the validation texts and keep the better (the "
+                            "recommended preset does, on short texts)")
     training = train.add_argument_group("Training", "the network and how it learns")
     training.add_argument("--hidden", metavar="SIZES", type=_hidden, help="hidden layer sizes, e.g. 128,64")
     training.add_argument("--epochs", metavar="N", type=_whole_number(*limits.EPOCHS),

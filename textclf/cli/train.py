@@ -37,7 +37,8 @@ def save_problem(folder: str | os.PathLike) -> str | None:
 TRAIN_FLAGS = {"epochs": "epochs", "batch_size": "batch_size", "lr": "learning_rate", "hidden": "hidden",
                "seed": "seed", "optimizer": "optimizer", "dropout": "dropout", "val_share": "val_fraction",
                "patience": "early_stopping", "monitor": "monitor", "refit": "refit", "nb_mixture": "nb_mixture"}
-WORD_FLAGS = {"scaling": "scaling", "min_df": "min_df", "vocab_size": "max_features", "pairs": "pairs"}
+WORD_FLAGS = {"scaling": "scaling", "min_df": "min_df", "vocab_size": "max_features", "pairs": "pairs",
+              "choose_pairs": "choose_pairs"}
 
 
 def _given(args: argparse.Namespace, flags: dict[str, str]) -> dict:
@@ -45,6 +46,8 @@ def _given(args: argparse.Namespace, flags: dict[str, str]) -> dict:
     given = {field: getattr(args, option) for option, field in flags.items() if getattr(args, option) is not None}
     if given.get("max_features") == 0:  # 0: every word
         given["max_features"] = None
+    if "pairs" in given and "choose_pairs" in flags.values():  # a user's own --pairs / --no-pairs is not overruled
+        given.setdefault("choose_pairs", False)
     return given
 
 
@@ -94,6 +97,9 @@ def cmd_train(args: argparse.Namespace) -> dict:
             total = event.total_steps
             if event.phase == "refit":
                 say(f"Retraining on all {event.n_train} training posts for the chosen number of epochs ...")
+            elif event.phase == "compare":
+                say(f"Trying words and word pairs too, on the same {event.n_train} train / {event.n_val} validation "
+                    f"posts (vocabulary {event.vocab_size:,} terms) ...")
             else:
                 say(f"{event.n_train} train / {event.n_val} validation posts, vocabulary {event.vocab_size:,} words")
                 if corpus.validation is not None:
@@ -113,6 +119,8 @@ def cmd_train(args: argparse.Namespace) -> dict:
             finished = event
     if finished.reason != "completed":
         say(finished.message)
+    elif finished.classifier.info.get("chosen"):
+        say(finished.classifier.info["chosen"]["why"])
     classifier = finished.classifier
     evaluation, advice = evaluate_on_test(corpus, classifier)
     classifier.info["test_metrics"] = evaluation.to_json()
@@ -143,6 +151,7 @@ def cmd_train(args: argparse.Namespace) -> dict:
         "class_names": list(corpus.class_names), "confusion_matrix": evaluation.confusion.tolist(),
         "history": finished.history, "config": classifier.info["train_config"], "preset": preset_name,
         "features": classifier.info["feature_config"], "best_epoch": finished.best_epoch,
+        "chosen": classifier.info.get("chosen"),
     }
 
 

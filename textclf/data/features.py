@@ -160,6 +160,9 @@ class FeatureConfig:
     min_df: int = 1  # a word must occur in at least this many training texts
     max_features: int | None = None  # keep only the most frequent words
     pairs: bool = False  # also neighbouring word pairs ("how many") as features, like ngram_range=(1, 2)
+    # Training tries words alone and words with pairs, and keeps what does better on the validation texts
+    # (learn.choice); the trained model's own config then says which it has.
+    choose_pairs: bool = False
 
     @property
     def analyzer(self):

@@ -43,6 +43,11 @@ class Mixture:
         """Returns a JSON-safe description (numbers only)."""
         return {k: float(v) for k, v in asdict(self).items()}
 
+    @property
+    def network_alone(self) -> bool:
+        """Returns True when validation kept the network alone (no mix did better there)."""
+        return self.net_weight >= 1.0
+
     def describe(self) -> str:
         """Returns e.g. "70% network, 30% Naive Bayes", in words a newcomer can follow (the smoothing is in to_json)."""
         return f"{self.net_weight:.0%} network, {1 - self.net_weight:.0%} Naive Bayes"
@@ -74,7 +79,8 @@ def _mix_log(log_net: np.ndarray, log_nb: np.ndarray, w: float) -> np.ndarray:
 
 def choose(p_net: np.ndarray, x_fit: sp.csr_matrix, y_fit: np.ndarray, x_val: sp.csr_matrix,
            y_val: np.ndarray) -> Mixture:
-    """Returns the mixture with the lowest validation log loss.
+    """Returns the mixture with the lowest validation log loss among those that get at least as many validation
+    posts right as the network alone; when none does, a Mixture with net_weight 1: the network alone.
 
     Args:
         p_net: the network's probabilities of the validation posts [n_val, classes].
@@ -83,6 +89,7 @@ def choose(p_net: np.ndarray, x_fit: sp.csr_matrix, y_fit: np.ndarray, x_val: sp
     """
     n_classes = p_net.shape[1]
     log_net = np.log(np.clip(p_net.astype(np.float64), 1e-12, None))  # [n_val, classes]
+    right_net = int(np.sum(log_net.argmax(1) == y_val))
     best = None
     for alpha in ALPHAS:
         scores = np.asarray(x_val @ complement_nb(x_fit, y_fit, n_classes, alpha), dtype=np.float64)
@@ -90,13 +97,19 @@ def choose(p_net: np.ndarray, x_fit: sp.csr_matrix, y_fit: np.ndarray, x_val: sp
         scale = min(SCALES, key=lambda s: _log_loss(log_softmax(s * scores, axis=1), y_val))
         log_nb = log_softmax(scale * scores, axis=1)
         for w in NET_WEIGHTS:
-            loss = _log_loss(_mix_log(log_net, log_nb, w), y_val)
+            mixed = _mix_log(log_net, log_nb, w)
+            # A mixture that answers fewer validation posts right than the network would report a result
+            # below the network's on the very posts it was chosen on: never kept.
+            if int(np.sum(mixed.argmax(1) == y_val)) < right_net:
+                continue
+            loss = _log_loss(mixed, y_val)
             if best is None or loss < best[0] - 1e-12:  # ties keep the smaller alpha and weight
-                best = (loss, alpha, scale, w, log_nb)
-    loss, alpha, scale, w, log_nb = best
-    mixed = _mix_log(log_net, log_nb, w)
-    return Mixture(alpha, scale, w, float(np.mean(log_net.argmax(1) == y_val)),
-                   float(np.mean(mixed.argmax(1) == y_val)), _log_loss(log_net, y_val), loss)
+                best = (loss, alpha, scale, w, mixed)
+    accuracy_net, loss_net = right_net / max(len(y_val), 1), _log_loss(log_net, y_val)
+    if best is None:
+        return Mixture(ALPHAS[0], 1.0, 1.0, accuracy_net, accuracy_net, loss_net, loss_net)
+    loss, alpha, scale, w, mixed = best
+    return Mixture(alpha, scale, w, accuracy_net, float(np.mean(mixed.argmax(1) == y_val)), loss_net, loss)
 
 
 def attach(classifier: Classifier, x: sp.csr_matrix, y: np.ndarray, mixture: Mixture) -> Classifier:
@@ -124,8 +137,14 @@ def network_only(classifier: Classifier) -> Classifier:
 
 
 def mixture_of(classifier: Classifier) -> Mixture | None:
-    """Returns the mixture recorded in a classifier's info, or None."""
-    data = classifier.info.get("mixture") if classifier.spec.mixture else None
+    """Returns the mixture of a mixed classifier, as its info records it, or None."""
+    return recorded(classifier.info) if classifier.spec.mixture else None
+
+
+def recorded(info: dict) -> Mixture | None:
+    """Returns the mixture chosen on validation as a model's info records it (net_weight 1: the network alone was
+    kept), or None."""
+    data = info.get("mixture")
     if not isinstance(data, dict):
         return None
     try:

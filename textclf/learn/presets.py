@@ -33,9 +33,10 @@ PRESETS: dict[str, Preset] = {
         "Chosen on held-back texts, better on harder data: words weighted by how telling they are (tf-idf; rare "
         "words too, which short texts need), one wider layer (256 units) that switches off units at random so it "
         "cannot memorise, fast updates (lazy Adam), up to 15 passes that stop once the held-back texts stop "
-        "improving, then a retrain on every training text. Its answer mixes the network with a simple word-count model (Naive Bayes), the "
+        "improving, then a retrain on every training text. On short texts it also tries word pairs and keeps them "
+        "only if they do better on the held-back texts. Its answer mixes the network with a simple word-count model (Naive Bayes), the "
         "share of each chosen on the held-back texts; it can still be explained word by word.",
-        FeatureConfig(scaling="tfidf", min_df=1),
+        FeatureConfig(scaling="tfidf", min_df=1, choose_pairs=True),
         TrainConfig(hidden=(256,), learning_rate=2e-3, optimizer="lazy_adam", dropout=0.6, epochs=15,
                     early_stopping=3, monitor="val_loss", refit=True, nb_mixture=True)),
 }
@@ -49,12 +50,13 @@ def form_values(name: str) -> dict:
                 lr=c.learning_rate, seed=c.seed, val_share=c.val_fraction, lazy_adam=c.optimizer == "lazy_adam",
                 dropout=c.dropout, patience=c.early_stopping, monitor=c.monitor, refit=c.refit,
                 nb_mixture=c.nb_mixture,
-                scaling=f.scaling, min_df=f.min_df, max_features=f.max_features or 0, pairs=f.pairs)
+                scaling=f.scaling, min_df=f.min_df, max_features=f.max_features or 0, pairs=f.pairs,
+                choose_pairs=f.choose_pairs)
 
 
 # The form values that are the Data page's word options (a teacher's link locks them with the data, not the
 # hyperparameters).
-WORD_KEYS = ("scaling", "min_df", "max_features", "pairs")
+WORD_KEYS = ("scaling", "min_df", "max_features", "pairs", "choose_pairs")
 # Each number field's widget range: a run from an older version or a bundle may hold a value outside it.
 _RANGES = {"epochs": limits.EPOCHS, "batch_size": limits.BATCH_SIZE, "lr": limits.LEARNING_RATE, "seed": limits.SEED,
            "val_share": limits.VAL_SHARE, "dropout": limits.DROPOUT, "patience": limits.PATIENCE,
@@ -83,7 +85,7 @@ def run_form_values(config: Mapping) -> dict:
               "refit": train.get("refit"), "nb_mixture": train.get("nb_mixture"),
               "scaling": features.get("scaling"), "min_df": features.get("min_df"),
               "max_features": (features["max_features"] or 0) if "max_features" in features else None,
-              "pairs": features.get("pairs")}
+              "pairs": features.get("pairs"), "choose_pairs": features.get("choose_pairs")}
     values.update({k: v for k, v in mapped.items() if v is not None})
     for key, (low, high) in _RANGES.items():
         values[key] = type(low)(min(max(values[key], low), high))
@@ -131,4 +133,4 @@ def config_from_form(values: Mapping) -> TrainConfig:
 def features_from_form(values: Mapping) -> FeatureConfig:
     """Returns the word options in form values."""
     return FeatureConfig(values["scaling"], int(values["min_df"]), int(values["max_features"]) or None,
-                         bool(values.get("pairs", False)))
+                         bool(values.get("pairs", False)), bool(values.get("choose_pairs", False)))

@@ -17,7 +17,7 @@ from sklearn.model_selection import train_test_split
 
 from textclf import limits
 from textclf.limits import parse_hidden_sizes  # noqa: F401 (public here too: the form's check)
-from textclf.learn import ensemble
+from textclf.learn import choice, ensemble
 from textclf.learn.classifier import Classifier
 from textclf.data.corpus import Corpus, nouns
 from textclf.data.features import FeatureConfig, Featurizer
@@ -94,7 +94,9 @@ class Started:
     n_train: int
     n_val: int
     vocab_size: int
-    phase: str = "train"  # "train", then "refit" when the chosen model is retrained on every training post
+    # "train"; "compare" when word pairs are tried too (learn.choice); "refit" when the chosen model is retrained
+    # on every training post
+    phase: str = "train"
 
 
 @dataclass(frozen=True)
@@ -344,21 +346,19 @@ def train(corpus: Corpus, features: FeatureConfig = FeatureConfig(), config: Tra
     """Yields progress events while training on `corpus`; the last event is Finished.
 
     `should_stop` is polled at every event; when it returns True training ends after the current
-    step and Finished carries the parameters trained so far. With `config.refit`, the number of epochs
-    chosen on the validation split is then trained again on every training post (a second phase).
+    step and Finished carries the parameters trained so far. With `features.choose_pairs`, words alone and words
+    with pairs are each trained on the training part (the second in a "compare" phase) and the better one on the
+    validation texts is kept (learn.choice). With `config.refit`, the number of epochs chosen on the validation
+    split is then trained again on every training post (a "refit" phase).
     """
-    finished = None
-    for event in _train_phase(corpus, features, config, should_stop, "train"):
-        if not isinstance(event, Finished):
-            yield event
-        else:
-            finished = event
+    finished, choice = yield from _choose_words(corpus, features, config, should_stop)
+    features = FeatureConfig(**finished.classifier.info["feature_config"])
     epochs = finished.best_epoch or len(finished.history)
     if not (config.refit and finished.split["n_val"] and finished.reason in ("completed", "early_stopping") and epochs):
         yield finished
         return
     refit_config = replace(config, val_fraction=0.0, epochs=epochs, early_stopping=0, refit=False)
-    mixture = ensemble.mixture_of(finished.classifier)
+    mixture = ensemble.recorded(finished.classifier.info) if config.nb_mixture else None
     texts = nouns(corpus.description).texts
     for event in _train_phase(corpus, features, refit_config, should_stop, "refit", mixture):
         if not isinstance(event, Finished):
@@ -370,11 +370,57 @@ def train(corpus: Corpus, features: FeatureConfig = FeatureConfig(), config: Tra
         else:
             event.classifier.info["history"] = finished.history
             event.classifier.info["train_config"] = asdict(config)
+            if choice is not None:
+                event.classifier.info["chosen"] = choice.to_json()
             yield replace(event, history=finished.history, reason=finished.reason,
                           message=f"{finished.message} Then retrained on all {event.split['n_train']:,} training "
                                   f"{texts} for {epochs} epoch{'s' if epochs != 1 else ''}.",
                           train_seconds=finished.train_seconds + event.train_seconds, best_epoch=epochs,
                           split={**event.split, "n_val": finished.split["n_val"]})
+
+
+def _validation_score(finished: Finished) -> tuple[float, float]:
+    """Returns (validation accuracy, log loss) of a first part's model: its mixture's when it has one (as chosen
+    there), else its network's at the kept epoch."""
+    mixture = ensemble.recorded(finished.classifier.info)
+    if mixture is not None:
+        return mixture.val_accuracy, mixture.val_log_loss
+    record = finished.history[(finished.best_epoch or len(finished.history)) - 1]
+    return float(record["val_accuracy"]), float(record["val_loss"])
+
+
+def _choose_words(corpus: Corpus, features: FeatureConfig, config: TrainConfig, should_stop: Callable[[], bool]):
+    """Yields the first part's events, for each word option to try (learn.choice), and returns (the Finished of the
+    option kept, its Choice or None); the kept model's info records its word options with `choose_pairs` as asked."""
+    train_idx, val_idx = validation_split(corpus, config.val_fraction, config.seed)
+    options = [("", replace(features, choose_pairs=False))]
+    if features.choose_pairs and len(val_idx):
+        options = choice.candidates(features, [corpus.train_texts[i] for i in train_idx])
+    results: list[tuple[str, Finished]] = []
+    for i, (name, option) in enumerate(options):
+        finished = None
+        for event in _train_phase(corpus, option, config, should_stop, "train" if i == 0 else "compare"):
+            if isinstance(event, Finished):
+                finished = event
+            else:
+                yield event
+        finished.classifier.info["feature_config"] = asdict(replace(option, choose_pairs=features.choose_pairs))
+        if finished.reason not in ("completed", "early_stopping"):
+            if results:  # stopped (or blown up) while trying the second option: the first one, complete, is kept
+                kept = results[0][1]
+                return replace(kept, reason="stopped", message=f"Stopped while trying {name}: kept {results[0][0]}, "
+                               f"as trained on the training part ({kept.message})"), None
+            return finished, None
+        results.append((name, finished))
+    if not features.choose_pairs or not len(val_idx):
+        return results[0][1], None
+    tried = tuple(choice.Tried(name, *_validation_score(f), f.best_epoch or len(f.history)) for name, f in results)
+    texts = nouns(corpus.description).texts
+    chosen = choice.Choice(choice.best(tried).name, tried, choice.median_words(corpus.train_texts), len(val_idx), texts)
+    finished = dict(results)[chosen.chosen]
+    finished.classifier.info["chosen"] = chosen.to_json()
+    return replace(finished, message=f"{chosen.sentence()} {finished.message}",
+                   train_seconds=sum(f.train_seconds for _, f in results)), chosen
 
 
 def _train_phase(corpus: Corpus, features: FeatureConfig, config: TrainConfig, should_stop: Callable[[], bool],
@@ -480,9 +526,15 @@ def _train_phase(corpus: Corpus, features: FeatureConfig, config: TrainConfig, s
         if mixture is None:
             message += (f" No validation {nouns(corpus.description).texts} to choose a mixture with Naive Bayes on: the "
                         "network alone was kept.")
+        elif mixture.network_alone:
+            classifier.info["mixture"] = mixture.to_json()
+            if phase != "refit":
+                message += (f" A simple word-count model (Naive Bayes) was tried beside the network, but mixing it in "
+                            f"got no more of the held-back validation {nouns(corpus.description).texts} right "
+                            f"({mixture.val_accuracy_network:.1%}), so the network answers alone.")
         else:
             classifier = ensemble.attach(classifier, x_train, y_train, mixture)
-            if phase == "train":
+            if phase != "refit":
                 message += (f" The final model combines the network with a simple word-count model (Naive Bayes), "
                             f"because together they did best on the held-back validation "
                             f"{nouns(corpus.description).texts}: {mixture.describe()}. Of those, the network alone "

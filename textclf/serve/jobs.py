@@ -50,7 +50,7 @@ class Progress:
 
     @property
     def _refit_to_come(self) -> int:
-        return self.refit_steps_max if self.refit_follows and self.phase == "train" else 0
+        return self.refit_steps_max if self.refit_follows and self.phase in ("train", "compare") else 0
 
     @property
     def fraction(self) -> float:
@@ -83,6 +83,9 @@ class Progress:
         if self.status == "stopping":
             return "Stopping after this step ..."
         left = self.seconds_left
+        if self.phase == "compare":
+            return (f"Part 1 of 2, trying word pairs too (the held-back texts choose) · step {self.step:,} of "
+                    f"{self.total_steps:,}" + (f" · about {left:.0f} s left" if left is not None else ""))
         if self.phase == "refit":
             return (f"Part 2 of 2: retraining the chosen model on every training post · step {self.step:,} of "
                     f"{self.total_steps:,}" + (f" · about {left:.0f} s left" if left is not None else ""))
@@ -310,6 +313,8 @@ class TrainingJob:
             if event.phase == "refit":  # the curve goes on; the chart's epochs stay those of the first phase
                 p.phase, p.offset, p.total_steps = "refit", p.step, p.step + event.total_steps
                 p.refit_steps_per_epoch = event.steps_per_epoch
+            elif event.phase == "compare":  # word pairs tried too: the curve goes on, the bar counts both options
+                p.phase, p.offset, p.total_steps = "compare", p.step, p.step + event.total_steps
             else:
                 p.total_steps, p.steps_per_epoch = event.total_steps, event.steps_per_epoch
                 p.refit_steps_max = refit_steps_at_most(event.n_train, event.n_val, self.config)

@@ -22,7 +22,9 @@ def _vocabulary(v: dict) -> str:
     parts = ["all words" if v["min_df"] <= 1 else f"words in ≥ {v['min_df']} texts"]
     if v["max_features"]:
         parts.append(f"at most {v['max_features']:,}")
-    if v["pairs"]:
+    if v.get("choose_pairs"):
+        parts.append(f"{'with' if v['pairs'] else 'without'} word pairs (chosen on held-back texts)")
+    elif v["pairs"]:
         parts.append("with word pairs")
     return ", ".join(parts)
 
@@ -56,7 +58,10 @@ RUNS_WIDTHS = {"name": 340, "data": 190, "test": 105, "when": 105}  # the name e
 def run_settings(run: RunInfo) -> dict[str, str]:
     """Returns a run's settings by human name, as short texts (a run of an older version gets the defaults)."""
     values = run_form_values(run.config)
-    return {name: show(values) for name, show in SETTINGS}
+    settings = {name: show(values) for name, show in SETTINGS}
+    if run.config.get("chosen"):  # what the per-file choice tried, and why it kept what it kept
+        settings["why"] = run.config["chosen"]
+    return settings
 
 
 def runs_table(runs: list[tuple[str, RunInfo]]) -> pd.DataFrame:

@@ -197,6 +197,8 @@ def new_run_json(classifier: Classifier, *, name: str | None, data: dict, histor
     config = {"train": info.get("train_config", {}), "features": info.get("feature_config", {})}
     if preset:
         config["preset"] = str(preset)
+    if isinstance(info.get("chosen"), dict) and info["chosen"].get("why"):
+        config["chosen"] = str(info["chosen"]["why"])[:1000]
     return {
         "format": FORMAT, "format_version": FORMAT_VERSION, "id": "", "name": clean_name(name, created),
         "created": created.isoformat(), "data": dict(data or {}),

@@ -68,7 +68,7 @@ FEATURE_CONFIG = {
     "properties": {"scaling": {"enum": ["count", "binary", "tfidf", "log"]},
                    "min_df": {"type": "integer", "minimum": 1},
                    "max_features": {"type": ["integer", "null"], "minimum": 1},
-                   "pairs": {"type": "boolean"}},
+                   "pairs": {"type": "boolean"}, "choose_pairs": {"type": "boolean"}},
 }
 DATA = {
     "type": "object", "maxProperties": 64, "additionalProperties": _OPEN_FIELD,
@@ -77,6 +77,15 @@ DATA = {
                    "fingerprint": {"type": "string", "maxLength": 200},
                    "n_train": {"type": ["integer", "null"]}, "n_val": {"type": ["integer", "null"]},
                    "n_test": {"type": ["integer", "null"]}},
+}
+_SHORT_TEXT = {"type": "string", "maxLength": 200}
+CHOSEN = {  # learn.choice.Choice.to_json: the word options tried on the validation texts
+    "type": "object", "maxProperties": 16, "additionalProperties": _OPEN_FIELD,
+    "properties": {"setting": _SHORT_TEXT, "chosen": _SHORT_TEXT, "why": {"type": "string", "maxLength": 1000},
+                   "median_words": _NUMBER, "n_val": _NUMBER,
+                   "candidates": {"type": "array", "maxItems": 8,
+                                  "items": {"type": "object", "maxProperties": 8,
+                                            "additionalProperties": {"anyOf": [_NUMBER, _SHORT_TEXT]}}}},
 }
 HISTORY = {
     "type": "array", "maxItems": 100_000,
@@ -108,7 +117,8 @@ RUN = {
         "created": {"type": "string", "maxLength": 40}, "data": DATA,
         "config": {"type": "object", "additionalProperties": False,
                    "properties": {"train": TRAIN_CONFIG, "features": FEATURE_CONFIG,
-                                  "preset": {"type": "string", "maxLength": 40}}},
+                                  "preset": {"type": "string", "maxLength": 40},
+                                  "chosen": {"type": "string", "maxLength": 1000}}},
         "history": HISTORY, "metrics": METRICS, "train_seconds": {"type": "number", "minimum": 0},
         "reason": {"type": "string", "maxLength": 40}, "partial": {"type": "boolean"},
     },
@@ -132,7 +142,8 @@ MODEL = {
         "info": {"type": "object", "maxProperties": 64, "additionalProperties": _OPEN_FIELD,
                  "properties": {"train_config": TRAIN_CONFIG, "feature_config": FEATURE_CONFIG, "data": DATA,
                                 "history": HISTORY, "test_metrics": METRICS,
-                                "mixture": {"type": "object", "maxProperties": 16, "additionalProperties": _NUMBER}}},
+                                "mixture": {"type": "object", "maxProperties": 16, "additionalProperties": _NUMBER},
+                                "chosen": CHOSEN}},
     },
 }
 _VALIDATORS = {id(schema): Draft202012Validator(schema) for schema in (RUN, MODEL)}

@@ -1,0 +1,89 @@
+"""Settings chosen per file on its own validation texts: words alone, or words and word pairs.
+
+The yardstick (analysis.baselines) chooses words or words+pairs on validation for every file; the network does the
+same when its word options say `choose_pairs`. Each candidate is trained on the training part with early stopping
+(the first part of a run, which is needed anyway), scored on the validation texts, and the winner alone is
+retrained on every training text.
+
+Pairs are tried only on short texts. On long ones (every newsgroups setting, Reuters, film reviews) word pairs
+were behind on validation by up to 2.7 points (docs/performance.md): the model size budget lets pairs push rarer
+words out, and a second candidate on long texts would cost more than half a run again, past the time budget.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from typing import Sequence
+
+import numpy as np
+
+from textclf.data.features import FeatureConfig, keras_tokenize
+
+# Word pairs are tried when the median training text has at most this many words. The short public sets have
+# 6-25 (subject lines, sentence snippets, tweets, questions); the long ones 90-700 (Reuters, newsgroups, reviews).
+SHORT_TEXT_WORDS = 60
+SAMPLE_TEXTS = 2000  # the median is read from this many texts, evenly spread: enough, and quick on 11k posts
+WORDS, PAIRS = "words alone", "words and word pairs"
+
+
+@dataclass(frozen=True)
+class Tried:
+    """One candidate's score on the validation texts (its network and, if mixed, Naive Bayes, as chosen there)."""
+
+    name: str
+    val_accuracy: float
+    val_log_loss: float
+    epochs: int
+
+    def to_json(self) -> dict:
+        """Returns a JSON-safe record."""
+        return {"name": self.name, "val_accuracy": self.val_accuracy, "val_log_loss": self.val_log_loss,
+                "epochs": self.epochs}
+
+
+@dataclass(frozen=True)
+class Choice:
+    """What was tried and what won, with the reason in one sentence."""
+
+    chosen: str
+    tried: tuple[Tried, ...]
+    median_words: float
+    n_val: int
+    texts: str = "texts"
+
+    def sentence(self) -> str:
+        """Returns one sentence a newcomer can read, e.g. "Chosen on 216 held-back texts: words and word pairs ..."."""
+        if len(self.tried) < 2:
+            return (f"Words alone, without word pairs: the {self.texts} are long (about {self.median_words:.0f} words "
+                    f"each), where pairs did worse on held-back {self.texts} and take much longer to train.")
+        won = next(t for t in self.tried if t.name == self.chosen)
+        others = ", ".join(f"{t.name} ({t.val_accuracy:.1%})" for t in self.tried if t.name != self.chosen)
+        return (f"Chosen on the {self.n_val:,} held-back {self.texts}: {self.chosen} ({won.val_accuracy:.1%} right) "
+                f"rather than {others}.")
+
+    def to_json(self) -> dict:
+        """Returns the record that `train --json` prints as `chosen` and a run keeps in its model's info."""
+        return {"setting": "word pairs", "chosen": self.chosen, "candidates": [t.to_json() for t in self.tried],
+                "median_words": self.median_words, "n_val": self.n_val, "why": self.sentence()}
+
+
+def median_words(texts: Sequence[str]) -> float:
+    """Returns the median number of words per text, read from at most SAMPLE_TEXTS texts spread over `texts`."""
+    if not texts:
+        return 0.0
+    step = max(1, len(texts) // SAMPLE_TEXTS)
+    return float(np.median([len(keras_tokenize(t)) for t in texts[::step]]))
+
+
+def candidates(features: FeatureConfig, texts: Sequence[str]) -> list[tuple[str, FeatureConfig]]:
+    """Returns the word options to try, by name: words alone first, then words and pairs when the texts are short."""
+    words = replace(features, pairs=False, choose_pairs=False)
+    if median_words(texts) > SHORT_TEXT_WORDS:
+        return [(WORDS, words)]
+    return [(WORDS, words), (PAIRS, replace(words, pairs=True))]
+
+
+def best(tried: Sequence[Tried]) -> Tried:
+    """Returns the candidate with the highest validation accuracy; a tie goes to the first (words alone: the
+    smaller, quicker model; pairs must earn their place)."""
+    return min(tried, key=lambda t: (-round(t.val_accuracy, 9), tried.index(t)))
