@@ -203,7 +203,7 @@ def test_filler_words_at_the_top_get_a_plain_hint(tiny_corpus, tiny_model):
     finished = run_to_end(train(corpus, config=FILLER_CONFIG))
     ev = evaluate_predictions(corpus.test_labels, finished.classifier.predict(corpus.test_texts), corpus.class_names)
     model = TrainedModel(finished, ev, corpus, FeatureConfig(), FILLER_CONFIG)
-    at = explained("the the banana engine", corpus, model)
+    at = explained("the the the banana engine", corpus, model)
     hints = [i.value for i in at.info if "rank high" in i.value]
     assert len(hints) == 1 and hints[0].startswith("Words like 'the' rank high") and "how often words occur" in hints[0]
     at = explained("goalie puck rink faceoff", tiny_corpus, tiny_model)

@@ -4,12 +4,18 @@ import streamlit as st
 
 from textclf.data import Corpus, Nouns, nouns, post_title
 from textclf.data.corpus import origin_of_test_text
-from textclf.explain import (MAX_EXPLAIN_CHARS, MAX_LIME_WORDS, MAX_SAMPLES, ExplainError, explain, filler_hint,
-                             trust)
+from textclf.explain import (MAX_EXPLAIN_CHARS, MAX_LIME_WORDS, MAX_SAMPLES, ExplainError, WordClasses, explain,
+                             filler_hint, trust)
 from textclf.explain.trust import SEEDS
 from textclf.plots import probabilities_figure, weights_figure, without_bidi
 from views import common, trust_panel
 from textclf.markdown_text import plain
+
+
+@st.cache_resource(max_entries=8, show_spinner=False)
+def word_classes(fingerprint: str, _corpus: Corpus) -> WordClasses:
+    """Returns the common words' counts per class in the training texts of the data with this fingerprint."""
+    return WordClasses.count(_corpus.train_texts, _corpus.train_labels, len(_corpus.class_names))
 
 
 def pick_test_text(corpus: Corpus, names: list[str], w: Nouns) -> None:
@@ -111,7 +117,9 @@ with output:
         st.caption(f"Blue words push towards {plain(explained)}; orange words push away from it. "
                    f"LIME's local fit explains {max(result.score, 0):.0%} of the variation it saw "
                    f"({result.seconds:.2f} s, {result.n_samples:,} samples).")
-        hint = filler_hint(result.weights, classes=w.classes)
+        # Without the training texts nothing tells a filler word from one that carries a class: no hint.
+        hint = corpus is not None and filler_hint(result.weights, word_classes(corpus.fingerprint(), corpus),
+                                                  classes=w.classes)
         if hint:
             st.info(plain(hint), icon=":material/lightbulb:")
     else:
