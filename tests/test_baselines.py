@@ -4,7 +4,7 @@ import re
 
 import numpy as np
 
-from textclf.analysis.baselines import BASELINES, _Counts, best_baseline, describe_baseline, plain_setting, run_baselines
+from textclf.analysis.baselines import BASELINES, Counts, best_baseline, describe_baseline, plain_setting, run_baselines
 from textclf.data import Corpus
 from textclf.data.features import keras_tokenize
 
@@ -36,7 +36,7 @@ def test_winning_settings_are_said_in_plain_words():
 
 
 def test_word_pairs_are_counted_like_a_bigram_vectorizer(tiny_corpus):
-    counts = _Counts(tiny_corpus)
+    counts = Counts(tiny_corpus.train_texts, tiny_corpus.test_texts)
     row = counts.pairs[0]
     tokens = keras_tokenize(tiny_corpus.train_texts[0])
     assert row.sum() == len(tokens) - 1  # every adjacent pair of a training post is known

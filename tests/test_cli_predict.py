@@ -192,3 +192,18 @@ def test_label_issues_refuses_bad_data(tmp_path, capsys):
     assert main(["label-issues", "--csv", str(csv)]) == 2
     err = capsys.readouterr().err.strip()
     assert "at least two classes" in err and len(err.splitlines()) == 1
+
+
+def test_label_issues_names_the_checking_model_and_cautions_against_the_yardstick(tmp_path, capsys):
+    from tests.plain_tickets import plain_tickets_csv
+
+    csv = tmp_path / "tickets.csv"
+    csv.write_bytes(plain_tickets_csv())
+    assert main(["label-issues", "--csv", str(csv), "--split", "all"]) == 0
+    out = capsys.readouterr().out
+    assert "Checking model: Linear SVM with" in out
+    assert "Read this list with care" in out and "the tuned yardstick, does no better" in out
+    assert main(["label-issues", "--csv", str(csv), "--split", "all", "--json"]) == 0
+    result = _last_json(capsys)
+    assert 0 < result["yardstick_accuracy"] <= 1 and result["checking_model"].startswith("Linear SVM with")
+    assert result["caution"] and f"({result['yardstick_accuracy']:.0%}" in result["caution"]

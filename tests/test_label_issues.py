@@ -270,8 +270,56 @@ def test_weak_checking_models_come_with_a_caution():
     weak = corpus_label_issues(corpus)
     assert len(weak.rows) and weak.checked_accuracy < 0.85 and not weak.trusted
     assert f"only {weak.checked_accuracy:.0%} of these rows' labels" in weak.caution()
+    assert f"the tuned yardstick, does no better ({weak.yardstick_accuracy:.0%}" in weak.caution()
     assert weak.to_json()["checked_accuracy"] == weak.checked_accuracy
     texts, clean = _texts(100)
     noisy, _ = flip_labels(clean, len(WORDS), share=0.05, seed=1)
     strong = find_label_issues(texts, noisy, tuple(WORDS))
     assert len(strong.rows) and strong.checked_accuracy >= 0.85 and strong.trusted and strong.caution() is None
+
+
+def _word_order_texts(n: int, seed: int = 0) -> tuple[list[str], np.ndarray]:
+    """Returns texts of two words whose order alone is the class ("cat red" or "red cat")."""
+    rng = np.random.default_rng(seed)
+    words = ["red", "blue", "green", "cat", "dog", "fox", "big", "small"]
+    texts, labels = [], []
+    for i in range(n):
+        first, second = sorted(rng.choice(words, 2, replace=False))
+        texts.append(f"{first} {second}" if i % 2 else f"{second} {first}")
+        labels.append(i % 2)
+    return texts, np.array(labels)
+
+
+def test_the_checking_models_are_as_good_as_the_tuned_yardstick():
+    """Naive Bayes and a fixed linear model on single words judged these rows at chance, and listed good labels."""
+    from textclf.analysis.baselines import run_baselines
+
+    texts, labels = _word_order_texts(600)
+    corpus = Corpus(texts[:400], labels[:400], texts[400:], labels[400:], ("before", "after"))
+    yardstick = run_baselines(corpus)["linear_svc"]
+    assert yardstick["accuracy"] >= 0.95 and "pairs" in yardstick["setting"]
+    issues = find_label_issues(texts, labels, ("before", "after"))
+    assert issues.checked_accuracy >= yardstick["accuracy"] - 0.02, (issues.checked_accuracy, yardstick)
+    assert "word pairs" in issues.checking_model and issues.yardstick_accuracy >= 0.95
+    assert issues.trusted and len(issues.rows) <= 3
+    noisy, flipped = flip_labels(labels, 2, share=0.05, seed=3)
+    precision, recall = precision_recall(find_label_issues(texts, noisy, ("before", "after")).rows, flipped)
+    assert precision >= 0.8 and recall >= 0.8, (precision, recall)
+
+
+def test_the_caution_compares_with_the_tuned_yardstick():
+    from textclf.analysis.label_issues import LabelIssues
+
+    def issues(checked, yardstick, held=400):
+        return LabelIssues(np.arange(5), np.arange(5), np.zeros(5, int), np.ones(5, int), np.full(5, 0.1),
+                           ("a", "b"), 2000, 1.0, checked, "Linear SVM", yardstick, held)
+
+    weaker = issues(0.90, 0.97)  # above the absolute bar, yet clearly worse than the yardstick on this data
+    assert weaker.below_yardstick and not weaker.trusted
+    assert "only 90% of these rows' labels" in weaker.caution() and "yardstick reaches" in weaker.caution()
+    assert "(97%)" in weaker.caution()
+    assert issues(0.96, 0.97).trusted and issues(0.96, 0.97).caution() is None  # within chance of the yardstick
+    assert not issues(0.90, 0.97, held=20).below_yardstick  # 20 held-back rows: 90% is within chance
+    hard = issues(0.74, 0.75)  # the data is hard for any quick model
+    assert not hard.below_yardstick and not hard.trusted
+    assert "does no better (75% of rows it did not see)" in hard.caution()

@@ -9,7 +9,7 @@ refitted on every training post, as the recommended preset does, and scored once
 from __future__ import annotations
 
 import time
-from typing import Callable
+from typing import Callable, Sequence
 
 import numpy as np
 import scipy.sparse as sp
@@ -33,24 +33,24 @@ PLAIN_NGRAMS = {1: "single words", 2: "single words and word pairs"}
 PAIR_MIN_DF = 2  # word pairs seen in a single post are noise and would triple the columns
 
 
-class _Counts:
+class Counts:
     """Word counts and word-pair counts of the training and test posts, computed once."""
 
-    def __init__(self, corpus: Corpus):
+    def __init__(self, train_texts: Sequence[str], test_texts: Sequence[str] = ()):
         vectorizer = CountVectorizer(analyzer=keras_tokenize, dtype=np.float32)
-        self.words = vectorizer.fit_transform(corpus.train_texts).tocsr()  # [n_train, vocab]
-        self.test_words = vectorizer.transform(corpus.test_texts).tocsr()  # [n_test, vocab]
+        self.words = vectorizer.fit_transform(train_texts).tocsr()  # [n_train, vocab]
+        self.test_words = vectorizer.transform(test_texts).tocsr()  # [n_test, vocab]
         index, vocab = vectorizer.vocabulary_, len(vectorizer.vocabulary_)
-        train_codes = self._pair_codes(corpus.train_texts, index, vocab)
+        train_codes = self._pair_codes(train_texts, index, vocab)
         self.pair_ids, inverse = np.unique(train_codes[1], return_inverse=True)
-        self.pairs = self._matrix(train_codes[0], inverse, len(corpus.train_texts))
-        doc, codes = self._pair_codes(corpus.test_texts, index, vocab)
+        self.pairs = self._matrix(train_codes[0], inverse, len(train_texts))
+        doc, codes = self._pair_codes(test_texts, index, vocab)
         pos = np.clip(np.searchsorted(self.pair_ids, codes), 0, max(len(self.pair_ids) - 1, 0))
         known = (self.pair_ids[pos] == codes) if len(self.pair_ids) else np.zeros(len(codes), bool)
-        self.test_pairs = self._matrix(doc[known], pos[known], len(corpus.test_texts))
+        self.test_pairs = self._matrix(doc[known], pos[known], len(test_texts))
 
     @staticmethod
-    def _pair_codes(texts: list[str], index: dict, vocab: int) -> tuple[np.ndarray, np.ndarray]:
+    def _pair_codes(texts: Sequence[str], index: dict, vocab: int) -> tuple[np.ndarray, np.ndarray]:
         """Returns (post of each adjacent pair of known words, pair code first * vocab + second)."""
         docs, codes = [], []
         for d, text in enumerate(texts):
@@ -78,6 +78,31 @@ class _Counts:
         out = sp.hstack([(t if rows is None else m[rows])[:, c] for m, t, c in chosen], format="csr")
         return TfidfTransformer(sublinear_tf=True).fit(fit).transform(out)
 
+    def validation_features(self, fit_idx: np.ndarray, val_idx: np.ndarray
+                            ) -> dict[int, tuple[sp.csr_matrix, sp.csr_matrix]]:
+        """Returns {n-gram: (tf-idf of rows `fit_idx`, of rows `val_idx`)}, both with `fit_idx`'s vocabulary."""
+        return {n: (self.features(n, fit_idx, fit_idx), self.features(n, val_idx, fit_idx)) for n in NGRAMS}
+
+
+def tune(key: str, x: dict[int, tuple[sp.csr_matrix, sp.csr_matrix]], fit_labels: np.ndarray,
+         val_labels: np.ndarray, standard_errors: float = 0.0) -> tuple[int, float, float, float]:
+    """Returns (n-gram, value, its validation accuracy, the best validation accuracy) of baseline `key`.
+
+    Every value of its grid is tried with words alone and with words and word pairs (`x`, from
+    ``Counts.validation_features``). The simplest setting within `standard_errors` of the best accuracy (its
+    binomial standard error on these validation rows) wins: words before pairs, then the grid's order; with
+    none that only settles ties.
+    """
+    scores = []  # (n-gram, value, accuracy) from the simplest setting on
+    for n in NGRAMS:
+        for value in BASELINES[key][2]:
+            model = BASELINES[key][3](value).fit(x[n][0], fit_labels)
+            scores.append((n, value, float(np.mean(model.predict(x[n][1]) == val_labels))))
+    best = max(accuracy for _, _, accuracy in scores)
+    slack = standard_errors * np.sqrt(best * (1 - best) / max(len(val_labels), 1))
+    n, value, accuracy = next(s for s in scores if s[2] >= best - slack)
+    return n, value, accuracy, best
+
 
 def run_baselines(corpus: Corpus, val_fraction: float = TrainConfig.val_fraction,
                   seed: int = TrainConfig.seed, keep_predictions: bool = False) -> dict[str, dict]:
@@ -95,23 +120,12 @@ def run_baselines(corpus: Corpus, val_fraction: float = TrainConfig.val_fraction
         fit_idx, val_idx = validation_split(corpus, val_fraction, seed)
     except ValueError:  # scikit-learn's words ("test_size = 1 should be ..."): say it as the Train page does
         raise ValueError(validation_problem(labels, corpus.n_classes, val_fraction, seed)) from None
-    counts = _Counts(corpus)
+    counts = Counts(corpus.train_texts, corpus.test_texts)
     chosen: dict[str, tuple[int, float, float | None]] = {}  # id: (n-gram, value, validation accuracy)
     if len(val_idx) and len(np.unique(labels[fit_idx])) > 1:
-        x = {n: (counts.features(n, fit_idx, fit_idx), counts.features(n, val_idx, fit_idx)) for n in NGRAMS}
-
-        def score(key: str, n: int, value: float) -> float:
-            model = BASELINES[key][3](value).fit(x[n][0], labels[fit_idx])
-            return float(np.mean(model.predict(x[n][1]) == labels[val_idx]))
-
-        # Ties go to the simpler setting: words before pairs, the first value of the grid.
-        nb = [(score("complement_nb", n, v), -n, -i, n, v)
-              for n in NGRAMS for i, v in enumerate(BASELINES["complement_nb"][2])]
-        best = max(nb)
-        chosen["complement_nb"] = (best[3], best[4], best[0])
-        svc = max((score("linear_svc", n, v), -n, -i, n, v)
-                  for n in NGRAMS for i, v in enumerate(BASELINES["linear_svc"][2]))
-        chosen["linear_svc"] = (svc[3], svc[4], svc[0])
+        x = counts.validation_features(fit_idx, val_idx)
+        for key in BASELINES:
+            chosen[key] = tune(key, x, labels[fit_idx], labels[val_idx])[:3]
     else:  # too few posts to hold any back: sklearn-style middle values
         chosen = {key: (1, grid[len(grid) // 2], None) for key, (_, _, grid, _) in BASELINES.items()}
     everything = np.arange(len(labels))

@@ -68,6 +68,7 @@ def cmd_label_issues(args: argparse.Namespace) -> dict:
     if sys.stderr.isatty():
         sys.stderr.write("\n")
     say(f"{issues.headline()}.")
+    say(f"Checking model: {issues.checking_model}, right on {issues.checked_accuracy:.0%} of the rows it never saw.")
     if caution := issues.caution():
         say(caution)
     records = issues_json(corpus, issues, texts, args.split)
@@ -88,4 +89,5 @@ def cmd_label_issues(args: argparse.Namespace) -> dict:
                 print("file row: the row number a spreadsheet shows (the header is row 1).")
     return {"n_rows": issues.n_rows, "split": args.split, "folds": args.folds, "threshold": args.threshold,
             "method": issues.to_json()["method"], "checked_accuracy": issues.checked_accuracy,
+            "checking_model": issues.checking_model, "yardstick_accuracy": issues.yardstick_accuracy,
             "caution": issues.caution(), "issues": records}
