@@ -142,3 +142,16 @@ def test_a_20_topic_confusion_matrix_fits_a_projector():
     assert fit.data[1].marker.size <= rows, "click targets do not overlap their neighbours"
     small = confusion_figure(np.eye(3, dtype=int), ["a", "b", "c"], fit_screen=True)
     assert small.layout.height == 140 + 60 * 3 and small.data[1].marker.size == 40, "small matrices keep their size"
+
+
+def test_a_model_tried_with_word_pairs_gets_its_own_curve_and_band():
+    losses = [(s, 1.0 / s) for s in range(1, 71)]
+    fig = training_figure(losses, [{"epoch": 1, "train_accuracy": 0.5, "val_accuracy": 0.5}], 10, 70, refit_from=50,
+                          refit_steps_per_epoch=12, compare_from=30)
+    names = [t.name for t in fig.data]
+    assert names[:3] == ["training loss", "the same with word pairs (starts afresh)",
+                         "retraining on all training texts (starts afresh)"]
+    assert max(fig.data[0].x) == 3.0 and min(fig.data[1].x) > 3.0 and max(fig.data[1].x) == 5.0
+    assert [a.text for a in fig.layout.annotations if a.text in ("trying word pairs", "retraining on all texts")] == \
+        ["trying word pairs", "retraining on all texts"]
+    assert fig.layout.xaxis2.range[1] == 3.5  # the accuracy plot shows the first model's epochs

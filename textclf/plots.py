@@ -15,6 +15,7 @@ FOR_COLOUR = "#0072B2"  # blue: pushes towards the class
 AGAINST_COLOUR = "#D55E00"  # vermillion: pushes away from it
 TRAIN_COLOUR, TEST_COLOUR, VAL_COLOUR = "#0072B2", "#E69F00", "#009E73"
 REFIT_COLOUR = "#CC79A7"  # reddish purple: the retraining phase
+COMPARE_COLOUR = "#E69F00"  # orange: a second model tried with word pairs
 
 
 # Unicode's bidirectional controls (e.g. U+202E, right-to-left override) would display user text reversed.
@@ -71,21 +72,38 @@ def _two_rows(top_title: str, bottom_title: str, gap: float = 0.2) -> go.Figure:
                                  annotations=titles))
 
 
+def _band(fig: go.Figure, start: float, end: float, colour: str, text: str) -> None:
+    """Shades the loss plot from epoch `start` to `end` and labels the band."""
+    fig.add_shape(type="rect", x0=start, x1=end, y0=0, y1=1, xref="x", yref="y domain", fillcolor=colour,
+                  opacity=0.08, line_width=0, layer="below")
+    fig.add_annotation(x=(start + end) / 2, y=1, xref="x", yref="y domain", yanchor="bottom", showarrow=False,
+                       text=text, font=dict(size=12, color=colour))
+
+
 def training_figure(step_losses: Sequence[tuple[int, float]], epochs: Sequence[dict], steps_per_epoch: int,
-                    total_steps: int, refit_from: int | None = None, refit_steps_per_epoch: int = 0) -> go.Figure:
+                    total_steps: int, refit_from: int | None = None, refit_steps_per_epoch: int = 0,
+                    compare_from: int | None = None) -> go.Figure:
     """Returns the live training chart: loss per step (top) and accuracy per epoch (bottom).
 
-    With `refit_from` (the first step of the retraining phase), the retraining on every training post is drawn
-    as its own curve on a shaded, labelled band after the epochs chosen on the validation posts.
+    With `compare_from` (the first step of a second model tried on word pairs), that model's loss is drawn as its
+    own curve on a shaded, labelled band; with `refit_from` (the first step of the retraining phase), the
+    retraining on every training post likewise, after the epochs chosen on the validation posts.
     """
     # Redrawn several times a second while training runs, so it is built without make_subplots.
     fig = _two_rows("Training loss (lower is better)", "Accuracy after each epoch", gap=0.3)
     per_epoch = max(steps_per_epoch, 1)
-    first = [(s, v) for s, v in step_losses if refit_from is None or s <= refit_from]
+    first_end = compare_from if compare_from is not None else refit_from
+    first = [(s, v) for s, v in step_losses if first_end is None or s <= first_end]
     if first:
         fig.add_trace(go.Scatter(x=[s / per_epoch for s, _ in first], y=[v for _, v in first], mode="lines",
                                  name="training loss", line=dict(color=TRAIN_COLOUR)))
     n_epochs = max(1.0, total_steps / per_epoch)
+    if compare_from is not None:
+        compare_end = refit_from if refit_from is not None else total_steps
+        tried = [(s, v) for s, v in step_losses if compare_from < s <= compare_end]
+        fig.add_trace(go.Scatter(x=[s / per_epoch for s, _ in tried], y=[v for _, v in tried], mode="lines",
+                                 name="the same with word pairs (starts afresh)", line=dict(color=COMPARE_COLOUR)))
+        _band(fig, compare_from / per_epoch, compare_end / per_epoch, COMPARE_COLOUR, "trying word pairs")
     if refit_from is not None:
         start = refit_from / per_epoch
         per_refit = max(refit_steps_per_epoch, 1)
@@ -94,10 +112,7 @@ def training_figure(step_losses: Sequence[tuple[int, float]], epochs: Sequence[d
         fig.add_trace(go.Scatter(x=[start + (s - refit_from) / per_refit for s, _ in refit], y=[v for _, v in refit],
                                  mode="lines", name="retraining on all training texts (starts afresh)",
                                  line=dict(color=REFIT_COLOUR, dash="dot")))
-        fig.add_shape(type="rect", x0=start, x1=end, y0=0, y1=1, xref="x", yref="y domain", fillcolor=REFIT_COLOUR,
-                      opacity=0.08, line_width=0, layer="below")
-        fig.add_annotation(x=(start + end) / 2, y=1, xref="x", yref="y domain", yanchor="bottom", showarrow=False,
-                           text="retraining on all texts", font=dict(size=12, color=REFIT_COLOUR))
+        _band(fig, start, end, REFIT_COLOUR, "retraining on all texts")
         n_epochs = end
     done = [e["epoch"] for e in epochs]
     fig.add_trace(go.Scatter(x=done, y=[e["train_accuracy"] for e in epochs], mode="lines+markers", xaxis="x2",
@@ -106,7 +121,7 @@ def training_figure(step_losses: Sequence[tuple[int, float]], epochs: Sequence[d
     if val:
         fig.add_trace(go.Scatter(x=[v[0] for v in val], y=[v[1] for v in val], mode="lines+markers", xaxis="x2",
                                  yaxis="y2", name="validation accuracy", line=dict(color=VAL_COLOUR, dash="dash")))
-    last_epoch = max(1.0, (refit_from / per_epoch) if refit_from is not None else n_epochs)
+    last_epoch = max(1.0, (first_end / per_epoch) if first_end is not None else n_epochs)
     fig.update_layout(
         xaxis=dict(range=[0, n_epochs * 1.02], dtick=1 if n_epochs <= 20 else None, title_text="epoch"),
         yaxis=dict(type="log", title_text="loss (log scale)", **log_ticks([v for _, v in step_losses])),

@@ -25,6 +25,7 @@ from textclf.learn.model import (ModelSpec, SparseBatch, batch_capacity, counts_
                            init_params, predict_proba_sparse, rows_of, slab, slab_count, stack_batches)
 
 OPTIMIZERS = ("adam", "lazy_adam")
+COMPARE_PATIENCE = 1  # early stopping's patience for a second word option tried on the validation texts
 
 
 @dataclass(frozen=True)
@@ -397,14 +398,21 @@ def _choose_words(corpus: Corpus, features: FeatureConfig, config: TrainConfig, 
     if features.choose_pairs and len(val_idx):
         options = choice.candidates(features, [corpus.train_texts[i] for i in train_idx])
     results: list[tuple[str, Finished]] = []
+    # The option tried second stops one epoch after its validation loss stops falling: it is scored at its best
+    # epoch all the same, and the epochs that patience adds are most of what a second option costs on short texts
+    # (where the best epoch is often the second).
+    compare_config = replace(config, early_stopping=min(config.early_stopping, COMPARE_PATIENCE)) \
+        if config.early_stopping else config
     for i, (name, option) in enumerate(options):
         finished = None
-        for event in _train_phase(corpus, option, config, should_stop, "train" if i == 0 else "compare"):
+        for event in _train_phase(corpus, option, config if i == 0 else compare_config, should_stop,
+                                  "train" if i == 0 else "compare"):
             if isinstance(event, Finished):
                 finished = event
             else:
                 yield event
         finished.classifier.info["feature_config"] = asdict(replace(option, choose_pairs=features.choose_pairs))
+        finished.classifier.info["train_config"] = asdict(config)
         if finished.reason not in ("completed", "early_stopping"):
             if results:  # stopped (or blown up) while trying the second option: the first one, complete, is kept
                 kept = results[0][1]

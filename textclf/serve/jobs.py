@@ -42,6 +42,7 @@ class Progress:
     ahead: int | None = None  # while waiting: runs before this one in the server's queue
     refit_follows: bool = False  # the settings retrain on every training post after this phase (a second part)
     refit_steps_max: int = 0  # during the first part: the most steps the retraining to come can take
+    compare_from: int | None = None  # the step where a second model, with word pairs, began (learn.choice)
 
     @property
     def refit_from(self) -> int | None:
@@ -239,7 +240,7 @@ class TrainingJob:
             return Progress(p.status, p.step, p.total_steps, p.steps_per_epoch, list(p.step_losses),
                             list(p.epochs), elapsed, p.message, p.phase, p.offset, p.refit_steps_per_epoch,
                             p.first_step, ahead if p.status == "waiting" else None, self.config.refit,
-                            p.refit_steps_max)
+                            p.refit_steps_max, p.compare_from)
 
     def _run(self) -> None:
         try:
@@ -315,6 +316,7 @@ class TrainingJob:
                 p.refit_steps_per_epoch = event.steps_per_epoch
             elif event.phase == "compare":  # word pairs tried too: the curve goes on, the bar counts both options
                 p.phase, p.offset, p.total_steps = "compare", p.step, p.step + event.total_steps
+                p.compare_from = p.step
             else:
                 p.total_steps, p.steps_per_epoch = event.total_steps, event.steps_per_epoch
                 p.refit_steps_max = refit_steps_at_most(event.n_train, event.n_val, self.config)
