@@ -138,3 +138,15 @@ def test_train_json_lists_the_candidates(tmp_path, capsys):
     assert main(["train", "--csv", str(path), "--hidden", "16", "--epochs", "2", "--no-pairs", "--json"]) == 0
     report = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
     assert report["chosen"] is None and report["features"]["pairs"] is False
+
+
+def test_the_live_progress_draws_the_option_tried_second(pair_corpus):
+    from textclf.serve.jobs import TrainingJob
+
+    job = TrainingJob(pair_corpus, CHOOSE, CONFIG).start()
+    job.join(180)
+    progress = job.progress()
+    assert progress.status == "done" and progress.compare_from is not None
+    assert progress.compare_epochs and all(e["val_accuracy"] is not None for e in progress.compare_epochs)
+    assert 0 < progress.compare_from < progress.refit_from  # words, then pairs, then the retraining
+    assert job.result.classifier.info["chosen"]["chosen"] == choice.PAIRS

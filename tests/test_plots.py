@@ -146,11 +146,15 @@ def test_a_20_topic_confusion_matrix_fits_a_projector():
 
 def test_a_model_tried_with_word_pairs_gets_its_own_curve_and_band():
     losses = [(s, 1.0 / s) for s in range(1, 71)]
-    fig = training_figure(losses, [{"epoch": 1, "train_accuracy": 0.5, "val_accuracy": 0.5}], 10, 70, refit_from=50,
-                          refit_steps_per_epoch=12, compare_from=30)
+    epochs = [{"epoch": e, "train_accuracy": 0.5, "val_accuracy": 0.5} for e in (1, 2, 3)]
+    tried = [{"epoch": e, "train_accuracy": 0.6, "val_accuracy": 0.3} for e in (1, 2)]
+    fig = training_figure(losses, epochs, 10, 70, refit_from=50, refit_steps_per_epoch=12, compare_from=30,
+                          compare_epochs=tried)
     names = [t.name for t in fig.data]
     assert names[:3] == ["training loss", "the same with word pairs (starts afresh)",
                          "retraining on all training texts (starts afresh)"]
+    assert list(fig.data[-1].y) == [0.3, 0.3] and fig.data[-1].name == "validation accuracy with word pairs"
+    assert fig.layout.yaxis2.range[0] <= 0.3
     assert max(fig.data[0].x) == 3.0 and min(fig.data[1].x) > 3.0 and max(fig.data[1].x) == 5.0
     assert [a.text for a in fig.layout.annotations if a.text in ("trying word pairs", "retraining on all texts")] == \
         ["trying word pairs", "retraining on all texts"]

@@ -76,17 +76,19 @@ def _band(fig: go.Figure, start: float, end: float, colour: str, text: str) -> N
     """Shades the loss plot from epoch `start` to `end` and labels the band."""
     fig.add_shape(type="rect", x0=start, x1=end, y0=0, y1=1, xref="x", yref="y domain", fillcolor=colour,
                   opacity=0.08, line_width=0, layer="below")
-    fig.add_annotation(x=(start + end) / 2, y=1, xref="x", yref="y domain", yanchor="bottom", showarrow=False,
+    # Inside the band's top: above the plot it would run into the title when the band is in the middle.
+    fig.add_annotation(x=(start + end) / 2, y=1, xref="x", yref="y domain", yanchor="top", showarrow=False,
                        text=text, font=dict(size=12, color=colour))
 
 
 def training_figure(step_losses: Sequence[tuple[int, float]], epochs: Sequence[dict], steps_per_epoch: int,
                     total_steps: int, refit_from: int | None = None, refit_steps_per_epoch: int = 0,
-                    compare_from: int | None = None) -> go.Figure:
+                    compare_from: int | None = None, compare_epochs: Sequence[dict] = ()) -> go.Figure:
     """Returns the live training chart: loss per step (top) and accuracy per epoch (bottom).
 
     With `compare_from` (the first step of a second model tried on word pairs), that model's loss is drawn as its
-    own curve on a shaded, labelled band; with `refit_from` (the first step of the retraining phase), the
+    own curve on a shaded, labelled band, and its validation accuracy (`compare_epochs`) beside the first model's;
+    with `refit_from` (the first step of the retraining phase), the
     retraining on every training post likewise, after the epochs chosen on the validation posts.
     """
     # Redrawn several times a second while training runs, so it is built without make_subplots.
@@ -121,12 +123,18 @@ def training_figure(step_losses: Sequence[tuple[int, float]], epochs: Sequence[d
     if val:
         fig.add_trace(go.Scatter(x=[v[0] for v in val], y=[v[1] for v in val], mode="lines+markers", xaxis="x2",
                                  yaxis="y2", name="validation accuracy", line=dict(color=VAL_COLOUR, dash="dash")))
-    last_epoch = max(1.0, (first_end / per_epoch) if first_end is not None else n_epochs)
+    tried = [(e["epoch"], e["val_accuracy"]) for e in compare_epochs if e.get("val_accuracy") is not None]
+    if tried:
+        fig.add_trace(go.Scatter(x=[v[0] for v in tried], y=[v[1] for v in tried], mode="lines+markers", xaxis="x2",
+                                 yaxis="y2", name="validation accuracy with word pairs",
+                                 line=dict(color=COMPARE_COLOUR, dash="dot")))
+    last_epoch = max(1.0, (first_end / per_epoch) if first_end is not None else n_epochs, len(compare_epochs))
     fig.update_layout(
         xaxis=dict(range=[0, n_epochs * 1.02], dtick=1 if n_epochs <= 20 else None, title_text="epoch"),
         yaxis=dict(type="log", title_text="loss (log scale)", **log_ticks([v for _, v in step_losses])),
         xaxis2=dict(range=[0.5, last_epoch + 0.5], dtick=1 if last_epoch <= 20 else None, title_text="epoch"),
-        yaxis2=dict(range=[_accuracy_floor(epochs), 1.02], tickformat=".0%", title_text="accuracy"),
+        yaxis2=dict(range=[_accuracy_floor([*epochs, *compare_epochs]), 1.02], tickformat=".0%",
+                    title_text="accuracy"),
         height=380, margin=dict(t=30, b=10), legend=dict(orientation="h", y=-0.18),
         uirevision="training")  # keeps zoom while the chart refreshes
     return fig

@@ -30,7 +30,7 @@ def word_settings(locked: dict) -> None:
                   help='Also reads neighbouring words together, such as "how many" or "not good": they help most '
                        "on short texts (questions, messages). Explanations show a pair as a pair. The rarest pairs "
                        "are left out so the saved model stays small enough.")
-        c2.toggle("Let the held-back texts choose", key="choose_pairs", **locked,
+        c2.toggle("Word pairs: let held-back texts choose", key="choose_pairs", **locked,
                   help="Trains with words alone and with word pairs, and keeps whichever gets more held-back texts "
                        "right (short texts only: on long ones pairs did worse and take much longer). The result "
                        "says what was chosen and why.")

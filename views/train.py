@@ -31,11 +31,11 @@ def start_training() -> None:
 def show_chart(job: TrainingJob) -> None:
     """Draws the training chart of `job` (static while it runs: no hover layer to rebuild on every refresh)."""
     p = job.progress()
-    news = (len(p.step_losses), len(p.epochs), p.total_steps, p.refit_from, p.compare_from, job.done)
+    news = (len(p.step_losses), len(p.epochs), p.total_steps, p.refit_from, len(p.compare_epochs), job.done)
     memo = st.session_state.get("chart_memo")
     if memo is None or memo[0] is not job or memo[1] != news:  # a figure costs more than the rest of a redraw
         memo = (job, news, training_figure(p.step_losses, p.epochs, p.steps_per_epoch, p.total_steps, p.refit_from,
-                                           p.refit_steps_per_epoch, p.compare_from))
+                                           p.refit_steps_per_epoch, p.compare_from, p.compare_epochs))
         st.session_state["chart_memo"] = memo
     st.plotly_chart(memo[2], key="live_chart", config={"staticPlot": not job.done})
 

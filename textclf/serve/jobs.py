@@ -43,6 +43,7 @@ class Progress:
     refit_follows: bool = False  # the settings retrain on every training post after this phase (a second part)
     refit_steps_max: int = 0  # during the first part: the most steps the retraining to come can take
     compare_from: int | None = None  # the step where a second model, with word pairs, began (learn.choice)
+    compare_epochs: list[dict] = field(default_factory=list)  # that model's history records
 
     @property
     def refit_from(self) -> int | None:
@@ -240,7 +241,7 @@ class TrainingJob:
             return Progress(p.status, p.step, p.total_steps, p.steps_per_epoch, list(p.step_losses),
                             list(p.epochs), elapsed, p.message, p.phase, p.offset, p.refit_steps_per_epoch,
                             p.first_step, ahead if p.status == "waiting" else None, self.config.refit,
-                            p.refit_steps_max, p.compare_from)
+                            p.refit_steps_max, p.compare_from, list(p.compare_epochs))
 
     def _run(self) -> None:
         try:
@@ -325,9 +326,10 @@ class TrainingJob:
             if p.first_step is None:
                 p.first_step = (p.step, p.elapsed)
             p.step_losses.append((p.step, event.loss))
-        elif isinstance(event, EpochEnd) and p.phase == "train":
-            p.epochs.append({"epoch": event.epoch, "train_loss": event.train_loss,
-                             "train_accuracy": event.train_accuracy, "val_accuracy": event.val_accuracy})
+        elif isinstance(event, EpochEnd) and p.phase in ("train", "compare"):
+            (p.epochs if p.phase == "train" else p.compare_epochs).append(
+                {"epoch": event.epoch, "train_loss": event.train_loss, "train_accuracy": event.train_accuracy,
+                 "val_accuracy": event.val_accuracy})
 
 
 class JobStillRunning(RuntimeError):
