@@ -50,9 +50,14 @@ def test_upload_guess_columns_preview_and_use(tmp_path, monkeypatch):
     assert plain("tickets.csv") in texts(at)  # the sidebar and the page name the data in use (escaped)
     assert at.session_state["preset"] == "recommended"  # your own file starts from the best measured preset
     assert at.session_state["scaling"] == "tfidf" and at.session_state["nb_mixture"]
-    at.toggle(key="pairs").set_value(True).run()  # the word options are there for your own file too
+    # The word options are there for your own file too; the preset lets the held-back texts choose word pairs,
+    # so the pairs switch itself is off limits until that choice is switched off.
+    assert at.session_state["choose_pairs"] and at.toggle(key="pairs").disabled
+    at.toggle(key="choose_pairs").set_value(False).run()
+    at.toggle(key="pairs").set_value(True).run()
     assert not at.exception and at.session_state["pairs"]
-    at.toggle(key="pairs").set_value(False).run()  # a changed form would be kept as it is (tested below)
+    at.toggle(key="pairs").set_value(False).run()
+    at.toggle(key="choose_pairs").set_value(True).run()  # a changed form would be kept as it is (tested below)
     at.switch_page("views/train.py").run()
     assert not at.exception and "60" not in [t.value for t in at.error]
     at.switch_page("views/data.py").run()
