@@ -1,6 +1,6 @@
 """The recommended preset (word pairs chosen per file) against the tuned LinearSVC yardstick, per data set.
 
-    PYTHONPATH=. .venv/bin/python scripts/compare_public.py run OUT.jsonl SET [SET ...] [--seeds 5] [--pair-seeds 1]
+    PYTHONPATH=. .venv/bin/python scripts/compare_public.py run OUT.jsonl SET [SET ...] [--seeds 5]
     PYTHONPATH=. .venv/bin/python scripts/compare_public.py table OUT.jsonl
 
 SET is a CSV made by scripts/public_sets.py (data/public/NAME.csv: text,label,split), one of the bench's
@@ -12,7 +12,7 @@ model and per yardstick to OUT.jsonl (a set already there is skipped, so an inte
 Every choice is made on validation only: the yardstick's C and words or words+pairs (analysis/baselines.py,
 on the preset's validation split); the preset's own choices (word pairs on short texts, epochs, the mixture) on
 its validation split (learn.choice). McNemar's exact test pairs seed 42 with the yardstick on the same test
-posts. The same run on words alone (seed 42) gives the time the choice costs.
+posts.
 """
 
 from __future__ import annotations
@@ -38,9 +38,9 @@ from textclf.learn.presets import PRESETS
 from textclf.learn.train import run_to_end, train
 
 PRESET = PRESETS["recommended"]
-# "chosen": the preset as shipped (word pairs chosen per file on validation, on short texts); "words": the same
-# without the choice, words alone (the run the choice's time is compared with).
-VARIANTS = {"chosen": PRESET.features, "words": replace(PRESET.features, choose_pairs=False)}
+# The preset as shipped (word pairs chosen per file on validation, on short texts); scripts/choice_time.py times
+# the choice against the same run on words alone.
+VARIANTS = {"chosen": PRESET.features}
 SEEDS = (42, 43, 44, 45, 46)
 SUBJECTS = "4cat_subjects"
 
@@ -65,7 +65,7 @@ def mcnemar(truth: np.ndarray, a: np.ndarray, b: np.ndarray) -> float:
     return 1.0 if only_a + only_b == 0 else float(binomtest(only_a, only_a + only_b, 0.5).pvalue)
 
 
-def run(out: Path, names: list[str], n_seeds: int, n_pair_seeds: int) -> None:
+def run(out: Path, names: list[str], n_seeds: int) -> None:
     enable_compilation_cache()
     done = {json.loads(line)["set"] for line in out.read_text().splitlines()} if out.exists() else set()
     for name in names:
@@ -82,7 +82,7 @@ def run(out: Path, names: list[str], n_seeds: int, n_pair_seeds: int) -> None:
                     "predictions": svc["predictions"], "truth": truth.tolist(),
                     "seconds": time.perf_counter() - started}]
         for variant, features in VARIANTS.items():
-            for seed in SEEDS[:n_seeds if variant == "chosen" else n_pair_seeds]:
+            for seed in SEEDS[:n_seeds]:
                 started = time.perf_counter()
                 finished = run_to_end(train(corpus, features, replace(PRESET.train_config, seed=seed)))
                 classifier = finished.classifier
@@ -105,35 +105,31 @@ def run(out: Path, names: list[str], n_seeds: int, n_pair_seeds: int) -> None:
 
 def table(out: Path) -> str:
     """Returns the Markdown table: the preset as shipped (word pairs chosen per file) against the yardstick, with
-    what was chosen and the time of the whole choice against the same run on words alone (seed 42)."""
+    what was chosen."""
     by_set: dict[str, list[dict]] = {}
     for line in out.read_text().splitlines():
         record = json.loads(line)
         by_set.setdefault(record["set"], []).append(record)
     lines = ["| set | train/test rows | classes | recommended: accuracy, seed 42 (mean of 5) | macro F1 (SVC's) "
-             "| network alone, seed 42 (mean) | seed spread | chosen (seeds 42-46) | time of the choice vs words "
-             "alone, seed 42 | tuned LinearSVC (chosen on validation) | difference, points: seed 42 (mean) "
+             "| network alone, seed 42 (mean) | seed spread | chosen (seeds 42-46) | tuned LinearSVC (chosen on validation) | difference, points: seed 42 (mean) "
              "| McNemar p, seed 42 |",
-             "|---|---|---|---|---|---|---|---|---|---|---|---|"]
+             "|---|---|---|---|---|---|---|---|---|---|---|"]
     for name, records in by_set.items():
         svc = next(r for r in records if r["model"] == "linear_svc")
         truth = np.asarray(svc["truth"])
         chosen = sorted((r for r in records if r.get("variant") == "chosen"), key=lambda r: r["seed"])
-        words = [r for r in records if r.get("variant") == "words"]
         if not chosen:
             continue
         acc = [r["accuracy"] for r in chosen]
         alone = [r["network_alone_accuracy"] for r in chosen]
         picks = [r.get("chosen") or "words alone" for r in chosen]
         picked = ", ".join(f"{p} ×{picks.count(p)}" for p in dict.fromkeys(picks))
-        ratio = f"{chosen[0]['seconds'] / words[0]['seconds']:.2f} ({chosen[0]['seconds']:.0f} s / " \
-                f"{words[0]['seconds']:.0f} s)" if words else "–"
         p = mcnemar(truth, np.asarray(chosen[0]["predictions"]), np.asarray(svc["predictions"]))
         first = records[0]
         lines.append(
             f"| {name} | {first['rows'][0]:,}/{first['rows'][1]:,} | {first['classes']} | {acc[0]:.3f} "
             f"({np.mean(acc):.3f}) | {np.mean([r['macro_f1'] for r in chosen]):.3f} ({svc['macro_f1']:.3f}) | "
-            f"{alone[0]:.3f} ({np.mean(alone):.3f}) | {min(acc):.3f}–{max(acc):.3f} | {picked} | {ratio} | "
+            f"{alone[0]:.3f} ({np.mean(alone):.3f}) | {min(acc):.3f}–{max(acc):.3f} | {picked} | "
             f"{svc['accuracy']:.3f} ({svc['setting']}) | {100 * (acc[0] - svc['accuracy']):+.2f} "
             f"({100 * (np.mean(acc) - svc['accuracy']):+.2f}) | {p:.2g} |")
     return "\n".join(lines)
@@ -145,9 +141,8 @@ if __name__ == "__main__":
     parser.add_argument("out", type=Path)
     parser.add_argument("sets", nargs="*")
     parser.add_argument("--seeds", type=int, default=5)
-    parser.add_argument("--pair-seeds", type=int, default=1, help="seeds of the words-alone variant (for the time)")
     args = parser.parse_args()
     if args.stage == "run":
-        run(args.out, args.sets, args.seeds, args.pair_seeds)
+        run(args.out, args.sets, args.seeds)
     else:
         print(table(args.out))
