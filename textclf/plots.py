@@ -65,7 +65,8 @@ def class_counts_figure(counts: dict[str, tuple[int, int]], noun: str = "posts")
 def _two_rows(top_title: str, bottom_title: str, gap: float = 0.2) -> go.Figure:
     """Returns an empty figure with two stacked plots (x/y on top, x2/y2 below); cheaper than make_subplots."""
     top, bottom = [0.5 + gap / 2, 1.0], [0.0, 0.5 - gap / 2]
-    titles = [dict(text=text, x=0.5, xref="paper", xanchor="center", y=domain[1], yref="paper", yanchor="bottom",
+    # At the left: the training chart labels its bands above the plot, and a band may begin in the middle.
+    titles = [dict(text=text, x=0, xref="paper", xanchor="left", y=domain[1], yref="paper", yanchor="bottom",
                    showarrow=False, font=dict(size=14)) for text, domain in ((top_title, top), (bottom_title, bottom))]
     return go.Figure(layout=dict(xaxis=dict(anchor="y"), yaxis=dict(domain=top, anchor="x"),
                                  xaxis2=dict(anchor="y2"), yaxis2=dict(domain=bottom, anchor="x2"),
@@ -76,8 +77,7 @@ def _band(fig: go.Figure, start: float, end: float, colour: str, text: str) -> N
     """Shades the loss plot from epoch `start` to `end` and labels the band."""
     fig.add_shape(type="rect", x0=start, x1=end, y0=0, y1=1, xref="x", yref="y domain", fillcolor=colour,
                   opacity=0.08, line_width=0, layer="below")
-    # Inside the band's top: above the plot it would run into the title when the band is in the middle.
-    fig.add_annotation(x=(start + end) / 2, y=1, xref="x", yref="y domain", yanchor="top", showarrow=False,
+    fig.add_annotation(x=(start + end) / 2, y=1, xref="x", yref="y domain", yanchor="bottom", showarrow=False,
                        text=text, font=dict(size=12, color=colour))
 
 

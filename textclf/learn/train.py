@@ -513,8 +513,9 @@ def _train_phase(corpus: Corpus, features: FeatureConfig, config: TrainConfig, s
         if config.early_stopping and score is not None and epoch - best[1] >= config.early_stopping:
             reason = "early_stopping"
             watched = "accuracy" if config.monitor == "val_accuracy" else "loss"
+            patience = config.early_stopping
             message = (f"Stopped after epoch {epoch}: validation {watched} had not improved for "
-                       f"{config.early_stopping} epochs. Kept the model of epoch {best[1]}.")
+                       f"{patience} epoch{'s' if patience != 1 else ''}. Kept the model of epoch {best[1]}.")
             break
         if should_stop() and epoch < config.epochs:
             reason, message = "stopped", f"Stopped by request after epoch {epoch}."
