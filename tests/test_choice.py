@@ -150,3 +150,24 @@ def test_the_live_progress_draws_the_option_tried_second(pair_corpus):
     assert progress.compare_epochs and all(e["val_accuracy"] is not None for e in progress.compare_epochs)
     assert 0 < progress.compare_from < progress.refit_from  # words, then pairs, then the retraining
     assert job.result.classifier.info["chosen"]["chosen"] == choice.PAIRS
+
+
+def test_pairs_that_blow_up_lose_and_the_words_model_is_kept(pair_corpus, monkeypatch):
+    import importlib
+
+    training = importlib.import_module("textclf.learn.train")  # the module: the package exports its train()
+
+    real = training._train_phase
+
+    def pairs_diverge(corpus, features, config, should_stop, phase, mixture=None):
+        for event in real(corpus, features, config, should_stop, phase, mixture):
+            if phase == "compare" and isinstance(event, training.Finished):
+                event = replace(event, reason="diverged", message="the loss became nan")
+            yield event
+
+    monkeypatch.setattr(training, "_train_phase", pairs_diverge)
+    finished = run_to_end(train(pair_corpus, CHOOSE, CONFIG))
+    assert finished.reason in ("completed", "early_stopping") and not finished.classifier.featurizer.config.pairs
+    assert finished.classifier.info["chosen"]["chosen"] == choice.WORDS
+    assert "words and word pairs (its training blew up)" in finished.message
+    assert finished.split["n_train"] == len(pair_corpus.train_texts)  # retrained as usual

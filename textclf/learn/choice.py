@@ -12,6 +12,7 @@ words out, and a second candidate on long texts would cost more than half a run 
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, replace
 from typing import Sequence
 
@@ -60,7 +61,8 @@ class Choice:
             return (f"Words alone, without word pairs: the {self.texts} are long (about {self.median_words:.0f} words "
                     f"each), where pairs did worse on held-back {self.texts} and take much longer to train.")
         won = next(t for t in self.tried if t.name == self.chosen)
-        others = ", ".join(f"{t.name} ({t.val_accuracy:.1%})" for t in self.tried if t.name != self.chosen)
+        others = ", ".join(f"{t.name} ({t.val_accuracy:.1%})" if math.isfinite(t.val_accuracy) else
+                           f"{t.name} (its training blew up)" for t in self.tried if t.name != self.chosen)
         rule = "" if self.chosen == WORDS else \
             f" (pairs are kept only when they get at least {PAIRS_MARGIN:.0%} more right)"
         return (f"Chosen on the {self.n_val:,} held-back {self.texts}: {self.chosen} ({won.val_accuracy:.1%} right) "
@@ -92,5 +94,5 @@ def best(tried: Sequence[Tried]) -> Tried:
     """Returns the first candidate (words alone: the smaller, quicker model) unless a later one gets at least
     PAIRS_MARGIN more of the validation texts right; then the best of those."""
     first = tried[0]
-    better = [t for t in tried[1:] if t.val_accuracy >= first.val_accuracy + PAIRS_MARGIN - 1e-9]
+    better = [t for t in tried[1:] if t.val_accuracy >= first.val_accuracy + PAIRS_MARGIN - 1e-9]  # never a nan
     return max(better, key=lambda t: t.val_accuracy) if better else first

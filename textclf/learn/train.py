@@ -413,8 +413,11 @@ def _choose_words(corpus: Corpus, features: FeatureConfig, config: TrainConfig, 
                 yield event
         finished.classifier.info["feature_config"] = asdict(replace(option, choose_pairs=features.choose_pairs))
         finished.classifier.info["train_config"] = asdict(config)
+        if finished.reason == "diverged" and results:  # pairs that blow up lose; the words run is complete
+            results.append((name, finished))
+            continue
         if finished.reason not in ("completed", "early_stopping"):
-            if results:  # stopped (or blown up) while trying the second option: the first one, complete, is kept
+            if results:  # stopped while trying the second option: the first one, complete, is kept
                 kept = results[0][1]
                 return replace(kept, reason="stopped", message=f"Stopped while trying {name}: kept {results[0][0]}, "
                                f"as trained on the training part ({kept.message})"), None
@@ -422,7 +425,8 @@ def _choose_words(corpus: Corpus, features: FeatureConfig, config: TrainConfig, 
         results.append((name, finished))
     if not features.choose_pairs or not len(val_idx):
         return results[0][1], None
-    tried = tuple(choice.Tried(name, *_validation_score(f), f.best_epoch or len(f.history)) for name, f in results)
+    tried = tuple(choice.Tried(name, *_validation_score(f), f.best_epoch or len(f.history)) if f.reason != "diverged"
+                  else choice.Tried(name, math.nan, math.nan, 0) for name, f in results)
     texts = nouns(corpus.description).texts
     chosen = choice.Choice(choice.best(tried).name, tried, choice.median_words(corpus.train_texts), len(val_idx), texts)
     finished = dict(results)[chosen.chosen]
