@@ -109,12 +109,14 @@ def check_hidden(hidden: Sequence[int]) -> None:
                          "choose fewer or smaller layers")
 
 
-def vocabulary_budget(hidden: Sequence[int], n_classes: int, mixture: bool = False) -> tuple[int, int]:
+def vocabulary_budget(hidden: Sequence[int], n_classes: int, mixture: bool = False,
+                      wide: bool = False) -> tuple[int, int]:
     """Returns (bytes left for the vocabulary, bytes of first-layer weights per word) under MAX_MODEL_BYTES.
 
-    A mixture with Naive Bayes (textclf.ensemble) adds a score per class to each word's row, and one weight.
+    A mixture with Naive Bayes (textclf.ensemble) adds a score per class to each word's row, and one weight; a
+    wide part (learn.model.ModelSpec) another score per class.
     """
-    width = hidden[0] + (n_classes if mixture else 0)
+    width = hidden[0] + (n_classes if mixture else 0) + (n_classes if wide else 0)
     return MAX_MODEL_BYTES - head_bytes(hidden, n_classes) - PARAM_BYTES * mixture, width * EMBED_BYTES
 
 

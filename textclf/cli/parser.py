@@ -155,6 +155,9 @@ def build_parser() -> argparse.ArgumentParser:
                        help="keep the model chosen on the validation posts")
     training.add_argument("--naive-bayes", dest="nb_mixture", action=argparse.BooleanOptionalAction, default=None,
                           help="mix the network with Naive Bayes on the same words, shares chosen on validation")
+    training.add_argument("--wide", action=argparse.BooleanOptionalAction, default=None,
+                          help="give the network a linear part beside its layers, starting from Naive Bayes' word "
+                               "scores and trained with it (Wide & Deep)")
     training.add_argument("--seed", metavar="N", type=_seed, help="the random seed (the same seed, the same model)")
     output = train.add_argument_group("Output")
     output.add_argument("--save", metavar="DIR", help="folder to save the trained model in")

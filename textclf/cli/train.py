@@ -36,7 +36,8 @@ def save_problem(folder: str | os.PathLike) -> str | None:
 # option -> the TrainConfig / FeatureConfig field it overrides
 TRAIN_FLAGS = {"epochs": "epochs", "batch_size": "batch_size", "lr": "learning_rate", "hidden": "hidden",
                "seed": "seed", "optimizer": "optimizer", "dropout": "dropout", "val_share": "val_fraction",
-               "patience": "early_stopping", "monitor": "monitor", "refit": "refit", "nb_mixture": "nb_mixture"}
+               "patience": "early_stopping", "monitor": "monitor", "refit": "refit", "nb_mixture": "nb_mixture",
+               "wide": "wide"}
 WORD_FLAGS = {"scaling": "scaling", "min_df": "min_df", "vocab_size": "max_features", "pairs": "pairs",
               "choose_pairs": "choose_pairs"}
 

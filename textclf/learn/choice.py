@@ -82,10 +82,15 @@ def median_words(texts: Sequence[str]) -> float:
     return float(np.median([len(keras_tokenize(t)) for t in texts[::step]]))
 
 
+def short_texts(texts: Sequence[str]) -> bool:
+    """Returns True when the median text has at most SHORT_TEXT_WORDS words."""
+    return median_words(texts) <= SHORT_TEXT_WORDS
+
+
 def candidates(features: FeatureConfig, texts: Sequence[str]) -> list[tuple[str, FeatureConfig]]:
     """Returns the word options to try, by name: words alone first, then words and pairs when the texts are short."""
     words = replace(features, pairs=False, choose_pairs=False)
-    if median_words(texts) > SHORT_TEXT_WORDS:
+    if not short_texts(texts):
         return [(WORDS, words)]
     return [(WORDS, words), (PAIRS, replace(words, pairs=True))]
 

@@ -147,8 +147,8 @@ def attach(classifier: Classifier, x: sp.csr_matrix, y: np.ndarray, mixture: Mix
     spec = classifier.spec
     scores = mixture.scale * complement_nb(x, y, spec.n_classes, mixture.alpha)  # [vocab, classes]
     # numpy, as the trained parameters come back from the device: no small device programs to compile
-    embed = np.concatenate([np.asarray(classifier.params["embed"], np.float32)[:, : spec.hidden[0]],
-                            scores], axis=1)  # [vocab, hidden0 + classes]
+    embed = np.concatenate([np.asarray(classifier.params["embed"], np.float32)[:, : spec.net_width],
+                            scores], axis=1)  # [vocab, net_width + classes]
     head = dict(classifier.params["head"])
     head["~"] = {**head["~"], "net_weight": np.asarray(mixture.net_weight, np.float32)}
     info = {**classifier.info, "mixture": mixture.to_json()}
@@ -163,7 +163,7 @@ def network_only(classifier: Classifier) -> Classifier:
     head = dict(classifier.params["head"])
     head["~"] = {k: v for k, v in head["~"].items() if k != "net_weight"}
     return replace(classifier, spec=replace(spec, mixture=False),
-                   params={"embed": classifier.params["embed"][:, : spec.hidden[0]], "head": head})
+                   params={"embed": classifier.params["embed"][:, : spec.net_width], "head": head})
 
 
 def mixture_of(classifier: Classifier) -> Mixture | None:

@@ -17,11 +17,14 @@ import scipy.sparse as sp
 
 @dataclass(frozen=True)
 class ModelSpec:
-    """The architecture: vocabulary size, hidden layer sizes, classes, dropout, and whether a linear model rides along.
+    """The architecture: vocabulary size, hidden layer sizes, classes, dropout, a wide part, and a linear model.
 
-    With `mixture`, the first-layer matrix has n_classes more columns: a linear model's class scores
-    (see textclf.ensemble), so every path that sums the rows of a post's words computes both at once, and the
-    head returns the log of w * p(network) + (1 - w) * p(linear model).
+    The first-layer matrix's columns are, in order: hidden[0] for the deep part; with `wide`, n_classes whose
+    sums are class scores added straight to the network's logits (Wide & Deep: a linear model inside the
+    network, trained with it, so the network can do what a linear model does); with `mixture`, n_classes of a
+    separately fitted linear model's class scores (see textclf.ensemble), so every path that sums the rows of a
+    post's words computes all of them at once, and the head returns the log of
+    w * p(network) + (1 - w) * p(linear model).
     """
 
     vocab_size: int
@@ -29,11 +32,17 @@ class ModelSpec:
     n_classes: int = 2
     dropout: float = 0.0
     mixture: bool = False
+    wide: bool = False
+
+    @property
+    def net_width(self) -> int:
+        """Returns the first-layer columns the network itself reads: hidden[0], plus n_classes with a wide part."""
+        return self.hidden[0] + (self.n_classes if self.wide else 0)
 
     @property
     def embed_width(self) -> int:
-        """Returns the columns of the first-layer matrix: hidden[0], plus n_classes for a mixture."""
-        return self.hidden[0] + (self.n_classes if self.mixture else 0)
+        """Returns the columns of the first-layer matrix: net_width, plus n_classes for a mixture."""
+        return self.net_width + (self.n_classes if self.mixture else 0)
 
 
 class SparseBatch(NamedTuple):
@@ -195,7 +204,7 @@ def _head(h0: jax.Array, spec: ModelSpec, is_training: bool) -> jax.Array:
     For a mixture they are log-probabilities of the mixture, so softmax (every caller's next step) returns it.
     """
     if spec.mixture:
-        h0, linear = h0[:, : spec.hidden[0]], h0[:, spec.hidden[0]:]  # [batch, hidden0], [batch, classes]
+        h0, linear = h0[:, : spec.net_width], h0[:, spec.net_width:]  # [batch, net_width], [batch, classes]
         # Kept strictly inside (0, 1) so both logs stay finite (and so do their gradients).
         w = jnp.clip(hk.get_parameter("net_weight", [], init=jnp.ones), 1e-6, 1 - 1e-6)
         net = jax.nn.log_softmax(_network(h0, spec, is_training))
@@ -204,7 +213,9 @@ def _head(h0: jax.Array, spec: ModelSpec, is_training: bool) -> jax.Array:
 
 
 def _network(h0: jax.Array, spec: ModelSpec, is_training: bool) -> jax.Array:
-    """Returns the network's logits [batch, classes] from h0 [batch, hidden[0]]."""
+    """Returns the network's logits [batch, classes] from h0 [batch, net_width]: the deep part's, plus the wide
+    part's class scores (no dropout there: a linear model's path stays whole)."""
+    h0, wide = h0[:, : spec.hidden[0]], h0[:, spec.hidden[0]: spec.net_width]  # [batch, hidden0], [batch, classes|0]
     bias = hk.get_parameter("first_bias", [spec.hidden[0]], init=jnp.zeros)
     x = jax.nn.relu(h0 + bias)
     for width in spec.hidden[1:]:
@@ -213,7 +224,8 @@ def _network(h0: jax.Array, spec: ModelSpec, is_training: bool) -> jax.Array:
         x = jax.nn.relu(hk.Linear(width)(x))
     if is_training and spec.dropout > 0:
         x = hk.dropout(hk.next_rng_key(), spec.dropout, x)
-    return hk.Linear(spec.n_classes)(x)
+    logits = hk.Linear(spec.n_classes)(x)
+    return logits + wide if spec.wide else logits
 
 
 # Built once at import time; the spec is a static (hashable) argument.

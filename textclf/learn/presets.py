@@ -33,12 +33,13 @@ PRESETS: dict[str, Preset] = {
         "Chosen on held-back texts, better on harder data: words weighted by how telling they are (tf-idf; rare "
         "words too, which short texts need), one wider layer (256 units) that switches off units at random so it "
         "cannot memorise, fast updates (lazy Adam), up to 15 passes that stop once the held-back texts stop "
-        "improving, then a retrain on every training text. On short texts it also tries word pairs and keeps them "
+        "improving, then a retrain on every training text. On short texts the network also gets a linear part that "
+        "starts from a simple word-count model's scores and learns with it, and it tries word pairs, keeping them "
         "only if they do better on the held-back texts. Its answer mixes the network with a simple word-count model (Naive Bayes), the "
         "share of each chosen on the held-back texts; it can still be explained word by word.",
         FeatureConfig(scaling="tfidf", min_df=1, choose_pairs=True),
         TrainConfig(hidden=(256,), learning_rate=2e-3, optimizer="lazy_adam", dropout=0.6, epochs=15,
-                    early_stopping=3, monitor="val_loss", refit=True, nb_mixture=True)),
+                    early_stopping=3, monitor="val_loss", refit=True, nb_mixture=True, wide=True)),
 }
 
 
@@ -49,7 +50,7 @@ def form_values(name: str) -> dict:
     return dict(preset=name, hidden_text=",".join(map(str, c.hidden)), epochs=c.epochs, batch_size=c.batch_size,
                 lr=c.learning_rate, seed=c.seed, val_share=c.val_fraction, lazy_adam=c.optimizer == "lazy_adam",
                 dropout=c.dropout, patience=c.early_stopping, monitor=c.monitor, refit=c.refit,
-                nb_mixture=c.nb_mixture,
+                nb_mixture=c.nb_mixture, wide=c.wide,
                 scaling=f.scaling, min_df=f.min_df, max_features=f.max_features or 0, pairs=f.pairs,
                 choose_pairs=f.choose_pairs)
 
@@ -82,7 +83,7 @@ def run_form_values(config: Mapping) -> dict:
               "seed": train.get("seed"), "val_share": train.get("val_fraction"),
               "lazy_adam": train["optimizer"] == "lazy_adam" if "optimizer" in train else None,
               "dropout": train.get("dropout"), "patience": train.get("early_stopping"), "monitor": train.get("monitor"),
-              "refit": train.get("refit"), "nb_mixture": train.get("nb_mixture"),
+              "refit": train.get("refit"), "nb_mixture": train.get("nb_mixture"), "wide": train.get("wide"),
               "scaling": features.get("scaling"), "min_df": features.get("min_df"),
               "max_features": (features["max_features"] or 0) if "max_features" in features else None,
               "pairs": features.get("pairs"), "choose_pairs": features.get("choose_pairs")}
@@ -127,7 +128,7 @@ def config_from_form(values: Mapping) -> TrainConfig:
                        seed=int(values["seed"]), val_fraction=float(values["val_share"]),
                        dropout=float(values["dropout"]), optimizer="lazy_adam" if values["lazy_adam"] else "adam",
                        early_stopping=int(values["patience"]), monitor=values["monitor"], refit=bool(values["refit"]),
-                       nb_mixture=bool(values.get("nb_mixture", False)))
+                       nb_mixture=bool(values.get("nb_mixture", False)), wide=bool(values.get("wide", False)))
 
 
 def features_from_form(values: Mapping) -> FeatureConfig:

@@ -53,7 +53,8 @@ def save_model(classifier: Classifier, folder: str | os.PathLike) -> Path:
         "spec": {"vocab_size": classifier.spec.vocab_size, "hidden": list(classifier.spec.hidden),
                  "n_classes": classifier.spec.n_classes, "dropout": classifier.spec.dropout,
                  # Written only when set, so a plain network's file stays readable by versions before mixtures.
-                 **({"mixture": True} if classifier.spec.mixture else {})},
+                 **({"mixture": True} if classifier.spec.mixture else {}),
+                 **({"wide": True} if classifier.spec.wide else {})},
         "class_names": list(classifier.class_names),
         "featurizer": classifier.featurizer.to_json(),
         "info": classifier.info,
@@ -135,7 +136,7 @@ def classifier_from_parts(meta: dict, arrays: dict[str, np.ndarray]) -> Classifi
     try:
         s = meta["spec"]
         spec = ModelSpec(int(s["vocab_size"]), tuple(int(h) for h in s["hidden"]), int(s["n_classes"]),
-                         float(s["dropout"]), bool(s.get("mixture", False)))
+                         float(s["dropout"]), bool(s.get("mixture", False)), bool(s.get("wide", False)))
         class_names = tuple(str(c) for c in meta["class_names"])
         idf = arrays.pop("featurizer/idf", None)
         featurizer = Featurizer.from_json(meta["featurizer"], idf)

@@ -43,6 +43,7 @@ SETTINGS: list[tuple[str, Callable[[dict], str]]] = [
                                  if v["patience"] else "off"),
     ("retrain at the end", lambda v: _yes_no(v["refit"])),
     ("mixed with Naive Bayes", lambda v: _yes_no(v["nb_mixture"])),
+    ("linear part from Naive Bayes", lambda v: _yes_no(v.get("wide"))),
     ("word weighting", lambda v: SCALING_NAMES.get(v["scaling"], v["scaling"])),
     ("vocabulary", _vocabulary),
     ("validation share", lambda v: f"{v['val_share']:.0%}"),

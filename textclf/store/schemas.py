@@ -134,7 +134,7 @@ MODEL = {
                                 "hidden": TRAIN_CONFIG["properties"]["hidden"],
                                 "n_classes": {"type": "integer", "minimum": 2, "maximum": limits.MAX_MODEL_CLASSES},
                                 "dropout": {"type": "number", "minimum": 0, "exclusiveMaximum": 1},
-                                "mixture": {"type": "boolean"}}},
+                                "mixture": {"type": "boolean"}, "wide": {"type": "boolean"}}},
         "class_names": _NAMES,
         # Its words are checked by check(): running the schema over 100k words is slow.
         "featurizer": {"type": "object", "required": ["config", "vocabulary"], "additionalProperties": False,
