@@ -46,6 +46,8 @@ def test_the_wide_part_starts_from_naive_bayes_and_leaves_the_deep_part(tiny_cor
 
 
 def test_a_wide_model_trains_saves_loads_and_explains(tiny_corpus, tmp_path):
+    tiny_corpus = replace(tiny_corpus, train_texts=list(tiny_corpus.train_texts) * 3,  # 120 texts per class
+                          train_labels=np.tile(np.asarray(tiny_corpus.train_labels), 3))
     finished = run_to_end(train(tiny_corpus, FeatureConfig("tfidf"), WIDE))
     classifier = finished.classifier
     assert classifier.spec.wide and classifier.spec.mixture and classifier.info["train_config"]["wide"]
@@ -81,3 +83,10 @@ def test_long_texts_train_without_the_wide_part():
 
 def test_the_recommended_preset_has_a_wide_part():
     assert PRESETS["recommended"].train_config.wide and not PRESETS["tutorial"].train_config.wide
+
+
+def test_a_few_texts_per_class_train_without_the_wide_part(tiny_corpus):
+    """40 texts per class: too few for Naive Bayes' scores to start from (learn.choice.WIDE_TEXTS_PER_CLASS)."""
+    finished = run_to_end(train(tiny_corpus, FeatureConfig("tfidf"), WIDE))
+    assert not finished.classifier.spec.wide
+    assert choice.wide_part_helps(tiny_corpus.train_texts * 3, tiny_corpus.n_classes)

@@ -1,4 +1,4 @@
-"""Settings chosen per file on its own validation texts: words alone, or words and word pairs.
+"""Settings chosen per file: words alone or words and word pairs, on its own validation texts; a wide part or not.
 
 The yardstick (analysis.baselines) chooses words or words+pairs on validation for every file; the network does the
 same when its word options say `choose_pairs`. Each candidate is trained on the training part with early stopping
@@ -26,7 +26,11 @@ SHORT_TEXT_WORDS = 60
 # Word pairs are kept only when they get at least this share more of the validation texts right than words alone:
 # smaller leads (one or two texts of a few hundred) came and went with the seed on every public set.
 PAIRS_MARGIN = 0.01
-SAMPLE_TEXTS = 2000  # the median is read from this many texts, evenly spread: enough, and quick on 11k posts
+SAMPLE_TEXTS = 2000
+# The wide part needs this many training texts per class: with 34 (questions to a chatbot, 17 topics) Naive Bayes'
+# scores were too rough a start, early stopping ended after an epoch or two and the test accuracy fell 3 points;
+# with 356 to 1,950 (headlines, subject lines, review snippets, tweets, a series' lines) it rose or held.
+WIDE_TEXTS_PER_CLASS = 100  # the median is read from this many texts, evenly spread: enough, and quick on 11k posts
 WORDS, PAIRS = "words alone", "words and word pairs"
 
 
@@ -85,6 +89,12 @@ def median_words(texts: Sequence[str]) -> float:
 def short_texts(texts: Sequence[str]) -> bool:
     """Returns True when the median text has at most SHORT_TEXT_WORDS words."""
     return median_words(texts) <= SHORT_TEXT_WORDS
+
+
+def wide_part_helps(texts: Sequence[str], n_classes: int) -> bool:
+    """Returns True for short texts with at least WIDE_TEXTS_PER_CLASS training texts per class on average: where a
+    wide part started from Naive Bayes (learn.model.ModelSpec.wide) raised the accuracy."""
+    return len(texts) >= WIDE_TEXTS_PER_CLASS * n_classes and short_texts(texts)
 
 
 def candidates(features: FeatureConfig, texts: Sequence[str]) -> list[tuple[str, FeatureConfig]]:

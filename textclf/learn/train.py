@@ -363,10 +363,10 @@ def train(corpus: Corpus, features: FeatureConfig = FeatureConfig(), config: Tra
     step and Finished carries the parameters trained so far. With `features.choose_pairs`, words alone and words
     with pairs are each trained on the training part (the second in a "compare" phase) and the better one on the
     validation texts is kept (learn.choice). With `config.refit`, the number of epochs chosen on the validation
-    split is then trained again on every training post (a "refit" phase). `config.wide` applies to short texts only
-    (learn.choice.short_texts); the model's info records the settings that ran.
+    split is then trained again on every training post (a "refit" phase). `config.wide` applies where it helps
+    (learn.choice.wide_part_helps); the model's info records the settings that ran.
     """
-    if config.wide and not choice.short_texts(corpus.train_texts):
+    if config.wide and not choice.wide_part_helps(corpus.train_texts, corpus.n_classes):
         # On long texts a wide part from Naive Bayes lowered the test accuracy (4 topics 0.981 against 0.983, Reuters'
         # 48 topics 0.930 against 0.946): it is for short texts, where the deep part stops before rare words move.
         config = replace(config, wide=False)
