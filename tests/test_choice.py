@@ -86,6 +86,11 @@ def test_pairs_must_lead_by_a_point_to_be_kept():
     tried = [choice.Tried(choice.WORDS, 0.9, 0.30, 4), choice.Tried(choice.PAIRS, 0.9, 0.20, 4)]
     assert choice.best(tried).name == choice.WORDS
     assert choice.best([tried[0], replace(tried[1], val_accuracy=0.905)]).name == choice.WORDS
+    # Words kept with the lower figure: the sentence says why.
+    close = choice.Choice(choice.WORDS, (tried[0], replace(tried[1], val_accuracy=0.905)), 10.0, 200).sentence()
+    assert "words alone (90.0% right) rather than words and word pairs (90.5%)" in close and "at least 1%" in close
+    clear = choice.Choice(choice.WORDS, (tried[0], replace(tried[1], val_accuracy=0.8)), 10.0, 200).sentence()
+    assert "at least" not in clear
     assert choice.best([tried[0], replace(tried[1], val_accuracy=0.91)]).name == choice.PAIRS
 
 
