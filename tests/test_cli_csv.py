@@ -346,3 +346,28 @@ def test_the_baselines_choose_on_the_same_validation_rows(tickets_csv, tmp_path)
     rows = corpus.sheet_rows()[0]  # the file's rows 30-33 of each team are its validation rows
     assert [r - 2 for r in rows[val_idx]] == [i + 40 * t for t in range(3) for i in range(28, 32)]
     assert validation_split(corpus, 0.0, 42)[1].tolist() == []
+
+
+def test_a_predictions_file_that_fails_after_training_never_costs_the_saved_model(tickets_csv, tmp_path, capsys,
+                                                                                  monkeypatch):
+    from textclf.cli import main
+    from textclf.cli import train as cli_train
+    from textclf.cli.common import CliError
+
+    def disk_full(path, corpus, classifier):
+        raise CliError(f"the predictions could not be written to {path} (No space left on device)", 1)
+
+    monkeypatch.setattr(cli_train, "_write_predictions", disk_full)
+    model = tmp_path / "model"
+    assert main(["train", "--csv", str(tickets_csv), "--hidden", "8", "--epochs", "2", "--save", str(model),
+                 "--predictions", str(tmp_path / "p.csv")]) == 1
+    assert (model / "model.json").exists() and "No space left" in capsys.readouterr().err
+
+
+def test_a_files_run_speaks_of_texts_not_posts(tickets_csv, capsys):
+    from textclf.cli import main
+
+    assert main(["train", "--csv", str(tickets_csv), "--hidden", "8", "--epochs", "2", "--preset", "tutorial"]) == 0
+    said = capsys.readouterr()
+    said = said.out + said.err
+    assert "Training on 96 texts in" in said and "validation texts" in said and " posts" not in said

@@ -75,3 +75,12 @@ def test_hidden_layers_too_large_to_save_are_one_sentence(tmp_path):
     result = run_cli("train", "--hidden", "4096,4096", data_home=str(tmp_path))
     assert_one_line_error(result, "--hidden")
     assert "more than the 16 MB a saved model may use" in result.stderr
+
+
+def test_output_files_where_nothing_can_be_written_are_refused_before_any_work(tmp_path):
+    """--predictions and --out in /proc passed the permission check, then failed after training with a traceback."""
+    for command, flag in (("train", "--predictions"), ("predict", "--out")):
+        extra = ("--model", str(tmp_path), "--text", "hello") if command == "predict" else ()
+        result = run_cli(command, *extra, flag, "/proc/textclf-out.csv", data_home=str(tmp_path))
+        assert_one_line_error(result, "nothing can be written in /proc")
+        assert "Training on" not in result.stdout

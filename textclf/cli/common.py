@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import os
 import sys
+import tempfile
 from pathlib import Path
 
 from textclf import limits
@@ -67,6 +68,11 @@ def out_file_problem(out: str | None, flag: str) -> str | None:
         return f"{flag} {out}: the folder {parent} does not exist"
     if not os.access(parent, os.W_OK) or (path.exists() and not os.access(path, os.W_OK)):
         return f"{flag} {out} cannot be written (permission denied)"
+    try:  # os.access says yes to root, and to folders such as /proc that refuse every new file
+        with tempfile.TemporaryFile(dir=parent):
+            pass
+    except OSError:
+        return f"{flag} {out}: nothing can be written in {parent}; choose a folder you can write in"
     return None
 
 

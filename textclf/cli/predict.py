@@ -61,7 +61,10 @@ def cmd_predict(args: argparse.Namespace) -> dict:
     out = prediction_table(table, predictions, threshold)
     say = say_for(args)
     if args.out:
-        Path(args.out).write_bytes(to_csv_bytes(out))
+        try:
+            Path(args.out).write_bytes(to_csv_bytes(out))
+        except OSError as err:
+            raise CliError(f"the predictions could not be written to {args.out} ({err.strerror or err})", 1) from err
         say(f"Wrote {len(out):,} rows to {args.out}")
     # a file's rows as a spreadsheet numbers them (the header is row 1); one text given alone has no row
     result = predictions_json(predictions, first_row=FIRST_DATA_ROW if args.csv else None)

@@ -72,6 +72,7 @@ def cmd_train(args: argparse.Namespace) -> dict:
     from textclf.learn.checks import training_problem
     from textclf.learn.ensemble import network_only
     from textclf.learn.presets import PRESETS, default_preset
+    from textclf.data.corpus import nouns
     from textclf.learn.train import EpochEnd, Finished, Started, StepLoss, train
     from textclf.serve.outcome import evaluate_on_test
     from textclf.store.modelfiles import save_model
@@ -91,18 +92,19 @@ def cmd_train(args: argparse.Namespace) -> dict:
     if problem := training_problem(corpus, features, config):
         raise CliError(problem, 2)
     say = say_for(args)
-    say(f"Training on {len(corpus.train_texts)} posts in {corpus.n_classes} classes ...")
+    texts = nouns(corpus.description).texts  # "posts" for the newsgroups, "texts" for a file
+    say(f"Training on {len(corpus.train_texts)} {texts} in {corpus.n_classes} classes ...")
     total = 1
     for event in train(corpus, features, config):
         if isinstance(event, Started):
             total = event.total_steps
             if event.phase == "refit":
-                say(f"Retraining on all {event.n_train} training posts for the chosen number of epochs ...")
+                say(f"Retraining on all {event.n_train} training {texts} for the chosen number of epochs ...")
             elif event.phase == "compare":
                 say(f"Trying words and word pairs too, on the same {event.n_train} train / {event.n_val} validation "
-                    f"posts (vocabulary {event.vocab_size:,} terms) ...")
+                    f"{texts} (vocabulary {event.vocab_size:,} terms) ...")
             else:
-                say(f"{event.n_train} train / {event.n_val} validation posts, vocabulary {event.vocab_size:,} words")
+                say(f"{event.n_train} train / {event.n_val} validation {texts}, vocabulary {event.vocab_size:,} words")
                 if corpus.validation is not None:
                     say(f"The {len(corpus.validation):,} rows marked for validation choose the epochs and early "
                         "stopping (instead of a share of the training rows)" if config.val_fraction > 0 else
@@ -137,14 +139,14 @@ def cmd_train(args: argparse.Namespace) -> dict:
     say(evaluation.report_text)
     if advice:
         say(advice)
-    if args.predictions:
-        _write_predictions(args.predictions, corpus, classifier)
-        say(f"Wrote the {len(corpus.test_texts):,} test predictions to {args.predictions}")
-    if args.save:
+    if args.save:  # first: a predictions file that cannot be written must not cost the trained model
         try:
             say(f"Model saved in {save_model(classifier, args.save)}")
         except OSError as err:
             raise CliError(f"the model could not be saved in {args.save} ({err.strerror or err})", 1) from err
+    if args.predictions:
+        _write_predictions(args.predictions, corpus, classifier)
+        say(f"Wrote the {len(corpus.test_texts):,} test predictions to {args.predictions}")
     return {
         "test_accuracy": evaluation.accuracy, "macro_f1": evaluation.macro_f1, **mixed, "advice": advice,
         "train_seconds": finished.train_seconds, "epochs": len(finished.history), "reason": finished.reason,
