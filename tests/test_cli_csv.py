@@ -371,3 +371,16 @@ def test_a_files_run_speaks_of_texts_not_posts(tickets_csv, capsys):
     said = capsys.readouterr()
     said = said.out + said.err
     assert "Training on 96 texts in" in said and "validation texts" in said and " posts" not in said
+
+
+def test_baseline_with_a_separate_test_file(tickets_csv, tmp_path, capsys):
+    from textclf.cli import main
+
+    train, test = _split_tickets(tickets_csv, tmp_path)
+    assert main(["baseline", "--csv", str(train), "--test-csv", str(test), "--json"]) == 0
+    captured = capsys.readouterr()
+    assert "90 for training, 30 for testing from test.csv" in captured.err + captured.out
+    report = json.loads(captured.out.strip().splitlines()[-1])
+    # Scored on test.csv's 30 rows (10 a team): every accuracy is a whole number of thirtieths.
+    models = [report["complement_nb"], report["linear_svc"]]
+    assert all(abs(r["accuracy"] * 30 - round(r["accuracy"] * 30)) < 1e-9 for r in models)

@@ -94,6 +94,13 @@ def _add_data_options(p: argparse.ArgumentParser) -> argparse._ArgumentGroup:
     return data
 
 
+def _add_test_csv(data: argparse._ArgumentGroup) -> None:
+    """Adds --test-csv (a separate file of test rows) to a command's Data group."""
+    data.add_argument("--test-csv", metavar="FILE",
+                      help="with --csv: a separate file of test rows, with the same text and label columns; every "
+                           "row of --csv then trains (a split column may still mark validation rows)")
+
+
 def build_parser() -> argparse.ArgumentParser:
     """Returns the argument parser of all subcommands."""
     parser = OneLineParser(prog="textclf", description="Train and explain text classifiers.")
@@ -102,10 +109,7 @@ def build_parser() -> argparse.ArgumentParser:
     train = sub.add_parser("train", help="train the MLP and report test metrics",
                            description="Train the network and report its test metrics. The options under Words and "
                                        "Training override the preset's values.")
-    data = _add_data_options(train)
-    data.add_argument("--test-csv", metavar="FILE",
-                       help="with --csv: a separate file of test rows, with the same text and label columns; every "
-                            "row of --csv then trains (a split column may still mark validation rows)")
+    _add_test_csv(_add_data_options(train))
     train.add_argument("--preset", choices=("tutorial", "recommended"),
                        help="tutorial: the tutorial's settings with fast lazy Adam (the default on the newsgroups); "
                             "recommended: tuned on the validation split, the best measured (the default with --csv)")
@@ -188,7 +192,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     baseline = sub.add_parser("baseline", help="ComplementNB and LinearSVC on tf-idf, tuned on the network's "
                                                "validation split")
-    _add_data_options(baseline)
+    _add_test_csv(_add_data_options(baseline))
 
     predict = sub.add_parser("predict", help="classify new texts with a trained model (a CSV file or one text)")
     predict.add_argument("--model", required=True,
