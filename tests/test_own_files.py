@@ -9,7 +9,7 @@ import pytest
 
 from textclf.data import own_files
 from textclf.data.own_files import (MAX_CLASSES, BadTable, TableReport, corpus_from_table, guess_columns, load_csv,
-                             read_table)
+                             read_table, unused_split_column)
 
 TEAMS = {
     "billing": ["invoice", "refund", "charge", "payment", "receipt"],
@@ -468,3 +468,25 @@ def test_other_split_values_are_not_guessed():
     df = _three_part_table()
     df.loc[3, "split"] = "holdout"
     assert guess_columns(df)[2] is None
+
+
+def test_a_split_column_saying_training_and_tests_is_used(tmp_path):
+    """"Train ", "tests" and blanks were ignored without a word, and a random split used instead."""
+    df = ticket_table()
+    df["split"] = (["Train "] * 14 + ["tests"] * 4 + ["", "TESTING"]) * 3
+    path = tmp_path / "tickets.csv"
+    df.to_csv(path, index=False)
+    corpus, report = load_csv(path)
+    assert report.split_column == "split" and report.class_counts == {team: (14, 5) for team in TEAMS}
+    assert "3 rows marked neither train, validation nor test" in report.summary()  # the blanks, said
+
+
+def test_a_column_named_split_that_cannot_split_is_named_in_the_summary(tmp_path):
+    df = ticket_table()
+    df["split"] = (["A"] * 15 + ["B"] * 5) * 3
+    path = tmp_path / "tickets.csv"
+    df.to_csv(path, index=False)
+    corpus, report = load_csv(path)
+    assert report.split_column is None and corpus.description.get("split_column") is None
+    assert 'The column "split" was not used to split the rows (it also holds "a", "b")' in report.summary()
+    assert unused_split_column(df.assign(split=["train"] * 60), ("text", "team")).count("not both train and test")

@@ -7,7 +7,7 @@ from textclf.markdown_text import plain
 from textclf.plots import class_counts_figure
 from textclf.data import describe
 from textclf.data.own_files import (MAX_BYTES, MAX_CLASSES, BadTable, TooFewExamples, corpus_from_table, guess_columns,
-                             read_table)
+                                   read_table, unused_split_column)
 
 NO_SPLIT = "(none: split at random)"
 CHOOSING = "choosing_file"  # set while a file is in use and another is being chosen: the one in use stays until then
@@ -75,6 +75,8 @@ def render_upload() -> None:
         kept = "the newsgroups" if in_use is None else f"**{plain(describe(in_use.description))}**"
         st.info(f"Preview: {plain(report.summary())} Press **Use this data** to train on this file; until then the "
                 f"other pages keep using {kept}.")
+        if split is None and (note := unused_split_column(table, (text_column, label_column))):
+            st.warning(plain(note))
         if problem := common.problem_with_settings(corpus):
             st.warning(f"Training on this data will not work yet: {plain(problem)}")
         if st.button("Use this data", type="primary", icon=":material/check:"):

@@ -25,8 +25,9 @@ MAX_ROWS = 200_000
 DELIMITERS = ",\t;|"
 # What a split column may say (case and spaces ignored), and the part each value puts its row in. Validation
 # rows train too, but the number of epochs (and early stopping) is chosen on them.
-SPLIT_VALUES = {"train": "train", "test": "test", "validation": "validation", "valid": "validation",
-                "val": "validation", "dev": "validation"}
+SPLIT_VALUES = {"train": "train", "training": "train", "test": "test", "tests": "test", "testing": "test",
+                "validation": "validation", "valid": "validation", "validate": "validation", "val": "validation",
+                "dev": "validation", "development": "validation"}
 TEXT_NAMES = ("text", "body", "message", "content", "description", "ticket")
 LABEL_NAMES = ("label", "class", "category", "target", "team", "topic", "y")
 SPLIT_NAMES = ("split", "set", "subset", "fold")
@@ -67,6 +68,7 @@ class TableReport:
     classes_dropped: dict[str, int] = field(default_factory=dict)  # {class too small, left out: its rows}
     test_file: str | None = None  # the name of a separate file of test rows
     n_validation: int = 0  # rows the split column marks for validation (counted among the training rows)
+    split_note: str | None = None  # why a column named like a split was not used to split (unused_split_column)
 
     @property
     def rows_used(self) -> int:
@@ -91,7 +93,8 @@ class TableReport:
         if self.classes_dropped:
             names = ", ".join(f'"{name}"' for name in self.classes_dropped)
             dropped.append(f"{_rows(sum(self.classes_dropped.values()))} of classes too small to use ({names})")
-        return text + ("; dropped " + " and ".join(dropped) if dropped else "") + "."
+        text += ("; dropped " + " and ".join(dropped) if dropped else "") + "."
+        return f"{text} {self.split_note}" if self.split_note else text
 
 
 def _rows(n: int) -> str:
@@ -266,6 +269,21 @@ def _guess_split(df: pd.DataFrame, exclude: tuple[str, ...]) -> str | None:
         values = set(df[column].astype(str).str.strip().str.lower()) - {""}
         if values <= set(SPLIT_VALUES) and {"train", "test"} <= {SPLIT_VALUES[v] for v in values}:
             return column
+    return None
+
+
+def unused_split_column(df: pd.DataFrame, used: tuple[str, ...]) -> str | None:
+    """Returns one sentence on a column named like a split (split/set/subset/fold) that is not used to split the
+    rows because its values are not train/validation/test, or None: a random split must not go unsaid."""
+    for column in df.columns:
+        if column in used or _norm(column) not in SPLIT_NAMES:
+            continue
+        values = sorted(set(df[column].astype(str).str.strip().str.lower()) - {""})
+        odd = [v for v in values if v not in SPLIT_VALUES]
+        shown = ", ".join(f'"{v[:30]}"' for v in (odd or values)[:4]) + (" ..." if len(odd or values) > 4 else "")
+        why = f"it also holds {shown}" if odd else f"it holds only {shown}, not both train and test"
+        return (f'The column "{column}" was not used to split the rows ({why}); a share of each class is held '
+                f"out for testing at random instead. Mark rows train, validation or test to use it.")
     return None
 
 
@@ -510,8 +528,11 @@ def load_csv(path: str | os.PathLike, text_column: str | None = None, label_colu
     path = Path(path)
     df = _read_file(path)
     text_column, label_column, split_column = _guess_missing(df, text_column, label_column, split_column)
-    return corpus_from_table(df, text_column, label_column, split_column, test_share, seed, name=path.name,
-                             max_classes=max_classes)
+    corpus, report = corpus_from_table(df, text_column, label_column, split_column, test_share, seed, name=path.name,
+                                       max_classes=max_classes)
+    if split_column is None and (note := unused_split_column(df, (text_column, label_column))):
+        report = replace(report, split_note=note)
+    return corpus, report
 
 
 _WHICH_FILE = "(training or test file)"  # the split column of the two files put together
