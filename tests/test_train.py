@@ -301,3 +301,9 @@ def test_an_unfinished_model_says_once_where_it_stopped(tiny_classifier):
     diverged = Finished(tiny_classifier, history[:1], "diverged", "Training stopped in epoch 2: ...", 1.0)
     assert diverged.unfinished_note().startswith("This model is unfinished: training blew up in epoch 2 of 3")
     assert Finished(tiny_classifier, history, "completed", "Finished 3 epochs.", 1.0).unfinished_note() == ""
+
+
+def test_one_epoch_is_said_in_the_singular(tiny_corpus):
+    """"Finished 1 epochs." and "had not improved for 1 epochs" read as mistakes."""
+    finished = run_to_end(train(tiny_corpus, config=TrainConfig(hidden=(8,), epochs=1, batch_size=8)))
+    assert "Finished 1 epoch." in finished.message

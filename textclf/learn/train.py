@@ -481,7 +481,7 @@ def _train_phase(corpus: Corpus, features: FeatureConfig, config: TrainConfig, s
     kept = jax.device_get(state.params)  # the model as of the last complete epoch
     history: list[dict] = []
     best = (-math.inf, 0, kept)  # (score: higher is better, epoch, params)
-    reason, message = "completed", f"Finished {config.epochs} epochs."
+    reason, message = "completed", f"Finished {config.epochs} epoch{'s' if config.epochs != 1 else ''}."
     capacity = batch_capacity(x_train, [b for epoch in schedule for b in epoch])  # one compiled step per run
     seconds, done_steps = 0.0, 0
     chunk, rule = config.log_every, UpdateRule.of(config)
