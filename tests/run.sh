@@ -12,7 +12,8 @@ if [ ! -f "${TEXTCLF_20NEWS_ARCHIVE:-}" ]; then
   echo "WARNING: no 20 Newsgroups archive${TEXTCLF_20NEWS_ARCHIVE:+ at $TEXTCLF_20NEWS_ARCHIVE}: the tests that need it will be skipped; $how_to_fix."
 fi
 [ -x .venv/bin/python ] || python3 -m venv .venv
-.venv/bin/pip install --quiet --disable-pip-version-check -r requirements-dev.txt
+# -e .: the project itself too, so `.venv/bin/textclf` is a command, as after the README's install.
+.venv/bin/pip install --quiet --disable-pip-version-check -r requirements-dev.txt -e .
 # The browser tests drive Debian's Chromium (Playwright's own browser download is not used); the deployment
 # test (tests/test_deploy.py) puts HAProxy in front of two Streamlit processes.
 missing=()

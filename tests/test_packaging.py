@@ -34,3 +34,12 @@ def test_help_and_argument_errors_answer_without_jax(argv):
     done = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=120)
     assert done.stdout.splitlines()[-1] == "False False", done.stdout + done.stderr
     assert "usage: textclf" in done.stdout or "error: argument" in done.stderr
+
+
+def test_the_install_gives_the_textclf_command():
+    """After the README's install (and tests/run.sh's) `textclf` is a command, not only `python -m textclf`."""
+    command = Path(sys.executable).parent / "textclf"
+    assert command.exists(), "pip install -e . was not run: the README's install gives the textclf command"
+    done = subprocess.run([str(command), "--help"], cwd=ROOT, capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0 and "usage: textclf" in done.stdout
+    assert "-e ." in (ROOT / "README.md").read_text(encoding="utf-8").split("```bash", 1)[1].split("```", 1)[0]
