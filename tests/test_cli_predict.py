@@ -145,16 +145,30 @@ def test_label_issues_csv_json_numbers_spreadsheet_rows_with_texts(tmp_path, cap
         assert row["label"] == issue["given"] != issue["suggested"] and row["text"] == issue["text"]
 
 
-def test_label_issues_check_training_rows_by_default(tmp_path, capsys):
+def test_label_issues_check_every_row_of_a_file_by_default_as_the_app_does(tmp_path, capsys):
+    """The command line checked only the training rows while the app checks every row of a file."""
     csv, _, flipped = _planted_errors_csv(tmp_path)
     assert main(["label-issues", "--csv", str(csv), "--json"]) == 0
     default = _last_json(capsys)
+    assert main(["label-issues", "--csv", str(csv), "--split", "train", "--json"]) == 0
+    train = _last_json(capsys)
     assert main(["label-issues", "--csv", str(csv), "--split", "test", "--json"]) == 0
     test = _last_json(capsys)
-    assert default["split"] == "train" and default["n_rows"] == 96 and test["n_rows"] == 24
-    assert {i["part"] for i in default["issues"]} <= {"train"} and {i["part"] for i in test["issues"]} <= {"test"}
-    found = {i["row"] for i in default["issues"] + test["issues"]}
-    assert found == {r + 2 for r in flipped}  # each planted error is in one part or the other
+    assert default["split"] == "all" and default["n_rows"] == 120
+    assert train["n_rows"] == 96 and test["n_rows"] == 24
+    assert {i["part"] for i in train["issues"]} <= {"train"} and {i["part"] for i in test["issues"]} <= {"test"}
+    assert {i["row"] for i in default["issues"]} == {r + 2 for r in flipped}
+
+
+def test_label_issues_write_the_whole_list_to_a_file(tmp_path, capsys):
+    csv, rows, flipped = _planted_errors_csv(tmp_path)
+    out = tmp_path / "suspects.csv"
+    assert main(["label-issues", "--csv", str(csv), "--out", str(out)]) == 0
+    table = pd.read_csv(out)
+    assert list(table.columns) == ["file row", "part", "given label", "suggested label", "quality", "text"]
+    assert set(table["file row"]) == {r + 2 for r in flipped}
+    assert all(rows[r - 2]["text"] == text for r, text in zip(table["file row"], table["text"]))
+    assert main(["label-issues", "--csv", str(csv), "--out", str(tmp_path / "no" / "x.csv")]) == 2  # at the door
 
 
 def test_label_issues_threshold_and_folds(tmp_path, capsys):

@@ -216,8 +216,10 @@ def build_parser() -> argparse.ArgumentParser:
                                         "posts by their number in the training or test set, from 0.")
     _add_data_options(issues)
     check = issues.add_argument_group("check")
-    check.add_argument("--split", choices=("train", "test", "all"), default="train",
-                       help="which rows to check: the training rows (default), the test rows, or all")
+    check.add_argument("--split", choices=("train", "test", "all"), default=None,
+                       help="which rows to check: the training rows, the test rows, or all (default: all of a file's "
+                            "rows, as the app checks them; the newsgroups' training posts)")
+    check.add_argument("--out", metavar="FILE", help="also write the whole list to a spreadsheet-safe CSV")
     check.add_argument("--folds", metavar="N", type=_whole_number(2, 20), default=5,
                        help="cross-validation folds, 2-20 (default 5; at most the smallest class's rows)")
     check.add_argument("--threshold", metavar="X", type=_share, default=None,

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import argparse
 import sys
+from pathlib import Path
 
 import pandas as pd
 
-from textclf.cli.common import CliError, load_corpus, progress, say_for
+from textclf.cli.common import CliError, load_corpus, out_file_problem, progress, say_for
 from textclf.data import DataUnavailable
 
 
@@ -45,15 +46,32 @@ def cmd_bench(args: argparse.Namespace) -> dict:
     return results
 
 
+def _write_issues(path: str, records: list[dict], own_file: bool) -> None:
+    """Writes the likely label errors to `path` as a spreadsheet-safe CSV, one row each, the text in full."""
+    from textclf.store.export import to_csv_bytes
+
+    number = "file row" if own_file else "post"
+    table = pd.DataFrame([{number: r["row"], "part": r["part"], "given label": r["given"],
+                           "suggested label": r["suggested"], "quality": r["quality"], "text": r["text"]}
+                          for r in records], columns=[number, "part", "given label", "suggested label", "quality", "text"])
+    try:
+        Path(path).write_bytes(to_csv_bytes(table))
+    except OSError as err:
+        raise CliError(f"the list could not be written to {path} ({err.strerror or err})", 1) from err
+
+
 def cmd_label_issues(args: argparse.Namespace) -> dict:
     """Returns the likely label errors among the chosen rows of the data (--split; the training rows by default)."""
     from textclf.analysis.label_issues import CannotCheck, checked_rows, find_label_issues, issues_json
 
+    if problem := out_file_problem(args.out, "--out"):
+        raise CliError(problem, 2)
     corpus = load_corpus(args)
-    texts, labels, rows = checked_rows(corpus, args.split)
-    say = say_for(args)
     own_file = corpus.file_rows is not None
-    part = {"train": "training", "test": "test", "all": "training and test"}[args.split]
+    split = args.split or ("all" if own_file else "train")  # the app's rows: all of a file's, the newsgroups' training
+    texts, labels, rows = checked_rows(corpus, split)
+    say = say_for(args)
+    part = {"train": "training", "test": "test", "all": "training and test"}[split]
     what = f"{part} rows of the file" if own_file else f"{part} posts"
     how = (f"models that never saw the row ({args.folds}-fold cross-validation), "
            + ("checked by cleanlab" if args.threshold is None
@@ -71,7 +89,10 @@ def cmd_label_issues(args: argparse.Namespace) -> dict:
     say(f"Checking model: {issues.checking_model}, right on {issues.checked_accuracy:.0%} of the rows it never saw.")
     if caution := issues.caution():
         say(caution)
-    records = issues_json(corpus, issues, texts, args.split)
+    records = issues_json(corpus, issues, texts, split)
+    if args.out:
+        _write_issues(args.out, records, own_file)
+        say(f"Wrote the {len(records):,} rows of the list to {args.out}")
     if not args.json:
         if not records:
             print("No label looks wrong: the models agree with every checked label"
@@ -87,7 +108,7 @@ def cmd_label_issues(args: argparse.Namespace) -> dict:
                 print(f"... {len(records) - 50:,} more; --json lists them all")
             if own_file:
                 print("file row: the row number a spreadsheet shows (the header is row 1).")
-    return {"n_rows": issues.n_rows, "split": args.split, "folds": args.folds, "threshold": args.threshold,
+    return {"n_rows": issues.n_rows, "split": split, "folds": args.folds, "threshold": args.threshold,
             "method": issues.to_json()["method"], "checked_accuracy": issues.checked_accuracy,
             "checking_model": issues.checking_model, "yardstick_accuracy": issues.yardstick_accuracy,
             "caution": issues.caution(), "issues": records}
