@@ -384,3 +384,32 @@ def test_baseline_with_a_separate_test_file(tickets_csv, tmp_path, capsys):
     # Scored on test.csv's 30 rows (10 a team): every accuracy is a whole number of thirtieths.
     models = [report["complement_nb"], report["linear_svc"]]
     assert all(abs(r["accuracy"] * 30 - round(r["accuracy"] * 30)) < 1e-9 for r in models)
+
+
+def _tickets_with_split(tickets_csv, tmp_path, odd: str):
+    """Returns the tickets with a split column as people type it, the last two rows of each team `odd` and blank."""
+    import pandas as pd
+
+    df = pd.read_csv(tickets_csv)
+    marks = ["Train "] * 14 + ["TRAINING"] * 14 + [" val"] * 4 + ["TEST"] * 3 + ["tests"] * 3 + [odd, ""]
+    df["split"] = marks * 3
+    path = tmp_path / "marked.csv"
+    df.to_csv(path, index=False)
+    return path
+
+
+def test_split_values_in_any_case_are_read_and_the_others_named(tickets_csv, tmp_path, capsys):
+    """Rows whose split value was not understood were dropped without saying which values they held."""
+    from textclf.cli import main
+
+    assert main(["baseline", "--csv", str(_tickets_with_split(tickets_csv, tmp_path, "holdout")),
+                 "--split-column", "split", "--json"]) == 0
+    said = capsys.readouterr().err
+    assert ("Using 114 rows in 3 classes (96 for training, 12 of them for validation, 18 for testing, split by "
+            'the column "split"); dropped 6 rows marked neither train, validation nor test ("holdout", blank).'
+            in said), said
+    # found by its name when every value it holds is a split's (blanks aside), and the blanks still said
+    assert main(["baseline", "--csv", str(_tickets_with_split(tickets_csv, tmp_path, "Test")), "--json"]) == 0
+    said = capsys.readouterr().err
+    assert ('21 for testing, split by the column "split"); dropped 3 rows marked neither train, validation nor '
+            "test (blank)." in said and 'The column "split" says which rows' in said), said

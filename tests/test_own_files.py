@@ -490,3 +490,11 @@ def test_a_column_named_split_that_cannot_split_is_named_in_the_summary(tmp_path
     assert report.split_column is None and corpus.description.get("split_column") is None
     assert 'The column "split" was not used to split the rows (it also holds "a", "b")' in report.summary()
     assert unused_split_column(df.assign(split=["train"] * 60), ("text", "team")).count("not both train and test")
+
+
+def test_rows_dropped_for_their_split_value_name_at_most_four_values():
+    df = ticket_table()
+    df["split"] = (["train"] * 12 + ["test"] * 2 + ["x1", "x2", "x3", "x4", "x5", "x6"]) * 3
+    _, report = corpus_from_table(df, "text", "team", "split")
+    assert report.summary().endswith('dropped 18 rows marked neither train, validation nor test '
+                                     '("x1", "x2", "x3", "x4", ...).')

@@ -69,6 +69,7 @@ class TableReport:
     test_file: str | None = None  # the name of a separate file of test rows
     n_validation: int = 0  # rows the split column marks for validation (counted among the training rows)
     split_note: str | None = None  # why a column named like a split was not used to split (unused_split_column)
+    split_odd: tuple[str, ...] = ()  # the split column's values that dropped rows, as written ("" for blank)
 
     @property
     def rows_used(self) -> int:
@@ -89,12 +90,20 @@ class TableReport:
         if self.rows_dropped_empty:
             dropped.append(f"{_rows(self.rows_dropped_empty)} with empty text or label")
         if self.rows_dropped_split:
-            dropped.append(f"{_rows(self.rows_dropped_split)} marked neither train, validation nor test")
+            dropped.append(f"{_rows(self.rows_dropped_split)} marked neither train, validation nor test"
+                           + (f" ({_odd_values(self.split_odd)})" if self.split_odd else ""))
         if self.classes_dropped:
             names = ", ".join(f'"{name}"' for name in self.classes_dropped)
             dropped.append(f"{_rows(sum(self.classes_dropped.values()))} of classes too small to use ({names})")
         text += ("; dropped " + " and ".join(dropped) if dropped else "") + "."
         return f"{text} {self.split_note}" if self.split_note else text
+
+
+def _odd_values(values: tuple[str, ...], shown: int = 4) -> str:
+    """Returns split values no part is known for, quoted, at most `shown` of them, e.g. '"holdout", blank'."""
+    named = [f'"{v[:30]}"' for v in values if v]
+    listed = named[:shown] + (["..."] if len(named) > shown else []) + (["blank"] if "" in values else [])
+    return ", ".join(listed)
 
 
 def _rows(n: int) -> str:
@@ -385,11 +394,15 @@ def corpus_from_table(df: pd.DataFrame, text_column: str, label_column: str, spl
     labels = df[label_column].astype(str).str.strip().map(lambda label: unicodedata.normalize("NFC", label))
     keep = (texts.str.strip() != "") & (labels != "")
     rows_dropped_empty = int((~keep).sum())
-    rows_dropped_split = 0
+    rows_dropped_split, split_odd = 0, ()
     if split_column is not None:
         split = df[split_column].astype(str).str.strip().str.lower().map(SPLIT_VALUES).fillna("")
         marked = split != ""
         rows_dropped_split = int((keep & ~marked).sum())
+        # named in the summary: a typo ("tset") or a blank must not silently cost rows
+        odd = sorted(set(df[split_column].astype(str).str.strip()[keep & ~marked]))
+        # five at most: the summary shows four, then "..."
+        split_odd = (("",) if "" in odd else ()) + tuple(v for v in odd if v)[:5]
         keep &= marked
     need = 2 if split_column is not None else _min_per_class(test_share)
     why = ("" if split_column is not None
@@ -469,7 +482,7 @@ def corpus_from_table(df: pd.DataFrame, text_column: str, label_column: str, spl
     report = TableReport(rows_read=len(df), rows_dropped_empty=rows_dropped_empty,
                          rows_dropped_split=rows_dropped_split, n_classes=len(class_names),
                          class_counts=counts_by_part, split_column=split_column, classes_dropped=classes_dropped,
-                         n_validation=0 if validation is None else len(validation))
+                         n_validation=0 if validation is None else len(validation), split_odd=split_odd)
     return corpus, report
 
 
