@@ -413,3 +413,24 @@ def test_split_values_in_any_case_are_read_and_the_others_named(tickets_csv, tmp
     said = capsys.readouterr().err
     assert ('21 for testing, split by the column "split"); dropped 3 rows marked neither train, validation nor '
             "test (blank)." in said and 'The column "split" says which rows' in said), said
+
+
+def test_words_on_a_file_counts_texts_not_posts(tickets_csv, tmp_path, capsys):
+    """`words` on a file counted its texts as posts and advised --remove-metadata, which only strips newsgroups."""
+    from textclf.cli import main
+
+    model = tmp_path / "model"
+    assert main(["train", "--csv", str(tickets_csv), "--hidden", "8", "--epochs", "2", "--preset", "tutorial",
+                 "--lr", "0.01", "--save", str(model)]) == 0
+    capsys.readouterr()
+    assert main(["words", "--model", str(model), "--csv", str(tickets_csv), "--top", "3"]) == 0
+    said = capsys.readouterr().out
+    assert " texts)" in said and "posts" not in said and "--remove-metadata" not in said, said
+
+
+def test_train_help_speaks_of_texts_for_files_and_newsgroups_alike(capsys):
+    from textclf.cli import main
+
+    with pytest.raises(SystemExit):
+        main(["train", "--help"])
+    assert "posts" not in capsys.readouterr().out

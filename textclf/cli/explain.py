@@ -51,7 +51,8 @@ def _class_index(names: tuple[str, ...], name: str | None) -> int | None:
 
 
 def cmd_words(args: argparse.Namespace) -> dict:
-    """Returns what each topic of the model in --model looks for over the test posts of the chosen data."""
+    """Returns what each class of the model in --model looks for over the test texts of the chosen data."""
+    from textclf.data.corpus import nouns
     from textclf.explain.topics import topic_words
     from textclf.store.modelfiles import BadModelFile, load_model
 
@@ -64,10 +65,13 @@ def cmd_words(args: argparse.Namespace) -> dict:
         raise CliError("the data's classes differ from the model's: choose the data the model was trained on", 2)
     result = topic_words(classifier, corpus.test_texts, args.top)
     if not args.json:
+        texts = nouns(corpus.description).texts  # "posts" for the newsgroups, "texts" for a file
         for name, rows in result.classes.items():
-            print(f"{name}: " + ", ".join(f"{w} ({result.posts[w]} posts)" for w, _ in rows))
+            print(f"{name}: " + ", ".join(f"{w} ({result.posts[w]} {texts})" for w, _ in rows))
+        # --remove-metadata strips the newsgroups' headers; a file's texts keep what they hold
+        fix = "see the Lesson page, or train with --remove-metadata" if texts == "posts" else "see the Lesson page"
         print(f"{len(result.suspicious)} words look like artefacts (addresses, header words, names, numbers): "
-              "they leak the answer; see the Lesson page, or train with --remove-metadata.")
+              f"they leak the answer; {fix}.")
         for word, name, reason in result.suspicious:
             print(f"  {word} ({name}): {reason}")
     return result.to_json()

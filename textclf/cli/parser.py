@@ -132,9 +132,9 @@ def build_parser() -> argparse.ArgumentParser:
     training = train.add_argument_group("Training", "the network and how it learns")
     training.add_argument("--hidden", metavar="SIZES", type=_hidden, help="hidden layer sizes, e.g. 128,64")
     training.add_argument("--epochs", metavar="N", type=_whole_number(*limits.EPOCHS),
-                          help=f"passes over the training posts ({limits.EPOCHS[0]}-{limits.EPOCHS[1]})")
+                          help=f"passes over the training texts ({limits.EPOCHS[0]}-{limits.EPOCHS[1]})")
     training.add_argument("--batch-size", metavar="N", type=_whole_number(*limits.BATCH_SIZE),
-                          help=f"posts per update ({limits.BATCH_SIZE[0]}-{limits.BATCH_SIZE[1]})")
+                          help=f"texts per update ({limits.BATCH_SIZE[0]}-{limits.BATCH_SIZE[1]})")
     training.add_argument("--lr", metavar="X", type=_learning_rate, help="Adam learning rate")
     training.add_argument("--optimizer", choices=("lazy_adam", "adam"),
                           help="lazy_adam (the default) updates only the rows of words in each batch; adam is the "
@@ -143,7 +143,7 @@ def build_parser() -> argparse.ArgumentParser:
                           help=f"share of hidden units switched off at each step, against memorising "
                                f"({limits.DROPOUT[0]:g}-{limits.DROPOUT[1]:g})")
     training.add_argument("--val-share", metavar="X", type=_number(*limits.VAL_SHARE),
-                          help="share of the training posts held back to choose the epoch on (0.1; a split "
+                          help="share of the training texts held back to choose the epoch on (0.1; a split "
                                "column's validation rows replace it, and 0 trains on them too)")
     training.add_argument("--early-stopping", "--patience", dest="patience", metavar="N",
                           type=_whole_number(*limits.PATIENCE),
@@ -153,10 +153,10 @@ def build_parser() -> argparse.ArgumentParser:
                           help="what early stopping and the kept epoch follow")
     refit = training.add_mutually_exclusive_group()
     refit.add_argument("--retrain-on-all", dest="refit", action="store_true", default=None,
-                       help="after choosing the number of epochs on the validation posts, retrain on every "
-                            "training post for that many")
+                       help="after choosing the number of epochs on the validation texts, retrain on every "
+                            "training text for that many")
     refit.add_argument("--no-retrain", dest="refit", action="store_false", default=None,
-                       help="keep the model chosen on the validation posts")
+                       help="keep the model chosen on the validation texts")
     training.add_argument("--naive-bayes", dest="nb_mixture", action=argparse.BooleanOptionalAction, default=None,
                           help="mix the network with Naive Bayes on the same words, shares chosen on validation")
     training.add_argument("--wide", action=argparse.BooleanOptionalAction, default=None,
@@ -185,7 +185,7 @@ def build_parser() -> argparse.ArgumentParser:
                               "opinions, what flips it): the JSON gets a `trust` object")
     explain.add_argument("--json", action="store_true")
 
-    words = sub.add_parser("words", help="what each topic looks for: the words that push test posts towards it")
+    words = sub.add_parser("words", help="what each class looks for: the words that push test texts towards it")
     words.add_argument("--model", required=True, help="folder written by `train --save`")
     _add_data_options(words)
     words.add_argument("--top", type=_whole_number(1, 200), default=15, help="words per class (default 15)")
