@@ -43,3 +43,28 @@ def test_the_install_gives_the_textclf_command():
     done = subprocess.run([str(command), "--help"], cwd=ROOT, capture_output=True, text=True, timeout=120)
     assert done.returncode == 0 and "usage: textclf" in done.stdout
     assert "-e ." in (ROOT / "README.md").read_text(encoding="utf-8").split("```bash", 1)[1].split("```", 1)[0]
+
+
+def test_the_installed_textclf_command_runs_the_command_line():
+    """The installed metadata's console script is textclf.cli:main; tests/run.sh installs it as the README does."""
+    from importlib.metadata import entry_points
+
+    import textclf.cli
+
+    found = entry_points(group="console_scripts", name="textclf")
+    assert [ep.value for ep in found] == ["textclf.cli:main"], "run `.venv/bin/pip install -e .`"
+    assert next(iter(found)).load() is textclf.cli.main
+    install = [line for line in (ROOT / "tests" / "run.sh").read_text().splitlines() if "pip install" in line]
+    assert install and all(line.rstrip().endswith("-e .") for line in install)
+
+
+def test_every_command_line_example_of_the_readme_parses():
+    import shlex
+
+    from textclf.cli.parser import build_parser
+
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    examples = [line for line in readme.splitlines() if line.startswith(".venv/bin/textclf ")]
+    assert len(examples) >= 8
+    for line in examples:
+        build_parser().parse_args(shlex.split(line)[1:])  # an unknown option exits with status 2
