@@ -96,8 +96,9 @@ def test_pairs_must_lead_by_a_point_to_be_kept():
 
 def test_long_texts_try_words_alone_and_say_why():
     long_texts = [" ".join(["word"] * (choice.SHORT_TEXT_WORDS + 5))] * 10
-    assert [name for name, _ in choice.candidates(CHOOSE, long_texts)] == [choice.WORDS]
-    assert [name for name, _ in choice.candidates(CHOOSE, ["how many apples"] * 10)] == [choice.WORDS, choice.PAIRS]
+    assert [n for n, _ in choice.candidates(CHOOSE, choice.median_words(long_texts))] == [choice.WORDS]
+    short = choice.median_words(["how many apples"] * 10)
+    assert [n for n, _ in choice.candidates(CHOOSE, short)] == [choice.WORDS, choice.PAIRS]
     record = choice.Choice(choice.WORDS, (choice.Tried(choice.WORDS, 0.9, 0.3, 4),), 300.0, 50)
     assert "long" in record.sentence() and "300 words" in record.sentence()
 

@@ -38,8 +38,8 @@ def test_the_wide_part_starts_from_naive_bayes_and_leaves_the_deep_part(tiny_cor
     y = np.asarray(tiny_corpus.train_labels)
     spec = ModelSpec(featurizer.vocab_size, (16,), tiny_corpus.n_classes, wide=True)
     state = init_state(jax.random.PRNGKey(0), spec, WIDE)
-    started = training._wide_from_naive_bayes(state, spec, x, y)
     alpha, scale = ensemble.smoothing_by_cv(x, y, spec.n_classes)
+    started = training._wide_from_naive_bayes(state, spec, x, y, (alpha, scale))
     np.testing.assert_allclose(np.asarray(started.params["embed"])[:, 16:],
                                scale * ensemble.complement_nb(x, y, spec.n_classes, alpha), rtol=1e-6)
     np.testing.assert_array_equal(np.asarray(started.params["embed"])[:, :16], np.asarray(state.params["embed"])[:, :16])
@@ -89,4 +89,6 @@ def test_a_few_texts_per_class_train_without_the_wide_part(tiny_corpus):
     """40 texts per class: too few for Naive Bayes' scores to start from (learn.choice.WIDE_TEXTS_PER_CLASS)."""
     finished = run_to_end(train(tiny_corpus, FeatureConfig("tfidf"), WIDE))
     assert not finished.classifier.spec.wide
-    assert choice.wide_part_helps(tiny_corpus.train_texts * 3, tiny_corpus.n_classes)
+    median = choice.median_words(tiny_corpus.train_texts)
+    assert choice.wide_part_helps(3 * len(tiny_corpus.train_texts), tiny_corpus.n_classes, median)
+    assert not choice.wide_part_helps(len(tiny_corpus.train_texts), tiny_corpus.n_classes, median)

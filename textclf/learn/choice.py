@@ -26,11 +26,11 @@ SHORT_TEXT_WORDS = 60
 # Word pairs are kept only when they get at least this share more of the validation texts right than words alone:
 # smaller leads (one or two texts of a few hundred) came and went with the seed on every public set.
 PAIRS_MARGIN = 0.01
-SAMPLE_TEXTS = 2000
+SAMPLE_TEXTS = 2000  # the median is read from this many texts, evenly spread: enough, and quick on 11k posts
 # The wide part needs this many training texts per class: with 34 (questions to a chatbot, 17 topics) Naive Bayes'
 # scores were too rough a start, early stopping ended after an epoch or two and the test accuracy fell 3 points;
 # with 356 to 1,950 (headlines, subject lines, review snippets, tweets, a series' lines) it rose or held.
-WIDE_TEXTS_PER_CLASS = 100  # the median is read from this many texts, evenly spread: enough, and quick on 11k posts
+WIDE_TEXTS_PER_CLASS = 100
 WORDS, PAIRS = "words alone", "words and word pairs"
 
 
@@ -87,21 +87,17 @@ def median_words(texts: Sequence[str]) -> float:
     return float(np.median([len(keras_tokenize(t)) for t in texts[::step]]))
 
 
-def short_texts(texts: Sequence[str]) -> bool:
-    """Returns True when the median text has at most SHORT_TEXT_WORDS words."""
-    return median_words(texts) <= SHORT_TEXT_WORDS
+def wide_part_helps(n_texts: int, n_classes: int, median: float) -> bool:
+    """Returns True for short texts (`median` words, see median_words) with at least WIDE_TEXTS_PER_CLASS training
+    texts per class on average: where a wide part started from Naive Bayes (learn.model.ModelSpec.wide) helped."""
+    return n_texts >= WIDE_TEXTS_PER_CLASS * n_classes and median <= SHORT_TEXT_WORDS
 
 
-def wide_part_helps(texts: Sequence[str], n_classes: int) -> bool:
-    """Returns True for short texts with at least WIDE_TEXTS_PER_CLASS training texts per class on average: where a
-    wide part started from Naive Bayes (learn.model.ModelSpec.wide) raised the accuracy."""
-    return len(texts) >= WIDE_TEXTS_PER_CLASS * n_classes and short_texts(texts)
-
-
-def candidates(features: FeatureConfig, texts: Sequence[str]) -> list[tuple[str, FeatureConfig]]:
-    """Returns the word options to try, by name: words alone first, then words and pairs when the texts are short."""
+def candidates(features: FeatureConfig, median: float) -> list[tuple[str, FeatureConfig]]:
+    """Returns the word options to try, by name: words alone first, then words and pairs when the texts are short
+    (`median` words per training text, see median_words)."""
     words = replace(features, pairs=False, choose_pairs=False)
-    if not short_texts(texts):
+    if median > SHORT_TEXT_WORDS:
         return [(WORDS, words)]
     return [(WORDS, words), (PAIRS, replace(words, pairs=True))]
 

@@ -110,7 +110,7 @@ def smoothing_by_cv(x: sp.csr_matrix, y: np.ndarray, n_classes: int, folds: int 
 
 
 def choose(p_net: np.ndarray, x_fit: sp.csr_matrix, y_fit: np.ndarray, x_val: sp.csr_matrix,
-           y_val: np.ndarray) -> Mixture:
+           y_val: np.ndarray, smoothing: tuple[float, float] | None = None) -> Mixture:
     """Returns the mixture with the lowest validation log loss among those that get at least as many validation
     posts right as the network alone; when none does, a Mixture with net_weight 1: the network alone.
 
@@ -119,11 +119,12 @@ def choose(p_net: np.ndarray, x_fit: sp.csr_matrix, y_fit: np.ndarray, x_val: sp
         x_fit, y_fit: the feature rows and labels the network was trained on (NB is fitted on them, and its
             smoothing and scale chosen on their folds).
         x_val, y_val: the validation posts' feature rows and labels.
+        smoothing: (alpha, scale) already chosen by smoothing_by_cv on (x_fit, y_fit), or None to choose them here.
     """
     n_classes = p_net.shape[1]
     log_net = np.log(np.clip(p_net.astype(np.float64), 1e-12, None))  # [n_val, classes]
     right_net = int(np.sum(log_net.argmax(1) == y_val))
-    alpha, scale = smoothing_by_cv(x_fit, y_fit, n_classes)
+    alpha, scale = smoothing or smoothing_by_cv(x_fit, y_fit, n_classes)
     log_nb = log_softmax(scale * np.asarray(x_val @ complement_nb(x_fit, y_fit, n_classes, alpha), np.float64), axis=1)
     best = None
     for w in NET_WEIGHTS:

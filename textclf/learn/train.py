@@ -339,11 +339,12 @@ def refit_steps_at_most(n_train: int, n_val: int, config: TrainConfig) -> int:
     return math.ceil((n_train + n_val) / config.batch_size) * config.epochs  # epoch_batches' count, per epoch
 
 
-def _wide_from_naive_bayes(state: TrainState, spec: ModelSpec, x: sp.csr_matrix, y: np.ndarray) -> TrainState:
-    """Returns `state` with the wide part's columns set to ComplementNB's class scores on (x, y), its smoothing and
-    scale chosen by cross-validation (learn.ensemble): on short texts the deep part barely moves a rare word's
-    weights before early stopping, and Naive Bayes has already counted them."""
-    alpha, scale = ensemble.smoothing_by_cv(x, y, spec.n_classes)
+def _wide_from_naive_bayes(state: TrainState, spec: ModelSpec, x: sp.csr_matrix, y: np.ndarray,
+                           smoothing: tuple[float, float]) -> TrainState:
+    """Returns `state` with the wide part's columns set to ComplementNB's class scores on (x, y) with `smoothing`
+    (alpha, scale: ensemble.smoothing_by_cv): on short texts the deep part barely moves a rare word's weights before
+    early stopping, and Naive Bayes has already counted them."""
+    alpha, scale = smoothing
     embed = np.array(state.params["embed"])  # [vocab, net_width], a host copy to write into
     embed[:, spec.hidden[0]: spec.net_width] = scale * ensemble.complement_nb(x, y, spec.n_classes, alpha)
     return state._replace(params={**state.params, "embed": jnp.asarray(embed)})
@@ -366,11 +367,12 @@ def train(corpus: Corpus, features: FeatureConfig = FeatureConfig(), config: Tra
     split is then trained again on every training post (a "refit" phase). `config.wide` applies where it helps
     (learn.choice.wide_part_helps); the model's info records the settings that ran.
     """
-    if config.wide and not choice.wide_part_helps(corpus.train_texts, corpus.n_classes):
+    median = choice.median_words(corpus.train_texts)  # read once: the wide part and the word options both use it
+    if config.wide and not choice.wide_part_helps(len(corpus.train_texts), corpus.n_classes, median):
         # On long texts a wide part from Naive Bayes lowered the test accuracy (4 topics 0.981 against 0.983, Reuters'
         # 48 topics 0.930 against 0.946): it is for short texts, where the deep part stops before rare words move.
         config = replace(config, wide=False)
-    finished, chosen = yield from _choose_words(corpus, features, config, should_stop)
+    finished, chosen = yield from _choose_words(corpus, features, config, should_stop, median)
     features = FeatureConfig(**finished.classifier.info["feature_config"])
     epochs = finished.best_epoch or len(finished.history)
     if not (config.refit and finished.split["n_val"] and finished.reason in ("completed", "early_stopping") and epochs):
@@ -408,13 +410,14 @@ def _validation_score(finished: Finished) -> tuple[float, float]:
     return float(record["val_accuracy"]), float(record["val_loss"])
 
 
-def _choose_words(corpus: Corpus, features: FeatureConfig, config: TrainConfig, should_stop: Callable[[], bool]):
+def _choose_words(corpus: Corpus, features: FeatureConfig, config: TrainConfig, should_stop: Callable[[], bool],
+                  median: float):
     """Yields the first part's events, for each word option to try (learn.choice), and returns (the Finished of the
     option kept, its Choice or None); the kept model's info records its word options with `choose_pairs` as asked."""
     train_idx, val_idx = validation_split(corpus, config.val_fraction, config.seed)
     options = [("", replace(features, choose_pairs=False))]
     if features.choose_pairs and len(val_idx):
-        options = choice.candidates(features, [corpus.train_texts[i] for i in train_idx])
+        options = choice.candidates(features, median)
     results: list[tuple[str, Finished]] = []
     # The option tried second stops one epoch after its validation loss stops falling: it is scored at its best
     # epoch all the same, and the epochs that patience adds are most of what a second option costs on short texts
@@ -446,7 +449,7 @@ def _choose_words(corpus: Corpus, features: FeatureConfig, config: TrainConfig, 
     tried = tuple(choice.Tried(name, *_validation_score(f), f.best_epoch or len(f.history)) if f.reason != "diverged"
                   else choice.Tried(name, math.nan, math.nan, 0) for name, f in results)
     texts = nouns(corpus.description).texts
-    chosen = choice.Choice(choice.best(tried).name, tried, choice.median_words(corpus.train_texts), len(val_idx), texts)
+    chosen = choice.Choice(choice.best(tried).name, tried, median, len(val_idx), texts)
     finished = dict(results)[chosen.chosen]
     finished.classifier.info["chosen"] = chosen.to_json()
     return replace(finished, message=f"{chosen.sentence()} {finished.message}",
@@ -475,8 +478,10 @@ def _train_phase(corpus: Corpus, features: FeatureConfig, config: TrainConfig, s
                   featurizer.vocab_size, phase)
 
     state = init_state(jax.random.PRNGKey(config.seed), spec, config)
+    # Naive Bayes' smoothing and scale, chosen once per phase for the wide part's start and the mixture alike
+    smoothing = ensemble.smoothing_by_cv(x_train, y_train, corpus.n_classes) if spec.wide else None
     if spec.wide:
-        state = _wide_from_naive_bayes(state, spec, x_train, y_train)
+        state = _wide_from_naive_bayes(state, spec, x_train, y_train, smoothing)
     # Host copies: the update donates (reuses) the device buffers of the state it is given.
     kept = jax.device_get(state.params)  # the model as of the last complete epoch
     history: list[dict] = []
@@ -555,7 +560,8 @@ def _train_phase(corpus: Corpus, features: FeatureConfig, config: TrainConfig, s
         if mixture is None and len(y_val):
             if x_val is None:
                 x_val = featurizer.transform([corpus.train_texts[i] for i in val_idx])
-            mixture = ensemble.choose(predict_proba_sparse(params, spec, x_val), x_train, y_train, x_val, y_val)
+            mixture = ensemble.choose(predict_proba_sparse(params, spec, x_val), x_train, y_train, x_val, y_val,
+                                      smoothing)
         if mixture is None:
             message += (f" No validation {nouns(corpus.description).texts} to choose a mixture with Naive Bayes on: the "
                         "network alone was kept.")
